@@ -1,0 +1,155 @@
+//! Experiment settings: one flat JSON object, every field optional (defaults are the LTH paper's
+//! LeNet-300-100 settings), every field checked with a message that names it.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::nn::init::Init;
+use crate::nn::ModelSpec;
+use crate::optim::OptimizerConfig;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Config {
+    pub model: String,
+    /// Seeds every random choice (initial weights, data order). Integers up to 2^53 − 1 (exact in JSON and JS).
+    pub seed: u64,
+    pub init: String,
+    pub optimizer: String,
+    pub learning_rate: f32,
+    /// SGD only.
+    pub momentum: f32,
+    /// Adam only.
+    pub beta1: f32,
+    pub beta2: f32,
+    pub epsilon: f32,
+    pub batch_size: usize,
+    /// Training iterations (batches) in all.
+    pub iterations: usize,
+    /// Validation and test are scored every this many iterations (and at 0 and at the end).
+    pub eval_every: usize,
+    /// Training images held out for validation (the first ones of the training file).
+    pub validation_size: usize,
+    /// Training images used; 0 means all that remain after the validation hold-out.
+    pub train_size: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            model: "lenet-300-100".into(),
+            seed: 0,
+            init: "glorot-normal".into(),
+            optimizer: "adam".into(),
+            learning_rate: 1.2e-3,
+            momentum: 0.9,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+            batch_size: 60,
+            iterations: 50_000,
+            eval_every: 100,
+            validation_size: 5_000,
+            train_size: 0,
+        }
+    }
+}
+
+const FIELDS: [&str; 14] = [
+    "model", "seed", "init", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
+    "batch_size", "iterations", "eval_every", "validation_size", "train_size",
+];
+
+/// The largest integer that JSON numbers (JS doubles) hold exactly.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+fn number(field: &str, value: &Value) -> Result<f64> {
+    value.as_f64().filter(|x| x.is_finite()).ok_or_else(|| Error::config(field, format!("expected a number, got {value}")))
+}
+
+fn integer(field: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
+    let x = number(field, value)?;
+    if x.fract() != 0.0 || x < min as f64 || x > max as f64 {
+        return Err(Error::config(field, format!("expected a whole number from {min} to {max}, got {value}")));
+    }
+    Ok(x as u64)
+}
+
+fn text<'a>(field: &str, value: &'a Value, allowed: &[&str]) -> Result<&'a str> {
+    let s = value.as_str().ok_or_else(|| Error::config(field, format!("expected a string, got {value}")))?;
+    if allowed.contains(&s) {
+        Ok(s)
+    } else {
+        Err(Error::config(field, format!("unknown value \"{s}\"; expected one of: {}", allowed.join(", "))))
+    }
+}
+
+/// A fraction-like setting in [0, 1).
+fn unit_interval(field: &str, value: &Value) -> Result<f32> {
+    let x = number(field, value)?;
+    if !(0.0..1.0).contains(&x) {
+        return Err(Error::config(field, format!("must be at least 0 and below 1, got {value}")));
+    }
+    Ok(x as f32)
+}
+
+fn positive(field: &str, value: &Value) -> Result<f32> {
+    let x = number(field, value)?;
+    if x <= 0.0 || (x as f32) == 0.0 {
+        return Err(Error::config(field, format!("must be a positive number, got {value}")));
+    }
+    Ok(x as f32)
+}
+
+impl Config {
+    /// Parses a JSON object of settings over the defaults.
+    pub fn from_json(json: &str) -> Result<Config> {
+        let value: Value = serde_json::from_str(json).map_err(|e| Error::config("(config)", format!("not valid JSON: {e}")))?;
+        let object = value.as_object().ok_or_else(|| Error::config("(config)", "expected a JSON object of settings, like {\"seed\": 1}"))?;
+        Config::from_map(object)
+    }
+
+    pub fn from_map(object: &Map<String, Value>) -> Result<Config> {
+        let mut config = Config::default();
+        for (field, value) in object {
+            let field = field.as_str();
+            match field {
+                "model" => config.model = text(field, value, &ModelSpec::NAMES)?.to_string(),
+                "seed" => config.seed = integer(field, value, 0, MAX_SAFE_INTEGER)?,
+                "init" => config.init = text(field, value, &Init::NAMES)?.to_string(),
+                "optimizer" => config.optimizer = text(field, value, &["adam", "sgd"])?.to_string(),
+                "learning_rate" => config.learning_rate = positive(field, value)?,
+                "momentum" => config.momentum = unit_interval(field, value)?,
+                "beta1" => config.beta1 = unit_interval(field, value)?,
+                "beta2" => config.beta2 = unit_interval(field, value)?,
+                "epsilon" => config.epsilon = positive(field, value)?,
+                "batch_size" => config.batch_size = integer(field, value, 1, 65_536)? as usize,
+                "iterations" => config.iterations = integer(field, value, 1, 100_000_000)? as usize,
+                "eval_every" => config.eval_every = integer(field, value, 1, 100_000_000)? as usize,
+                "validation_size" => config.validation_size = integer(field, value, 1, 59_999)? as usize,
+                "train_size" => config.train_size = integer(field, value, 0, 59_999)? as usize,
+                unknown => return Err(Error::config(unknown, format!("unknown setting; the settings are: {}", FIELDS.join(", ")))),
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("config serialises")
+    }
+
+    pub fn model_spec(&self) -> ModelSpec {
+        ModelSpec::from_name(&self.model).expect("model name checked when parsed")
+    }
+
+    pub fn init(&self) -> Init {
+        Init::from_name(&self.init).expect("init name checked when parsed")
+    }
+
+    pub fn optimizer(&self) -> OptimizerConfig {
+        match self.optimizer.as_str() {
+            "sgd" => OptimizerConfig::Sgd { learning_rate: self.learning_rate, momentum: self.momentum },
+            _ => OptimizerConfig::Adam { learning_rate: self.learning_rate, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon },
+        }
+    }
+}

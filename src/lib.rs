@@ -1,0 +1,25 @@
+//! ticketlab: the Lottery Ticket Hypothesis (Frankle & Carbin, ICLR 2019), live.
+//!
+//! The crate trains small networks on MNIST, natively (the `lth` CLI) and in WebAssembly (the
+//! page's Web Worker), from the same code, bit for bit for the same seed. Dependencies point one
+//! way: `kernels` (hot loops) ← `nn` (layers, loss, model over a flat parameter buffer) ←
+//! `optim` / `train` ← `experiment` (the stateful object: config in, `step(budget)` → events out)
+//! ← { `wasm` (the wasm-bindgen surface), `bin/lth` }. `data` parses and splits MNIST; `rng` is
+//! the portable seeded randomness; `config` checks settings; `error` names what went wrong.
+
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod experiment;
+pub mod kernels;
+pub mod nn;
+pub mod optim;
+pub mod rng;
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use experiment::{Event, Experiment, Results, Status};

@@ -1,0 +1,45 @@
+//! Fully connected layer: y = x·W + b.
+//!
+//! x: (B, inputs), W: (inputs, outputs) row-major, b: (outputs), y: (B, outputs).
+//! Backward: d_W = xᵀ·d_y, d_b = Σ_rows d_y, d_x = d_y·Wᵀ.
+
+use crate::kernels::elementwise::{add_bias_to_rows, sum_rows};
+use crate::kernels::gemm::{gemm, Op, Shape};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    pub inputs: usize,
+    pub outputs: usize,
+    /// Offsets of W and b in the model's flat parameter buffer.
+    pub weight_offset: usize,
+    pub bias_offset: usize,
+}
+
+impl Dense {
+    pub fn weights<'a>(&self, params: &'a [f32]) -> &'a [f32] {
+        &params[self.weight_offset..self.weight_offset + self.inputs * self.outputs]
+    }
+
+    pub fn bias<'a>(&self, params: &'a [f32]) -> &'a [f32] {
+        &params[self.bias_offset..self.bias_offset + self.outputs]
+    }
+
+    pub fn forward(&self, params: &[f32], x: &[f32], y: &mut [f32], batch: usize) {
+        let shape = Shape { m: batch, k: self.inputs, n: self.outputs };
+        gemm(shape, x, Op::AsIs, self.weights(params), Op::AsIs, y, false);
+        add_bias_to_rows(&mut y[..batch * self.outputs], self.bias(params));
+    }
+
+    /// Writes d_W and d_b into `grads` (same layout as `params`); d_x only when asked for
+    /// (the first layer's input gradient is never needed).
+    pub fn backward(&self, params: &[f32], x: &[f32], d_y: &[f32], grads: &mut [f32], d_x: Option<&mut [f32]>, batch: usize) {
+        let d_y = &d_y[..batch * self.outputs];
+        let d_weights = &mut grads[self.weight_offset..self.weight_offset + self.inputs * self.outputs];
+        gemm(Shape { m: self.inputs, k: batch, n: self.outputs }, x, Op::Transposed, d_y, Op::AsIs, d_weights, false);
+        sum_rows(d_y, &mut grads[self.bias_offset..self.bias_offset + self.outputs]);
+        if let Some(d_x) = d_x {
+            let shape = Shape { m: batch, k: self.outputs, n: self.inputs };
+            gemm(shape, d_y, Op::AsIs, self.weights(params), Op::Transposed, d_x, false);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Neural-network building blocks: layers with paired forward/backward passes, the loss, weight
+//! initialisers, and the model that strings layers together over one flat parameter buffer.
+pub mod dense;
+pub mod init;
+pub mod loss;
+pub mod model;
+
+pub use model::{Model, ModelSpec, ParamTensor, TensorKind, Workspace};

@@ -1,0 +1,97 @@
+//! Optimizers over flat parameter buffers (the layout of `Model::params`).
+//!
+//! SGD with momentum μ (PyTorch's form):  v ← μ·v + g;  p ← p − lr·v
+//! Adam (Kingma & Ba, Algorithm 1):        m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+//!                                         p ← p − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε)
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimizerConfig {
+    Sgd { learning_rate: f32, momentum: f32 },
+    Adam { learning_rate: f32, beta1: f32, beta2: f32, epsilon: f32 },
+}
+
+impl OptimizerConfig {
+    pub fn learning_rate(&self) -> f32 {
+        match *self {
+            OptimizerConfig::Sgd { learning_rate, .. } | OptimizerConfig::Adam { learning_rate, .. } => learning_rate,
+        }
+    }
+}
+
+pub struct Optimizer {
+    config: OptimizerConfig,
+    /// SGD: velocity. Adam: first moment m.
+    first_moment: Vec<f32>,
+    /// Adam: second moment v (empty for SGD).
+    second_moment: Vec<f32>,
+    /// β1ᵗ and β2ᵗ, kept as running products so native and wasm agree to the bit.
+    beta1_power: f32,
+    beta2_power: f32,
+}
+
+impl Optimizer {
+    pub fn new(config: OptimizerConfig, param_count: usize) -> Optimizer {
+        let second_moment = match config {
+            OptimizerConfig::Adam { .. } => vec![0.0; param_count],
+            OptimizerConfig::Sgd { .. } => Vec::new(),
+        };
+        Optimizer { config, first_moment: vec![0.0; param_count], second_moment, beta1_power: 1.0, beta2_power: 1.0 }
+    }
+
+    /// One update of `params` by `grads`.
+    pub fn step(&mut self, params: &mut [f32], grads: &[f32]) {
+        match self.config {
+            OptimizerConfig::Sgd { learning_rate, momentum } => {
+                for ((p, velocity), &g) in params.iter_mut().zip(&mut self.first_moment).zip(grads) {
+                    *velocity = momentum * *velocity + g;
+                    *p -= learning_rate * *velocity;
+                }
+            }
+            OptimizerConfig::Adam { learning_rate, beta1, beta2, epsilon } => {
+                self.beta1_power *= beta1;
+                self.beta2_power *= beta2;
+                let first_correction = 1.0 / (1.0 - self.beta1_power);
+                let second_correction = 1.0 / (1.0 - self.beta2_power);
+                let moments = self.first_moment.iter_mut().zip(&mut self.second_moment);
+                for ((p, (m, v)), &g) in params.iter_mut().zip(moments).zip(grads) {
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    *v = beta2 * *v + (1.0 - beta2) * g * g;
+                    *p -= learning_rate * (*m * first_correction) / ((*v * second_correction).sqrt() + epsilon);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Minimises f(p) = Σ (p_i − target_i)² and returns the final distance to the target.
+    fn minimise(config: OptimizerConfig, steps: usize) -> f32 {
+        let target = [3.0f32, -2.0, 0.5];
+        let mut params = [0.0f32; 3];
+        let mut optimizer = Optimizer::new(config, 3);
+        for _ in 0..steps {
+            let grads: Vec<f32> = params.iter().zip(&target).map(|(p, t)| 2.0 * (p - t)).collect();
+            optimizer.step(&mut params, &grads);
+        }
+        params.iter().zip(&target).map(|(p, t)| (p - t).abs()).fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn sgd_and_adam_converge_on_a_quadratic() {
+        assert!(minimise(OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0 }, 100) < 1e-4);
+        assert!(minimise(OptimizerConfig::Sgd { learning_rate: 0.05, momentum: 0.9 }, 300) < 1e-4);
+        assert!(minimise(OptimizerConfig::Adam { learning_rate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, 2000) < 1e-3);
+    }
+
+    #[test]
+    fn adams_first_step_moves_each_parameter_by_the_learning_rate() {
+        // With bias correction, m̂ = g and v̂ = g², so the first step is lr·sign(g) (up to ε).
+        let mut params = [1.0f32, 1.0];
+        let mut optimizer = Optimizer::new(OptimizerConfig::Adam { learning_rate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, 2);
+        optimizer.step(&mut params, &[0.3, -40.0]);
+        assert!((params[0] - 0.99).abs() < 1e-6 && (params[1] - 1.01).abs() < 1e-6, "{params:?}");
+    }
+}

@@ -1,0 +1,71 @@
+//! The training loop's parts: one optimisation step on the next batch, and evaluation of a
+//! dataset in chunks. `Experiment` schedules them; nothing here knows about time or events.
+
+use crate::config::Config;
+use crate::data::{BatchOrder, Dataset};
+use crate::nn::loss::LossStats;
+use crate::nn::{Model, Workspace};
+use crate::optim::Optimizer;
+use crate::rng::{Rng, Stream};
+
+/// Examples scored per forward pass during evaluation.
+pub const EVALUATION_CHUNK: usize = 500;
+
+pub struct Trainer {
+    pub model: Model,
+    optimizer: Optimizer,
+    batches: BatchOrder,
+    grads: Vec<f32>,
+    d_logits: Vec<f32>,
+    workspace: Workspace,
+    x: Vec<f32>,
+    labels: Vec<u8>,
+}
+
+impl Trainer {
+    /// A freshly initialised model for `config`, ready to train on `train_examples` examples.
+    pub fn new(config: &Config, train_examples: usize) -> Trainer {
+        let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
+        let param_count = model.params.len();
+        Trainer {
+            optimizer: Optimizer::new(config.optimizer(), param_count),
+            batches: BatchOrder::new(train_examples, config.batch_size, config.seed),
+            grads: vec![0.0; param_count],
+            d_logits: Vec::new(),
+            workspace: Workspace::default(),
+            x: Vec::new(),
+            labels: Vec::new(),
+            model,
+        }
+    }
+
+    pub fn iterations_per_epoch(&self) -> usize {
+        self.batches.iterations_per_epoch()
+    }
+
+    /// One optimisation step on the next batch; returns that batch's loss statistics
+    /// (measured before the update).
+    pub fn train_step(&mut self, train: &Dataset) -> LossStats {
+        let indices = self.batches.next_batch();
+        train.gather(indices.iter().map(|&i| i as usize), &mut self.x, &mut self.labels);
+        let stats = self.model.loss_and_gradients(&self.x, &self.labels, &mut self.workspace, &mut self.d_logits, &mut self.grads);
+        self.optimizer.step(&mut self.model.params, &self.grads);
+        stats
+    }
+
+    /// Scores examples `start..start + EVALUATION_CHUNK` (clipped to the set); returns their stats.
+    pub fn evaluate_chunk(&mut self, data: &Dataset, start: usize) -> LossStats {
+        let end = (start + EVALUATION_CHUNK).min(data.len());
+        data.gather(start..end, &mut self.x, &mut self.labels);
+        self.model.evaluate(&self.x, &self.labels, &mut self.workspace)
+    }
+
+    /// Scores a whole dataset.
+    pub fn evaluate(&mut self, data: &Dataset) -> LossStats {
+        let mut total = LossStats::default();
+        for start in (0..data.len()).step_by(EVALUATION_CHUNK) {
+            total.add(self.evaluate_chunk(data, start));
+        }
+        total
+    }
+}
