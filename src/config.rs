@@ -56,15 +56,30 @@ impl Default for Config {
 }
 
 const FIELDS: [&str; 14] = [
-    "model", "seed", "init", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
-    "batch_size", "iterations", "eval_every", "validation_size", "train_size",
+    "model",
+    "seed",
+    "init",
+    "optimizer",
+    "learning_rate",
+    "momentum",
+    "beta1",
+    "beta2",
+    "epsilon",
+    "batch_size",
+    "iterations",
+    "eval_every",
+    "validation_size",
+    "train_size",
 ];
 
 /// The largest integer that JSON numbers (JS doubles) hold exactly.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 fn number(field: &str, value: &Value) -> Result<f64> {
-    value.as_f64().filter(|x| x.is_finite()).ok_or_else(|| Error::config(field, format!("expected a number, got {value}")))
+    value
+        .as_f64()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| Error::config(field, format!("expected a number, got {value}")))
 }
 
 fn integer(field: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
@@ -104,8 +119,11 @@ fn positive(field: &str, value: &Value) -> Result<f32> {
 impl Config {
     /// Parses a JSON object of settings over the defaults.
     pub fn from_json(json: &str) -> Result<Config> {
-        let value: Value = serde_json::from_str(json).map_err(|e| Error::config("(config)", format!("not valid JSON: {e}")))?;
-        let object = value.as_object().ok_or_else(|| Error::config("(config)", "expected a JSON object of settings, like {\"seed\": 1}"))?;
+        let value: Value =
+            serde_json::from_str(json).map_err(|e| Error::config("(config)", format!("not valid JSON: {e}")))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| Error::config("(config)", "expected a JSON object of settings, like {\"seed\": 1}"))?;
         Config::from_map(object)
     }
 
@@ -128,7 +146,12 @@ impl Config {
                 "eval_every" => config.eval_every = integer(field, value, 1, 100_000_000)? as usize,
                 "validation_size" => config.validation_size = integer(field, value, 1, 59_999)? as usize,
                 "train_size" => config.train_size = integer(field, value, 0, 59_999)? as usize,
-                unknown => return Err(Error::config(unknown, format!("unknown setting; the settings are: {}", FIELDS.join(", ")))),
+                unknown => {
+                    return Err(Error::config(
+                        unknown,
+                        format!("unknown setting; the settings are: {}", FIELDS.join(", ")),
+                    ))
+                }
             }
         }
         Ok(config)
@@ -149,7 +172,12 @@ impl Config {
     pub fn optimizer(&self) -> OptimizerConfig {
         match self.optimizer.as_str() {
             "sgd" => OptimizerConfig::Sgd { learning_rate: self.learning_rate, momentum: self.momentum },
-            _ => OptimizerConfig::Adam { learning_rate: self.learning_rate, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon },
+            _ => OptimizerConfig::Adam {
+                learning_rate: self.learning_rate,
+                beta1: self.beta1,
+                beta2: self.beta2,
+                epsilon: self.epsilon,
+            },
         }
     }
 }

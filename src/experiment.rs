@@ -61,12 +61,25 @@ pub struct Evaluation {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Sent at the end of every `step` that trained: where the run is and how fast it goes.
-    Progress { iteration: usize, iterations: usize, epoch: f64, train_loss: f64, samples_per_second: f64 },
+    Progress {
+        iteration: usize,
+        iterations: usize,
+        epoch: f64,
+        train_loss: f64,
+        samples_per_second: f64,
+    },
     Evaluation(Evaluation),
     /// The schedule is complete.
-    Done { iteration: usize, test_accuracy: f64, samples_per_second: f64 },
+    Done {
+        iteration: usize,
+        test_accuracy: f64,
+        samples_per_second: f64,
+    },
     /// The loss became NaN or infinite; the run stops, the evaluations so far are kept.
-    Diverged { iteration: usize, message: String },
+    Diverged {
+        iteration: usize,
+        message: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -100,7 +113,11 @@ pub struct Results {
 enum Phase {
     Train,
     /// Scoring validation then test; `position` counts examples scored, validation first.
-    Evaluate { position: usize, validation: LossStats, test: LossStats },
+    Evaluate {
+        position: usize,
+        validation: LossStats,
+        test: LossStats,
+    },
     Finished(Status),
 }
 
@@ -127,7 +144,11 @@ fn start_evaluation() -> Phase {
 }
 
 fn per_second(count: f64, millis: f64) -> f64 {
-    if millis > 0.0 { count * 1000.0 / millis } else { 0.0 }
+    if millis > 0.0 {
+        count * 1000.0 / millis
+    } else {
+        0.0
+    }
 }
 
 impl Experiment {
@@ -148,7 +169,10 @@ impl Experiment {
     pub fn load_idx(&mut self, files: [&[u8]; 4]) -> Result<()> {
         let data = Mnist::from_idx(files, self.config.validation_size, self.config.train_size)?;
         if self.config.batch_size > data.train.len() {
-            return Err(Error::config("batch_size", format!("{} is larger than the {} training images", self.config.batch_size, data.train.len())));
+            return Err(Error::config(
+                "batch_size",
+                format!("{} is larger than the {} training images", self.config.batch_size, data.train.len()),
+            ));
         }
         let trainer = Trainer::new(&self.config, data.train.len());
         self.run = Some(Run {
@@ -187,7 +211,10 @@ impl Experiment {
     /// ends. Returns what happened, in order.
     pub fn step(&mut self, budget_millis: f64, clock: &dyn Clock) -> Result<Vec<Event>> {
         let config = &self.config;
-        let run = self.run.as_mut().ok_or_else(|| Error::Usage("no data yet: load the MNIST files (load_idx) before stepping".into()))?;
+        let run = self
+            .run
+            .as_mut()
+            .ok_or_else(|| Error::Usage("no data yet: load the MNIST files (load_idx) before stepping".into()))?;
         let mut events = Vec::new();
         let mut slice_loss = LossStats::default();
         let start = clock.now_millis();
@@ -199,7 +226,11 @@ impl Experiment {
                     let stats = run.trainer.train_step(&run.data.train);
                     run.iteration += 1;
                     if !stats.loss_sum.is_finite() {
-                        let error = Error::Diverged { iteration: run.iteration, loss: stats.mean_loss(), learning_rate: config.learning_rate };
+                        let error = Error::Diverged {
+                            iteration: run.iteration,
+                            loss: stats.mean_loss(),
+                            learning_rate: config.learning_rate,
+                        };
                         events.push(Event::Diverged { iteration: run.iteration, message: error.to_string() });
                         run.error = Some(error.to_string());
                         run.phase = Phase::Finished(Status::Diverged);
@@ -229,7 +260,8 @@ impl Experiment {
                         let evaluation = Evaluation {
                             iteration: run.iteration,
                             epoch: run.iteration as f64 / run.trainer.iterations_per_epoch() as f64,
-                            train_loss: (run.train_since_evaluation.examples > 0).then(|| run.train_since_evaluation.mean_loss()),
+                            train_loss: (run.train_since_evaluation.examples > 0)
+                                .then(|| run.train_since_evaluation.mean_loss()),
                             validation_loss: validation.mean_loss(),
                             validation_accuracy: validation.accuracy(),
                             test_loss: test.mean_loss(),
@@ -239,8 +271,13 @@ impl Experiment {
                         run.evaluations.push(evaluation.clone());
                         events.push(Event::Evaluation(evaluation.clone()));
                         if run.iteration >= config.iterations {
-                            let samples_per_second = per_second((run.iteration * config.batch_size) as f64, run.train_millis);
-                            events.push(Event::Done { iteration: run.iteration, test_accuracy: evaluation.test_accuracy, samples_per_second });
+                            let samples_per_second =
+                                per_second((run.iteration * config.batch_size) as f64, run.train_millis);
+                            events.push(Event::Done {
+                                iteration: run.iteration,
+                                test_accuracy: evaluation.test_accuracy,
+                                samples_per_second,
+                            });
                             run.phase = Phase::Finished(Status::Done);
                         } else {
                             run.phase = Phase::Train;
@@ -299,7 +336,8 @@ impl Experiment {
             results.train_examples = run.data.train.len();
             results.evaluations = run.evaluations.clone();
             results.train_seconds = run.train_millis / 1000.0;
-            results.train_samples_per_second = per_second((run.iteration * self.config.batch_size) as f64, run.train_millis);
+            results.train_samples_per_second =
+                per_second((run.iteration * self.config.batch_size) as f64, run.train_millis);
             results.evaluation_samples_per_second = per_second(run.evaluated_examples as f64, run.evaluation_millis);
         }
         results

@@ -83,14 +83,18 @@ mod tests {
     fn sgd_and_adam_converge_on_a_quadratic() {
         assert!(minimise(OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0 }, 100) < 1e-4);
         assert!(minimise(OptimizerConfig::Sgd { learning_rate: 0.05, momentum: 0.9 }, 300) < 1e-4);
-        assert!(minimise(OptimizerConfig::Adam { learning_rate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, 2000) < 1e-3);
+        assert!(
+            minimise(OptimizerConfig::Adam { learning_rate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, 2000)
+                < 1e-3
+        );
     }
 
     #[test]
     fn adams_first_step_moves_each_parameter_by_the_learning_rate() {
         // With bias correction, m̂ = g and v̂ = g², so the first step is lr·sign(g) (up to ε).
         let mut params = [1.0f32, 1.0];
-        let mut optimizer = Optimizer::new(OptimizerConfig::Adam { learning_rate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, 2);
+        let mut optimizer =
+            Optimizer::new(OptimizerConfig::Adam { learning_rate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, 2);
         optimizer.step(&mut params, &[0.3, -40.0]);
         assert!((params[0] - 0.99).abs() < 1e-6 && (params[1] - 1.01).abs() < 1e-6, "{params:?}");
     }

@@ -48,7 +48,13 @@ impl Trainer {
     pub fn train_step(&mut self, train: &Dataset) -> LossStats {
         let indices = self.batches.next_batch();
         train.gather(indices.iter().map(|&i| i as usize), &mut self.x, &mut self.labels);
-        let stats = self.model.loss_and_gradients(&self.x, &self.labels, &mut self.workspace, &mut self.d_logits, &mut self.grads);
+        let stats = self.model.loss_and_gradients(
+            &self.x,
+            &self.labels,
+            &mut self.workspace,
+            &mut self.d_logits,
+            &mut self.grads,
+        );
         self.optimizer.step(&mut self.model.params, &self.grads);
         stats
     }

@@ -51,7 +51,13 @@ impl Experiment {
     }
 
     /// Takes the four MNIST IDX files, checks them, and initialises the model.
-    pub fn load_data(&mut self, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<(), JsError> {
+    pub fn load_data(
+        &mut self,
+        train_images: &[u8],
+        train_labels: &[u8],
+        test_images: &[u8],
+        test_labels: &[u8],
+    ) -> Result<(), JsError> {
         self.inner.load_idx([train_images, train_labels, test_images, test_labels]).map_err(js_error)
     }
 

@@ -13,7 +13,12 @@ pub struct BatchOrder {
 
 impl BatchOrder {
     pub fn new(examples: usize, batch_size: usize, seed: u64) -> BatchOrder {
-        let mut batches = BatchOrder { rng: Rng::new(seed, Stream::DataOrder), order: (0..examples as u32).collect(), position: 0, batch_size };
+        let mut batches = BatchOrder {
+            rng: Rng::new(seed, Stream::DataOrder),
+            order: (0..examples as u32).collect(),
+            position: 0,
+            batch_size,
+        };
         batches.rng.shuffle(&mut batches.order);
         batches
     }

@@ -34,7 +34,10 @@ impl Dataset {
     }
 
     fn range(&self, range: std::ops::Range<usize>) -> Dataset {
-        Dataset { images: self.images[range.start * PIXELS..range.end * PIXELS].to_vec(), labels: self.labels[range].to_vec() }
+        Dataset {
+            images: self.images[range.start * PIXELS..range.end * PIXELS].to_vec(),
+            labels: self.labels[range].to_vec(),
+        }
     }
 
     /// Writes examples `indices` as a batch: x (batch, 784) scaled to [0, 1], and their labels.
@@ -59,13 +62,28 @@ fn images_and_labels(images_file: &str, images: &[u8], labels_file: &str, labels
     let images = idx::parse(images_file, images, 3)?;
     let labels = idx::parse(labels_file, labels, 1)?;
     if images.dims[1..] != [IMAGE_SIDE, IMAGE_SIDE] {
-        return Err(Error::data(images_file, format!("expected {IMAGE_SIDE}×{IMAGE_SIDE} images, found {}×{}", images.dims[1], images.dims[2])));
+        return Err(Error::data(
+            images_file,
+            format!("expected {IMAGE_SIDE}×{IMAGE_SIDE} images, found {}×{}", images.dims[1], images.dims[2]),
+        ));
     }
     if images.dims[0] != labels.dims[0] {
-        return Err(Error::data(labels_file, format!("{} labels for the {} images of {images_file}: the two files must come from the same set", labels.dims[0], images.dims[0])));
+        return Err(Error::data(
+            labels_file,
+            format!(
+                "{} labels for the {} images of {images_file}: the two files must come from the same set",
+                labels.dims[0], images.dims[0]
+            ),
+        ));
     }
     if let Some(index) = labels.data.iter().position(|&label| label as usize >= CLASSES) {
-        return Err(Error::data(labels_file, format!("label {} of example {index} is out of range 0-9; fetch the file again (scripts/fetch-mnist)", labels.data[index])));
+        return Err(Error::data(
+            labels_file,
+            format!(
+                "label {} of example {index} is out of range 0-9; fetch the file again (scripts/fetch-mnist)",
+                labels.data[index]
+            ),
+        ));
     }
     Ok(Dataset { images: images.data.to_vec(), labels: labels.data.to_vec() })
 }
@@ -78,13 +96,24 @@ impl Mnist {
         let test = images_and_labels(TEST_IMAGES, files[2], TEST_LABELS, files[3])?;
         let available = full_train.len().saturating_sub(validation_size);
         if validation_size == 0 || available == 0 {
-            return Err(Error::config("validation_size", format!("must be between 1 and {} (the training file has {} images)", full_train.len().saturating_sub(1), full_train.len())));
+            return Err(Error::config(
+                "validation_size",
+                format!(
+                    "must be between 1 and {} (the training file has {} images)",
+                    full_train.len().saturating_sub(1),
+                    full_train.len()
+                ),
+            ));
         }
         if train_size > available {
             return Err(Error::config("train_size", format!("{train_size} is more than the {available} training images left after holding out {validation_size} for validation")));
         }
         let train_end = validation_size + if train_size == 0 { available } else { train_size };
-        Ok(Mnist { validation: full_train.range(0..validation_size), train: full_train.range(validation_size..train_end), test })
+        Ok(Mnist {
+            validation: full_train.range(0..validation_size),
+            train: full_train.range(validation_size..train_end),
+            test,
+        })
     }
 }
 

@@ -30,7 +30,9 @@ pub struct Shape {
 fn view(data: &[f32], rows: usize, cols: usize, op: Op) -> ArrayView2<'_, f32> {
     match op {
         Op::AsIs => ArrayView2::from_shape((rows, cols), data).expect("matrix slice has rows*cols elements"),
-        Op::Transposed => ArrayView2::from_shape((cols, rows), data).expect("matrix slice has rows*cols elements").reversed_axes(),
+        Op::Transposed => {
+            ArrayView2::from_shape((cols, rows), data).expect("matrix slice has rows*cols elements").reversed_axes()
+        }
     }
 }
 
@@ -46,8 +48,20 @@ pub fn gemm(shape: Shape, a: &[f32], op_a: Op, b: &[f32], op_b: Op, c: &mut [f32
 /// The naive twin of [`gemm`]: three loops, sums in f64. The oracle for tests.
 pub fn gemm_naive(shape: Shape, a: &[f32], op_a: Op, b: &[f32], op_b: Op, c: &mut [f32], accumulate: bool) {
     let Shape { m, k, n } = shape;
-    let a_at = |i: usize, p: usize| if op_a == Op::AsIs { a[i * k + p] } else { a[p * m + i] };
-    let b_at = |p: usize, j: usize| if op_b == Op::AsIs { b[p * n + j] } else { b[j * k + p] };
+    let a_at = |i: usize, p: usize| {
+        if op_a == Op::AsIs {
+            a[i * k + p]
+        } else {
+            a[p * m + i]
+        }
+    };
+    let b_at = |p: usize, j: usize| {
+        if op_b == Op::AsIs {
+            b[p * n + j]
+        } else {
+            b[j * k + p]
+        }
+    };
     for i in 0..m {
         for j in 0..n {
             let mut sum = if accumulate { c[i * n + j] as f64 } else { 0.0 };
@@ -84,7 +98,10 @@ mod tests {
                         gemm_naive(shape, &a, op_a, &b, op_b, &mut naive, accumulate);
                         for (x, y) in fast.iter().zip(&naive) {
                             // f32 summation of k products of magnitude <= 1: error grows like k * eps.
-                            assert!((x - y).abs() <= 1e-6 * k as f32 + 1e-6, "{m}x{k}x{n} {op_a:?} {op_b:?}: {x} vs {y}");
+                            assert!(
+                                (x - y).abs() <= 1e-6 * k as f32 + 1e-6,
+                                "{m}x{k}x{n} {op_a:?} {op_b:?}: {x} vs {y}"
+                            );
                         }
                     }
                 }

@@ -32,7 +32,15 @@ impl Dense {
 
     /// Writes d_W and d_b into `grads` (same layout as `params`); d_x only when asked for
     /// (the first layer's input gradient is never needed).
-    pub fn backward(&self, params: &[f32], x: &[f32], d_y: &[f32], grads: &mut [f32], d_x: Option<&mut [f32]>, batch: usize) {
+    pub fn backward(
+        &self,
+        params: &[f32],
+        x: &[f32],
+        d_y: &[f32],
+        grads: &mut [f32],
+        d_x: Option<&mut [f32]>,
+        batch: usize,
+    ) {
         let d_y = &d_y[..batch * self.outputs];
         let d_weights = &mut grads[self.weight_offset..self.weight_offset + self.inputs * self.outputs];
         gemm(Shape { m: self.inputs, k: batch, n: self.outputs }, x, Op::Transposed, d_y, Op::AsIs, d_weights, false);

@@ -30,7 +30,12 @@ impl LossStats {
 }
 
 /// Loss statistics for a batch; when `d_logits` is given, also the gradient of the *mean* loss.
-pub fn softmax_cross_entropy(logits: &[f32], labels: &[u8], classes: usize, mut d_logits: Option<&mut [f32]>) -> LossStats {
+pub fn softmax_cross_entropy(
+    logits: &[f32],
+    labels: &[u8],
+    classes: usize,
+    mut d_logits: Option<&mut [f32]>,
+) -> LossStats {
     let batch = labels.len();
     let mut stats = LossStats { examples: batch, ..LossStats::default() };
     for (row_index, (row, &label)) in logits.chunks_exact(classes).zip(labels).enumerate() {

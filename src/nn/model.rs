@@ -107,15 +107,26 @@ impl Model {
         let mut param_count = 0;
         match &spec {
             ModelSpec::Mlp { inputs, hidden, classes } => {
-                let widths: Vec<usize> = std::iter::once(*inputs).chain(hidden.iter().copied()).chain([*classes]).collect();
+                let widths: Vec<usize> =
+                    std::iter::once(*inputs).chain(hidden.iter().copied()).chain([*classes]).collect();
                 for (index, pair) in widths.windows(2).enumerate() {
                     let (fan_in, fan_out) = (pair[0], pair[1]);
                     let name = format!("fc{}", index + 1);
                     let weight_offset = param_count;
                     let bias_offset = weight_offset + fan_in * fan_out;
                     param_count = bias_offset + fan_out;
-                    tensors.push(ParamTensor { name: format!("{name}.weight"), kind: TensorKind::Weight, offset: weight_offset, shape: vec![fan_in, fan_out] });
-                    tensors.push(ParamTensor { name: format!("{name}.bias"), kind: TensorKind::Bias, offset: bias_offset, shape: vec![fan_out] });
+                    tensors.push(ParamTensor {
+                        name: format!("{name}.weight"),
+                        kind: TensorKind::Weight,
+                        offset: weight_offset,
+                        shape: vec![fan_in, fan_out],
+                    });
+                    tensors.push(ParamTensor {
+                        name: format!("{name}.bias"),
+                        kind: TensorKind::Bias,
+                        offset: bias_offset,
+                        shape: vec![fan_out],
+                    });
                     layers.push(Layer::Dense(Dense { inputs: fan_in, outputs: fan_out, weight_offset, bias_offset }));
                     if index + 2 < widths.len() {
                         layers.push(Layer::Relu { width: fan_out });
@@ -186,7 +197,14 @@ impl Model {
     }
 
     /// One forward and backward pass on a labelled batch: fills `grads`, returns the loss stats.
-    pub fn loss_and_gradients(&self, x: &[f32], labels: &[u8], workspace: &mut Workspace, d_logits: &mut Vec<f32>, grads: &mut [f32]) -> LossStats {
+    pub fn loss_and_gradients(
+        &self,
+        x: &[f32],
+        labels: &[u8],
+        workspace: &mut Workspace,
+        d_logits: &mut Vec<f32>,
+        grads: &mut [f32],
+    ) -> LossStats {
         let batch = labels.len();
         d_logits.resize(batch * self.classes(), 0.0);
         let logits = self.forward(x, batch, workspace);
@@ -209,7 +227,11 @@ mod tests {
 
     #[test]
     fn lenet_300_100_has_the_papers_parameter_counts() {
-        let model = Model::new(ModelSpec::from_name("lenet-300-100").unwrap(), Init::GlorotNormal, &mut Rng::new(0, Stream::WeightInit));
+        let model = Model::new(
+            ModelSpec::from_name("lenet-300-100").unwrap(),
+            Init::GlorotNormal,
+            &mut Rng::new(0, Stream::WeightInit),
+        );
         assert_eq!(model.prunable_weight_count(), 266_200);
         assert_eq!(model.params.len(), 266_200 + 410);
         let names: Vec<&str> = model.tensors.iter().map(|t| t.name.as_str()).collect();
@@ -218,7 +240,11 @@ mod tests {
 
     #[test]
     fn glorot_weights_have_the_right_spread_and_biases_start_at_zero() {
-        let model = Model::new(ModelSpec::from_name("lenet-300-100").unwrap(), Init::GlorotNormal, &mut Rng::new(0, Stream::WeightInit));
+        let model = Model::new(
+            ModelSpec::from_name("lenet-300-100").unwrap(),
+            Init::GlorotNormal,
+            &mut Rng::new(0, Stream::WeightInit),
+        );
         let fc1 = &model.params[model.tensors[0].range()];
         let std = (fc1.iter().map(|w| (*w as f64).powi(2)).sum::<f64>() / fc1.len() as f64).sqrt();
         let expected = (2.0f64 / (784.0 + 300.0)).sqrt();

@@ -1,0 +1,68 @@
+//! Helpers shared by the native tests and the browser tests (tests/web.rs).
+#![allow(dead_code)]
+
+use ticketlab::data::idx;
+use ticketlab::experiment::Clock;
+use ticketlab::rng::{Rng, Stream};
+
+/// A clock that never advances: `step` then runs until the schedule ends, whatever its budget,
+/// so a test's numbers cannot depend on the machine's speed.
+pub struct FrozenClock;
+
+impl Clock for FrozenClock {
+    fn now_millis(&self) -> f64 {
+        0.0
+    }
+}
+
+/// MNIST-shaped IDX files of seeded synthetic digits: each class has a random prototype image;
+/// an example is its class's prototype plus noise. Learnable, tiny, and the same on every platform.
+pub fn synthetic_mnist(seed: u64, train_examples: usize, test_examples: usize) -> [Vec<u8>; 4] {
+    let mut rng = Rng::new(seed, Stream::Scratch);
+    let prototypes: Vec<Vec<u8>> =
+        (0..10).map(|_| (0..784).map(|_| if rng.below(4) == 0 { 60 } else { 0 }).collect()).collect();
+    let mut make = |count: usize| {
+        let labels: Vec<u8> = (0..count).map(|_| rng.below(10) as u8).collect();
+        let images: Vec<u8> = labels
+            .iter()
+            .flat_map(|&label| prototypes[label as usize].clone())
+            .map(|pixel| pixel.saturating_add(rng.below(196) as u8))
+            .collect();
+        (idx::encode(&[count, 28, 28], &images), idx::encode(&[count], &labels))
+    };
+    let (train_images, train_labels) = make(train_examples);
+    let (test_images, test_labels) = make(test_examples);
+    [train_images, train_labels, test_images, test_labels]
+}
+
+pub fn as_slices(files: &[Vec<u8>; 4]) -> [&[u8]; 4] {
+    [&files[0], &files[1], &files[2], &files[3]]
+}
+
+/// FNV-1a over the bits of a float buffer: a short fingerprint that changes if any bit does.
+pub fn fingerprint(values: &[f32]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for value in values {
+        for byte in value.to_bits().to_le_bytes() {
+            hash ^= byte as u64;
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// The short fixed-seed run whose every number must be the same natively and in the browser:
+/// LeNet-300-100 with Adam on 600 synthetic digits, 30 iterations, scored every 10.
+/// Returns its evaluations and the fingerprint of its final weights as one JSON document.
+pub fn short_run_record() -> String {
+    let config = r#"{"seed": 42, "iterations": 30, "eval_every": 10, "validation_size": 100, "batch_size": 60}"#;
+    let mut experiment = ticketlab::Experiment::from_json(config).expect("valid config");
+    experiment.load_idx(as_slices(&synthetic_mnist(7, 700, 100))).expect("valid synthetic data");
+    experiment.run_to_end(&FrozenClock, |_| {}).expect("runs");
+    let results = experiment.results();
+    let record = serde_json::json!({
+        "evaluations": results.evaluations,
+        "weights_fingerprint": fingerprint(experiment.params().expect("trained")),
+    });
+    serde_json::to_string_pretty(&record).expect("serialises") + "\n"
+}

@@ -1,0 +1,32 @@
+//! The same core in a real browser (wasm-pack test --headless --chrome / --firefox).
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen_test::*;
+
+mod common;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The fixed-seed run gives, in the browser, exactly the losses, accuracies and final weights that
+/// the native build records (tests/cross_platform.rs checks the same file natively).
+#[wasm_bindgen_test]
+fn short_run_matches_the_native_golden_record_bit_for_bit() {
+    assert_eq!(common::short_run_record(), include_str!("golden/short_run.json"));
+}
+
+#[wasm_bindgen_test]
+fn bad_settings_are_refused_through_the_wasm_api() {
+    let error = ticketlab::wasm::Experiment::new(r#"{"batch_size": 0}"#).err().expect("batch 0 is refused");
+    let message = js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message();
+    assert!(String::from(message).contains("batch_size"));
+}
+
+#[wasm_bindgen_test]
+fn corrupt_data_is_refused_through_the_wasm_api() {
+    let mut experiment = ticketlab::wasm::Experiment::new("{}").expect("defaults are valid");
+    let files = common::synthetic_mnist(1, 10, 10);
+    let error =
+        experiment.load_data(&files[0][..100], &files[1], &files[2], &files[3]).err().expect("truncated file refused");
+    let message = String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message());
+    assert!(message.contains("train-images-idx3-ubyte") && message.contains("truncated"), "{message}");
+}
