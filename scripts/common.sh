@@ -1,0 +1,68 @@
+# Shared by the scripts: idempotent installers. Each checks first and returns at once when its
+# tool is already there, so a second run of scripts/serve or scripts/test starts in seconds.
+# Sourced, not run. Everything comes from the package registries (crates.io, npm, Debian).
+
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+need_command() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"
+}
+
+ensure_wasm_target() {
+  need_command cargo "install Rust (rustup) first"
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+locked_wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_wasm_bindgen() {
+  local version
+  version="$(locked_wasm_bindgen_version)"
+  [ -n "$version" ] || die "no wasm-bindgen in Cargo.lock"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
+    say "installing wasm-bindgen-cli $version (a few minutes, once)"
+    cargo install wasm-bindgen-cli --version "$version" --force
+  fi
+}
+
+ensure_wasm_pack() {
+  if ! command -v wasm-pack >/dev/null 2>&1; then
+    say "installing wasm-pack (a few minutes, once)"
+    cargo install wasm-pack
+  fi
+}
+
+ensure_npm_packages() {
+  need_command npm "install Node.js 20 or newer with npm"
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm packages (binaryen, playwright-core)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    say "installing Chromium and ChromeDriver from Debian"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  export CHROMEDRIVER=/usr/bin/chromedriver CHROMIUM=/usr/bin/chromium
+}
+
+ensure_mnist() {
+  "$ROOT/scripts/fetch-mnist"
+}
