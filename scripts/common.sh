@@ -47,7 +47,7 @@ ensure_wasm_pack() {
 ensure_npm_packages() {
   need_command npm "install Node.js 20 or newer with npm"
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "installing npm packages (binaryen, playwright-core)"
+    say "installing npm packages"
     npm ci --no-audit --no-fund
   fi
 }

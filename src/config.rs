@@ -16,13 +16,13 @@ pub struct Config {
     pub seed: u64,
     pub init: String,
     pub optimizer: String,
-    pub learning_rate: f32,
+    pub learning_rate: f64,
     /// SGD only.
-    pub momentum: f32,
+    pub momentum: f64,
     /// Adam only.
-    pub beta1: f32,
-    pub beta2: f32,
-    pub epsilon: f32,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub epsilon: f64,
     pub batch_size: usize,
     /// Training iterations (batches) in all.
     pub iterations: usize,
@@ -100,20 +100,20 @@ fn text<'a>(field: &str, value: &'a Value, allowed: &[&str]) -> Result<&'a str> 
 }
 
 /// A fraction-like setting in [0, 1).
-fn unit_interval(field: &str, value: &Value) -> Result<f32> {
+fn unit_interval(field: &str, value: &Value) -> Result<f64> {
     let x = number(field, value)?;
     if !(0.0..1.0).contains(&x) {
         return Err(Error::config(field, format!("must be at least 0 and below 1, got {value}")));
     }
-    Ok(x as f32)
+    Ok(x)
 }
 
-fn positive(field: &str, value: &Value) -> Result<f32> {
+fn positive(field: &str, value: &Value) -> Result<f64> {
     let x = number(field, value)?;
     if x <= 0.0 || (x as f32) == 0.0 {
         return Err(Error::config(field, format!("must be a positive number, got {value}")));
     }
-    Ok(x as f32)
+    Ok(x)
 }
 
 impl Config {
@@ -171,12 +171,13 @@ impl Config {
 
     pub fn optimizer(&self) -> OptimizerConfig {
         match self.optimizer.as_str() {
-            "sgd" => OptimizerConfig::Sgd { learning_rate: self.learning_rate, momentum: self.momentum },
+            // The optimizers compute in f32; the settings keep the values as written.
+            "sgd" => OptimizerConfig::Sgd { learning_rate: self.learning_rate as f32, momentum: self.momentum as f32 },
             _ => OptimizerConfig::Adam {
-                learning_rate: self.learning_rate,
-                beta1: self.beta1,
-                beta2: self.beta2,
-                epsilon: self.epsilon,
+                learning_rate: self.learning_rate as f32,
+                beta1: self.beta1 as f32,
+                beta2: self.beta2 as f32,
+                epsilon: self.epsilon as f32,
             },
         }
     }

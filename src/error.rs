@@ -10,7 +10,7 @@ pub enum Error {
     /// A data file that cannot be used as it is; `file` names it.
     Data { file: String, message: String },
     /// Training produced a non-finite loss; what was computed before stays available.
-    Diverged { iteration: usize, loss: f64, learning_rate: f32 },
+    Diverged { iteration: usize, loss: f64, learning_rate: f64 },
     /// A call made when the object is not ready for it.
     Usage(String),
 }

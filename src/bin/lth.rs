@@ -145,7 +145,7 @@ mod cli {
             .map_err(|e| Error::data(&out.display().to_string(), format!("cannot write the results: {e}")))?;
         if let Some(last) = results.evaluations.last() {
             eprintln!(
-                "test accuracy {} after {} iterations ({:.2} epochs); training {:.0} samples/s, evaluation {:.0} samples/s; results in {}",
+                "last evaluation: test accuracy {} at iteration {} ({:.2} epochs); training {:.0} samples/s, evaluation {:.0} samples/s; results in {}",
                 percent(last.test_accuracy), last.iteration, last.epoch, results.train_samples_per_second, results.evaluation_samples_per_second, out.display()
             );
         }

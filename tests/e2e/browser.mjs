@@ -1,0 +1,42 @@
+// Page-test helpers: serve the built site on a free loopback port and drive Debian's Chromium
+// through playwright-core (no browser download).
+import { chromium } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import { serve } from '../../scripts/static-server.mjs';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** Starts the server and the browser; returns {url, browser, close()}. */
+export async function start() {
+  const server = await serve(`${ROOT}/site`, 0);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return {
+    url,
+    browser,
+    async close() {
+      await browser.close();
+      server.close();
+    },
+  };
+}
+
+/** A new page that fails the test on uncaught page errors, collected in page.errors. */
+export async function openPage(browser, url) {
+  const page = await browser.newPage();
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(error.message));
+  await page.goto(url);
+  return page;
+}
+
+/** Text of the status line once it matches `pattern`. */
+export async function waitForStatus(page, pattern, timeout = 180_000) {
+  await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('status').textContent), pattern.source, { timeout, polling: 100 });
+  return page.textContent('#status');
+}

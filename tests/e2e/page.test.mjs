@@ -1,0 +1,108 @@
+// Page tests: the real page in headless Chromium, training LeNet-300-100 on the real MNIST in its
+// Web Worker. Run by scripts/test after scripts/build (node --test tests/e2e/).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { start, openPage, waitForStatus, ROOT } from './browser.mjs';
+
+let session;
+before(async () => { session = await start(); });
+after(async () => { await session?.close(); });
+
+const results = (page) => page.evaluate(() => window.ticketlab.results());
+const iteration = async (page) => Number((await page.textContent('#iteration')).split('/')[0].replace(/\D/g, '') || 0);
+
+test('a short run learns the real MNIST, and gives exactly the numbers of the native CLI', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=7&epochs=0.3&eval_every=50`);
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  const accuracies = run.evaluations.map((e) => e.test_accuracy);
+  assert.equal(run.iterations_completed, 275);
+  assert.ok(accuracies[0] < 0.2, `untrained accuracy ${accuracies[0]} should be near chance`);
+  assert.ok(accuracies.at(-1) > 0.85, `test accuracy after 275 iterations was ${accuracies.at(-1)}`);
+  assert.ok(run.train_samples_per_second > 0);
+  assert.match(await page.textContent('#speed'), /images\/s/);
+
+  // The same settings through the native CLI: identical evaluations, to the last bit.
+  const folder = mkdtempSync(join(tmpdir(), 'ticketlab-'));
+  const [configFile, out] = [join(folder, 'config.json'), join(folder, 'native.json')];
+  writeFileSync(configFile, JSON.stringify(run.config));
+  execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'train', '--config', configFile, '--out', out],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const native = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(native.config, run.config);
+  assert.deepEqual(native.evaluations, run.evaluations);
+  assert.deepEqual(page.errors, []);
+});
+
+test('pause holds the run still, resume continues it, stop keeps what was computed', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=3&epochs=20&eval_every=200`);
+  await page.click('#train');
+  await page.waitForFunction(() => Number(document.getElementById('iteration').textContent.split('/')[0].replace(/\D/g, '')) > 300, null, { timeout: 120_000 });
+  await page.click('#pause');
+  await waitForStatus(page, /^Paused/);
+  const pausedAt = await iteration(page);
+  await page.waitForTimeout(700);
+  assert.equal(await iteration(page), pausedAt, 'no iterations while paused');
+
+  await page.click('#pause'); // now labelled Resume
+  await page.waitForFunction((before) => Number(document.getElementById('iteration').textContent.split('/')[0].replace(/\D/g, '')) > before, pausedAt, { timeout: 60_000 });
+
+  await page.click('#stop');
+  const status = await waitForStatus(page, /^Stopped/);
+  assert.match(status, /What was computed is kept/);
+  const run = await results(page);
+  assert.equal(run.status, 'stopped');
+  assert.ok(run.evaluations.length >= 2, 'evaluations before the stop are kept');
+  assert.ok(await page.isVisible('#download'));
+  assert.equal(await page.isEnabled('#train'), true);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a bad URL parameter shows a notice and falls back to the default for that field only', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=12&batch_size=0&colour=red`);
+  const notice = await page.textContent('#url-notice');
+  assert.match(notice, /batch_size=0/);
+  assert.match(notice, /unknown parameter "colour"/);
+  assert.equal(await page.inputValue('#batch_size'), '60');
+  assert.equal(await page.inputValue('#seed'), '12');
+});
+
+test('an invalid setting is explained beside its field and does not start a run', async () => {
+  const page = await openPage(session.browser, session.url);
+  await page.fill('#learning_rate', '-0.1');
+  await page.click('#train');
+  assert.match(await page.textContent('#learning_rate-error'), /above 0/);
+  assert.equal(await page.getAttribute('#learning_rate', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#status'), /Fix the highlighted settings/);
+});
+
+test('a diverging run (NaN loss) shows a clear message and keeps its evaluations', async () => {
+  const page = await openPage(session.browser, `${session.url}#optimizer=sgd&learning_rate=1000&epochs=1`);
+  await page.click('#train');
+  await page.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
+  assert.match(await page.textContent('#error'), /diverged.*smaller learning rate/);
+  const run = await results(page);
+  assert.equal(run.status, 'diverged');
+  assert.equal(run.evaluations[0].iteration, 0);
+  assert.equal(await page.isEnabled('#train'), true);
+});
+
+test('a missing or corrupt data file shows what is wrong instead of a blank page', async () => {
+  const page = await openPage(session.browser, `${session.url}#epochs=0.1`);
+  await page.route('**/data/t10k-labels-idx1-ubyte', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.click('#train');
+  await page.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
+  assert.match(await page.textContent('#error'), /t10k-labels-idx1-ubyte.*404/);
+
+  const corrupt = await openPage(session.browser, `${session.url}#epochs=0.1`);
+  await corrupt.route('**/data/train-labels-idx1-ubyte', (route) => route.fulfill({ status: 200, body: Buffer.from([0, 0, 8, 1, 0, 0, 0xea, 0x60, 1, 2, 3]) }));
+  await corrupt.click('#train');
+  await corrupt.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
+  assert.match(await corrupt.textContent('#error'), /train-labels-idx1-ubyte: truncated/);
+  assert.equal(await corrupt.isEnabled('#train'), true);
+});
