@@ -110,8 +110,9 @@ fn unit_interval(field: &str, value: &Value) -> Result<f64> {
 
 fn positive(field: &str, value: &Value) -> Result<f64> {
     let x = number(field, value)?;
-    if x <= 0.0 || (x as f32) == 0.0 {
-        return Err(Error::config(field, format!("must be a positive number, got {value}")));
+    // The optimizers compute in f32: the value must survive the conversion.
+    if x <= 0.0 || (x as f32) == 0.0 || (x as f32).is_infinite() {
+        return Err(Error::config(field, format!("must be a positive number from 1e-38 to 3e38, got {value}")));
     }
     Ok(x)
 }

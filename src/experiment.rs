@@ -128,6 +128,9 @@ struct Run {
     iteration: usize,
     train_since_evaluation: LossStats,
     evaluations: Vec<Evaluation>,
+    /// The weights as of the last evaluation: put back if training diverges, so the model that
+    /// the last scores describe is not lost to NaNs.
+    evaluated_params: Vec<f32>,
     error: Option<String>,
     train_millis: f64,
     evaluation_millis: f64,
@@ -182,6 +185,7 @@ impl Experiment {
             iteration: 0,
             train_since_evaluation: LossStats::default(),
             evaluations: Vec::new(),
+            evaluated_params: Vec::new(),
             error: None,
             train_millis: 0.0,
             evaluation_millis: 0.0,
@@ -234,6 +238,7 @@ impl Experiment {
                         events.push(Event::Diverged { iteration: run.iteration, message: error.to_string() });
                         run.error = Some(error.to_string());
                         run.phase = Phase::Finished(Status::Diverged);
+                        run.trainer.model.params.copy_from_slice(&run.evaluated_params);
                     } else {
                         slice_loss.add(stats);
                         run.train_since_evaluation.add(stats);
@@ -269,6 +274,7 @@ impl Experiment {
                         };
                         run.train_since_evaluation = LossStats::default();
                         run.evaluations.push(evaluation.clone());
+                        run.evaluated_params.clone_from(&run.trainer.model.params);
                         events.push(Event::Evaluation(evaluation.clone()));
                         if run.iteration >= config.iterations {
                             let samples_per_second =
@@ -300,7 +306,9 @@ impl Experiment {
                 train_loss: slice_loss.mean_loss(),
                 samples_per_second: per_second((run.iteration * config.batch_size) as f64, run.train_millis),
             };
-            events.push(progress);
+            // Before a closing Done or Diverged, so that the closing event is always the last.
+            let closing = events.iter().position(|e| matches!(e, Event::Done { .. } | Event::Diverged { .. }));
+            events.insert(closing.unwrap_or(events.len()), progress);
         }
         Ok(events)
     }

@@ -35,7 +35,7 @@ pub fn parse<'a>(file: &str, bytes: &'a [u8], expected_dims: u8) -> Result<IdxAr
             "this is a gzip file: decompress it (gunzip) first".to_string()
         } else if magic & 0xffff_ff00 == 0x0000_0800 {
             format!(
-                "an IDX file with {} dimensions where {expected_dims} are expected: is this the right file?",
+                "an IDX file of {} dimension(s) where {expected_dims} are expected: is this the right file?",
                 bytes[3]
             )
         } else {

@@ -59,12 +59,13 @@ pub struct ParamTensor {
 }
 
 impl ParamTensor {
-    pub fn len(&self) -> usize {
+    /// Number of elements (a tensor always has at least one).
+    pub fn element_count(&self) -> usize {
         self.shape.iter().product()
     }
 
     pub fn range(&self) -> std::ops::Range<usize> {
-        self.offset..self.offset + self.len()
+        self.offset..self.offset + self.element_count()
     }
 }
 
@@ -152,7 +153,7 @@ impl Model {
 
     /// Weights that pruning may remove (biases excluded).
     pub fn prunable_weight_count(&self) -> usize {
-        self.tensors.iter().filter(|t| t.kind == TensorKind::Weight).map(ParamTensor::len).sum()
+        self.tensors.iter().filter(|t| t.kind == TensorKind::Weight).map(ParamTensor::element_count).sum()
     }
 
     /// Forward pass of a batch x (batch, inputs); returns the logits (batch, classes).

@@ -1,0 +1,144 @@
+//! Config::from_json rejects bad settings with a message naming the field, defaults to the LTH
+//! paper's settings, and round-trips through JSON; Experiment::load_idx checks batch_size against
+//! the data.
+
+mod common;
+
+use ticketlab::{Config, Error, Experiment};
+
+/// Parses `json`, expects a config error about `field`, and returns its displayed message, which
+/// must quote the field name.
+fn config_error(json: &str, field: &str) -> String {
+    let error = Config::from_json(json).expect_err("bad settings are rejected");
+    let message = error.to_string();
+    assert!(
+        matches!(&error, Error::Config { field: f, .. } if f == field),
+        "{json}: expected an error about \"{field}\", got: {message}"
+    );
+    assert!(message.contains(&format!("\"{field}\"")), "{json}: the message names \"{field}\": {message}");
+    message
+}
+
+fn assert_mentions(message: &str, words: &[&str]) {
+    for word in words {
+        assert!(message.contains(word), "expected the message to mention \"{word}\": {message}");
+    }
+}
+
+#[test]
+fn an_empty_object_gives_the_papers_defaults() {
+    let config = Config::from_json("{}").expect("{} is valid");
+    assert_eq!(config.model, "lenet-300-100");
+    assert_eq!(config.optimizer, "adam");
+    assert_eq!(config.learning_rate, 1.2e-3);
+    assert_eq!(config.batch_size, 60);
+    assert_eq!(config.iterations, 50_000);
+    assert_eq!(config.eval_every, 100);
+    assert_eq!(config.validation_size, 5_000);
+    assert_eq!(config.init, "glorot-normal");
+    assert_eq!(config.train_size, 0);
+    assert_eq!(config, Config::default());
+}
+
+#[test]
+fn config_round_trips_through_json_unchanged() {
+    let defaults = Config::default();
+    assert_eq!(Config::from_json(&defaults.to_json()).expect("defaults re-parse"), defaults);
+
+    let custom = Config::from_json(
+        r#"{"seed": 9007199254740991, "optimizer": "sgd", "learning_rate": 0.07, "momentum": 0.5,
+            "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-7, "batch_size": 33, "iterations": 1234,
+            "eval_every": 17, "validation_size": 100, "train_size": 500, "init": "he-normal"}"#,
+    )
+    .expect("valid settings");
+    assert_ne!(custom, defaults);
+    assert_eq!(custom.seed, 9_007_199_254_740_991);
+    assert_eq!(custom.learning_rate, 0.07);
+    assert_eq!(Config::from_json(&custom.to_json()).expect("custom re-parses"), custom);
+}
+
+#[test]
+fn an_unknown_model_lists_the_known_ones() {
+    let message = config_error(r#"{"model": "resnet"}"#, "model");
+    assert_mentions(&message, &["resnet", "lenet-300-100"]);
+}
+
+#[test]
+fn unknown_optimizer_and_init_list_the_choices() {
+    assert_mentions(&config_error(r#"{"optimizer": "rmsprop"}"#, "optimizer"), &["rmsprop", "adam", "sgd"]);
+    assert_mentions(&config_error(r#"{"init": "zeros"}"#, "init"), &["zeros", "glorot-normal", "he-normal"]);
+}
+
+#[test]
+fn the_learning_rate_must_be_positive() {
+    assert_mentions(&config_error(r#"{"learning_rate": -0.01}"#, "learning_rate"), &["positive", "-0.01"]);
+    assert_mentions(&config_error(r#"{"learning_rate": 0}"#, "learning_rate"), &["positive"]);
+    // Positive in f64 but 0 once stored as f32.
+    assert_mentions(&config_error(r#"{"learning_rate": 1e-50}"#, "learning_rate"), &["positive"]);
+}
+
+#[test]
+fn the_batch_size_must_be_at_least_one() {
+    assert_mentions(&config_error(r#"{"batch_size": 0}"#, "batch_size"), &["whole number from 1"]);
+}
+
+#[test]
+fn an_unknown_setting_is_named_and_the_known_ones_listed() {
+    let message = config_error(r#"{"lr": 0.01}"#, "lr");
+    assert_mentions(&message, &["unknown setting", "learning_rate"]);
+}
+
+#[test]
+fn a_setting_of_the_wrong_type_is_rejected() {
+    assert_mentions(&config_error(r#"{"learning_rate": "fast"}"#, "learning_rate"), &["expected a number", "fast"]);
+    assert_mentions(&config_error(r#"{"model": 3}"#, "model"), &["expected a string"]);
+    config_error(r#"{"seed": null}"#, "seed");
+}
+
+#[test]
+fn text_that_is_not_json_is_rejected() {
+    let message = config_error("seed = 3", "(config)");
+    assert_mentions(&message, &["not valid JSON"]);
+}
+
+#[test]
+fn json_that_is_not_an_object_is_rejected() {
+    let message = config_error(r#"[{"seed": 1}]"#, "(config)");
+    assert_mentions(&message, &["expected a JSON object"]);
+}
+
+#[test]
+fn counts_must_be_whole_numbers() {
+    assert_mentions(&config_error(r#"{"iterations": 2.5}"#, "iterations"), &["whole number", "2.5"]);
+    config_error(r#"{"eval_every": 0}"#, "eval_every");
+    config_error(r#"{"train_size": -1}"#, "train_size");
+}
+
+#[test]
+fn the_seed_must_be_exact_in_json() {
+    // 2^53 − 1 is the largest integer a JS double holds exactly; one more is refused.
+    assert_eq!(Config::from_json(r#"{"seed": 9007199254740991}"#).expect("2^53 - 1 is fine").seed, (1 << 53) - 1);
+    assert_mentions(&config_error(r#"{"seed": 9007199254740992}"#, "seed"), &["9007199254740991"]);
+    config_error(r#"{"seed": -1}"#, "seed");
+}
+
+#[test]
+fn momentum_and_betas_must_be_below_one() {
+    assert_mentions(&config_error(r#"{"momentum": 1.0}"#, "momentum"), &["below 1"]);
+    config_error(r#"{"beta1": 1}"#, "beta1");
+    config_error(r#"{"beta2": -0.1}"#, "beta2");
+    assert_eq!(Config::from_json(r#"{"momentum": 0}"#).expect("0 is allowed").momentum, 0.0);
+}
+
+#[test]
+fn load_idx_refuses_a_batch_larger_than_the_training_set() {
+    let files = common::synthetic_mnist(1, 150, 20);
+    // 150 training images, 100 held out: 50 left to train on.
+    let mut experiment = Experiment::from_json(r#"{"validation_size": 100, "batch_size": 51}"#).expect("valid");
+    let error = experiment.load_idx(common::as_slices(&files)).expect_err("batch larger than the set");
+    assert!(matches!(&error, Error::Config { field, .. } if field == "batch_size"), "{error}");
+    assert_mentions(&error.to_string(), &["\"batch_size\"", "51", "50 training images"]);
+
+    let mut exactly = Experiment::from_json(r#"{"validation_size": 100, "batch_size": 50}"#).expect("valid");
+    exactly.load_idx(common::as_slices(&files)).expect("a batch of the whole training set is fine");
+}

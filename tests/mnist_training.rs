@@ -1,0 +1,79 @@
+//! On real MNIST (data/mnist): one epoch of LeNet-300-100 with the paper's settings reaches 96% test
+//! accuracy, and a second run with the same seed reproduces every number and weight bit for bit.
+//! Without the files the test is skipped with a note, unless TICKETLAB_REQUIRE_MNIST is set.
+
+mod common;
+
+use std::path::Path;
+
+use ticketlab::data::mnist::read_files;
+use ticketlab::experiment::SystemClock;
+use ticketlab::{Experiment, Results, Status};
+
+/// The four MNIST files, or None (after a note on stderr) when they are missing and not required.
+fn mnist_files() -> Option<[Vec<u8>; 4]> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+    match read_files(&dir) {
+        Ok(files) => Some(files),
+        Err(error) if std::env::var_os("TICKETLAB_REQUIRE_MNIST").is_some() => {
+            panic!("TICKETLAB_REQUIRE_MNIST is set and MNIST cannot be read: run scripts/fetch-mnist ({error})")
+        }
+        Err(error) => {
+            eprintln!(
+                "note: skipping the MNIST training test, MNIST cannot be read ({error}); \
+                 set TICKETLAB_REQUIRE_MNIST=1 to make this a failure"
+            );
+            None
+        }
+    }
+}
+
+/// Seed 3 reached 96.77% after one epoch when this test was written; seeds 0-9 ranged from 96.01%
+/// to 96.77%, so 96% is a regression floor, not a tuned pass mark.
+const SEED: u64 = 3;
+const ONE_EPOCH: usize = 916; // ⌊55,000 / 60⌋ batches.
+const MIN_TEST_ACCURACY: f64 = 0.96;
+
+fn train_one_epoch(files: &[Vec<u8>; 4]) -> (Results, Vec<f32>) {
+    let config = format!(r#"{{"seed": {SEED}, "iterations": {ONE_EPOCH}, "eval_every": {ONE_EPOCH}}}"#);
+    let mut experiment = Experiment::from_json(&config).expect("valid settings");
+    experiment.load_idx(common::as_slices(files)).expect("MNIST loads");
+    experiment.run_to_end(&SystemClock::new(), |_| {}).expect("runs");
+    (experiment.results(), experiment.params().expect("trained").to_vec())
+}
+
+#[test]
+fn lenet_300_100_reaches_96_percent_in_one_epoch_reproducibly() {
+    let Some(files) = mnist_files() else { return };
+    let (results, params) = train_one_epoch(&files);
+
+    assert_eq!(results.status, Status::Done, "error: {:?}", results.error);
+    assert_eq!(results.train_examples, 55_000);
+    assert_eq!(results.iterations_per_epoch, ONE_EPOCH);
+    let iterations: Vec<usize> = results.evaluations.iter().map(|e| e.iteration).collect();
+    assert_eq!(iterations, [0, ONE_EPOCH]);
+    let (first, last) = (&results.evaluations[0], &results.evaluations[1]);
+    assert!(first.test_accuracy < 0.3, "an untrained network is near chance: {}", first.test_accuracy);
+    assert_eq!(last.epoch, 1.0);
+    eprintln!(
+        "seed {SEED}, one epoch: validation {:.2}%, test {:.2}%, {:.0} training samples/s",
+        last.validation_accuracy * 100.0,
+        last.test_accuracy * 100.0,
+        results.train_samples_per_second
+    );
+    assert!(
+        last.test_accuracy >= MIN_TEST_ACCURACY,
+        "test accuracy after one epoch is {:.2}%, below {:.0}%",
+        last.test_accuracy * 100.0,
+        MIN_TEST_ACCURACY * 100.0
+    );
+
+    let (again, params_again) = train_one_epoch(&files);
+    assert_eq!(again.evaluations, results.evaluations, "the same seed gave different evaluations");
+    assert!(
+        params_again == params,
+        "the same seed gave different weights: {} vs {}",
+        common::fingerprint(&params_again),
+        common::fingerprint(&params)
+    );
+}
