@@ -9,7 +9,13 @@ const worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'mod
 
 const accuracyChart = new LineChart($('accuracy-chart'), {
   yLabel: 'accuracy',
-  yRange: (_, min, max) => [Math.max(0, Math.min(min ?? 0, 0.9)), 1],
+  // From 1 down to just below the lowest accuracy after iteration 0 (the untrained network's
+  // chance-level point would squash the part worth seeing, 90–100%, into a sliver).
+  yRange: (plot) => {
+    const trained = plot.data.slice(1).flatMap((values) => values.slice(1)).filter((v) => v != null);
+    const lowest = trained.length ? Math.min(...trained) : 0;
+    return [Math.min(0.9, Math.floor(lowest * 20) / 20), 1];
+  },
   format: (v) => `${(v * 100).toFixed(1)}%`,
   series: [
     { label: 'validation', colour: PALETTE.blue },
@@ -17,8 +23,9 @@ const accuracyChart = new LineChart($('accuracy-chart'), {
   ],
 });
 const lossChart = new LineChart($('loss-chart'), {
-  yLabel: 'loss',
-  format: (v) => v.toFixed(3),
+  yLabel: 'loss (log scale)',
+  logScale: true,
+  format: (v) => (v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)),
   series: [
     { label: 'training', colour: PALETTE.green },
     { label: 'validation', colour: PALETTE.blue },
