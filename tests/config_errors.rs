@@ -1,6 +1,7 @@
 //! Config::from_json rejects bad settings with a message naming the field, defaults to the LTH
 //! paper's settings, and round-trips through JSON; Experiment::load_idx checks batch_size against
 //! the data.
+#![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The native half of the cross-platform check: the short fixed-seed run must produce exactly
 //! the numbers in tests/golden/short_run.json, which tests/web.rs checks in the browser too.
 //! After a deliberate change to the numerics, regenerate it: UPDATE_GOLDEN=1 cargo test --test cross_platform
+#![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The Experiment state machine on synthetic digits: its evaluation schedule, that slicing a run
 //! into steps never changes its numbers, stop, divergence, misuse, and seeding.
+#![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 mod common;
 

@@ -7,6 +7,7 @@
 //! covers the rounding of the analytic gradient itself plus the O(h²) truncation error.
 //! Every check also asserts that the gradients it compares are far from zero, so a backward pass
 //! that wrote nothing could not pass.
+#![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 use ticketlab::kernels::elementwise::{relu_backward, relu_forward};
 use ticketlab::nn::dense::Dense;

@@ -1,5 +1,6 @@
 //! The IDX parser and the MNIST loader reject every kind of bad file with a message that names the
 //! file and says what is wrong, and split good files into the requested sizes.
+#![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 mod common;
 

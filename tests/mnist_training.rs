@@ -1,6 +1,7 @@
 //! On real MNIST (data/mnist): one epoch of LeNet-300-100 with the paper's settings reaches 96% test
 //! accuracy, and a second run with the same seed reproduces every number and weight bit for bit.
 //! Without the files the test is skipped with a note, unless TICKETLAB_REQUIRE_MNIST is set.
+#![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 mod common;
 
