@@ -2,7 +2,8 @@
 // native CLI and in the page, and reports accuracy and throughput side by side.
 //   node scripts/bench.mjs [epochs=5] [seed=1]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { start, openPage, waitForStatus, ROOT } from '../tests/e2e/browser.mjs';
 
 const epochs = Number(process.argv[2] ?? 5);
@@ -13,9 +14,10 @@ const out = `${ROOT}/bench`;
 mkdirSync(out, { recursive: true });
 
 console.log(`native: lth train, ${epochs} epochs, seed ${seed}`);
-writeFileSync(`${out}/config.json`, JSON.stringify(config));
-execFileSync(`${ROOT}/target/release/lth`, ['train', '--config', `${out}/config.json`, '--out', `${out}/native.json`], { cwd: ROOT, stdio: 'inherit' });
-const native = JSON.parse(readFileSync(`${out}/native.json`, 'utf8'));
+const scratch = mkdtempSync(`${tmpdir()}/ticketlab-bench-`);
+writeFileSync(`${scratch}/config.json`, JSON.stringify(config));
+execFileSync(`${ROOT}/target/release/lth`, ['train', '--config', `${scratch}/config.json`, '--out', `${scratch}/native.json`], { cwd: ROOT, stdio: 'inherit' });
+const native = JSON.parse(readFileSync(`${scratch}/native.json`, 'utf8'));
 
 console.log('page: the same run in headless Chromium');
 const session = await start();
@@ -30,7 +32,7 @@ try {
 }
 
 const sameNumbers = JSON.stringify(native.evaluations) === JSON.stringify(page.evaluations);
-const chromium = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version']).toString().trim();
+const chromium = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
 const report = {
   date: new Date().toISOString(),
   machine: { cores: (await import('node:os')).cpus().length, cpu: (await import('node:os')).cpus()[0].model, chromium },

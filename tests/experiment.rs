@@ -143,6 +143,7 @@ fn a_huge_learning_rate_diverges_with_a_message_and_keeps_the_first_evaluation()
     let mut experiment = loaded_experiment(
         r#""seed": 5, "iterations": 100, "eval_every": 50, "optimizer": "sgd", "learning_rate": 1e6"#,
     );
+    let initial_weights = experiment.params().expect("loaded").to_vec();
     let (events, _) = step_to_end(&mut experiment, 1000.0, &FrozenClock);
     assert_eq!(experiment.status(), Status::Diverged);
 
@@ -166,6 +167,8 @@ fn a_huge_learning_rate_diverges_with_a_message_and_keeps_the_first_evaluation()
     assert_eq!(results.evaluations.len(), 1);
     assert_eq!(results.evaluations[0].iteration, 0);
     assert!(results.evaluations[0].validation_loss.is_finite());
+    // The weights that the kept evaluation describes are put back, not left as NaNs.
+    assert_eq!(experiment.params().expect("kept"), &initial_weights[..]);
     assert!(experiment.step(1000.0, &FrozenClock).expect("stepping a diverged run is not an error").is_empty());
 }
 
