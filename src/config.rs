@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::nn::init::Init;
 use crate::nn::ModelSpec;
 use crate::optim::OptimizerConfig;
+use crate::prune::kept_after;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Config {
@@ -32,6 +33,24 @@ pub struct Config {
     pub validation_size: usize,
     /// Training images used; 0 means all that remain after the validation hold-out.
     pub train_size: usize,
+    /// Pruning rounds after the dense network is trained (0: train the dense network only).
+    pub rounds: usize,
+    /// Fraction of the remaining weights removed per round in hidden layers.
+    pub prune_rate: f64,
+    /// Fraction of the remaining weights removed per round in the output layer.
+    pub prune_rate_output: f64,
+    /// "layer": each layer prunes its own fraction; "global": one ranking of all weights, at prune_rate.
+    pub prune_scope: String,
+    /// "iterative": each round prunes the previous round's trained ticket; "one_shot": each level
+    /// is pruned straight from the trained dense network to the same per-layer counts.
+    pub prune_schedule: String,
+    /// What the survivors start the next round from: "init" (θ0, the paper), "rewind" (their
+    /// values at iteration rewind_step of the dense run), "continue" (their trained values).
+    pub reset: String,
+    pub rewind_step: usize,
+    /// Control branches trained at every pruning level beside the ticket: "random_reinit" (same
+    /// mask, fresh initial weights), "random_prune" (random mask with the same per-layer counts).
+    pub controls: Vec<String>,
 }
 
 impl Default for Config {
@@ -51,26 +70,26 @@ impl Default for Config {
             eval_every: 100,
             validation_size: 5_000,
             train_size: 0,
+            rounds: 0,
+            prune_rate: 0.2,
+            prune_rate_output: 0.1,
+            prune_scope: "layer".into(),
+            prune_schedule: "iterative".into(),
+            reset: "init".into(),
+            rewind_step: 0,
+            controls: Vec::new(),
         }
     }
 }
 
-const FIELDS: [&str; 14] = [
-    "model",
-    "seed",
-    "init",
-    "optimizer",
-    "learning_rate",
-    "momentum",
-    "beta1",
-    "beta2",
-    "epsilon",
-    "batch_size",
-    "iterations",
-    "eval_every",
-    "validation_size",
-    "train_size",
+#[rustfmt::skip]
+const FIELDS: [&str; 22] = [
+    "model", "seed", "init", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
+    "batch_size", "iterations", "eval_every", "validation_size", "train_size", "rounds", "prune_rate",
+    "prune_rate_output", "prune_scope", "prune_schedule", "reset", "rewind_step", "controls",
 ];
+
+pub const CONTROLS: [&str; 2] = ["random_reinit", "random_prune"];
 
 /// The largest integer that JSON numbers (JS doubles) hold exactly.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -106,6 +125,35 @@ fn unit_interval(field: &str, value: &Value) -> Result<f64> {
         return Err(Error::config(field, format!("must be at least 0 and below 1, got {value}")));
     }
     Ok(x)
+}
+
+/// A pruning fraction, strictly between 0 and 1.
+fn fraction(field: &str, value: &Value) -> Result<f64> {
+    let x = number(field, value)?;
+    if x <= 0.0 || x >= 1.0 {
+        return Err(Error::config(field, format!("must be above 0 and below 1 (a fraction of the remaining weights), got {value}")));
+    }
+    Ok(x)
+}
+
+/// A list of control names: a JSON array, or one comma-separated string (as the CLI passes it).
+fn controls(field: &str, value: &Value) -> Result<Vec<String>> {
+    let parts: Vec<String> = match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().map(String::from).ok_or_else(|| Error::config(field, format!("expected control names (strings), got {item}"))))
+            .collect::<Result<_>>()?,
+        Value::String(list) => list.split(',').map(|part| part.trim().to_string()).filter(|part| !part.is_empty()).collect(),
+        _ => return Err(Error::config(field, format!("expected a list of control names, got {value}"))),
+    };
+    let mut chosen: Vec<String> = Vec::new();
+    for part in parts {
+        let name = text(field, &Value::String(part), &CONTROLS)?.to_string();
+        if !chosen.contains(&name) {
+            chosen.push(name);
+        }
+    }
+    Ok(chosen)
 }
 
 fn positive(field: &str, value: &Value) -> Result<f64> {
@@ -147,6 +195,14 @@ impl Config {
                 "eval_every" => config.eval_every = integer(field, value, 1, 100_000_000)? as usize,
                 "validation_size" => config.validation_size = integer(field, value, 1, 59_999)? as usize,
                 "train_size" => config.train_size = integer(field, value, 0, 59_999)? as usize,
+                "rounds" => config.rounds = integer(field, value, 0, 100)? as usize,
+                "prune_rate" => config.prune_rate = fraction(field, value)?,
+                "prune_rate_output" => config.prune_rate_output = fraction(field, value)?,
+                "prune_scope" => config.prune_scope = text(field, value, &["layer", "global"])?.to_string(),
+                "prune_schedule" => config.prune_schedule = text(field, value, &["iterative", "one_shot"])?.to_string(),
+                "reset" => config.reset = text(field, value, &["init", "rewind", "continue"])?.to_string(),
+                "rewind_step" => config.rewind_step = integer(field, value, 0, 100_000_000)? as usize,
+                "controls" => config.controls = controls(field, value)?,
                 unknown => {
                     return Err(Error::config(
                         unknown,
@@ -155,7 +211,52 @@ impl Config {
                 }
             }
         }
+        config.check_pruning()?;
         Ok(config)
+    }
+
+    /// Settings that only make sense together, checked before any work starts.
+    fn check_pruning(&self) -> Result<()> {
+        if self.reset == "rewind" && self.rewind_step >= self.iterations {
+            return Err(Error::config(
+                "rewind_step",
+                format!("{} is beyond the schedule: a round trains for {} iterations", self.rewind_step, self.iterations),
+            ));
+        }
+        let layers = self.model_spec().weight_layers();
+        if self.prune_scope == "global" {
+            let total: usize = layers.iter().map(|l| l.size).sum();
+            if kept_after(total, self.prune_rate, self.rounds) == 0 {
+                return Err(Error::config(
+                    "rounds",
+                    format!("{} rounds at prune_rate {} would prune every weight; use fewer rounds or a lower rate", self.rounds, self.prune_rate),
+                ));
+            }
+            return Ok(());
+        }
+        for layer in &layers {
+            let rate = self.layer_prune_rate(layer.is_output);
+            if kept_after(layer.size, rate, self.rounds) == 0 {
+                let rate_field = if layer.is_output { "prune_rate_output" } else { "prune_rate" };
+                return Err(Error::config(
+                    "rounds",
+                    format!(
+                        "after {} rounds at {rate_field} {rate}, layer {} would keep none of its {} weights; use fewer rounds or a lower rate",
+                        self.rounds, layer.name, layer.size
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The per-round pruning fraction of a layer (layer-wise pruning).
+    pub fn layer_prune_rate(&self, is_output: bool) -> f64 {
+        if is_output {
+            self.prune_rate_output
+        } else {
+            self.prune_rate
+        }
     }
 
     pub fn to_json(&self) -> String {

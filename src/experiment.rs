@@ -1,11 +1,18 @@
 //! The one stateful object that the CLI and the wasm API both drive: config in, data in,
 //! `step(budget)` → events out, results on demand.
 //!
-//! A run evaluates at iteration 0, trains, and scores the validation and test sets every
-//! `eval_every` iterations and at the end. Work is done in small units (one batch, or one chunk of
-//! evaluation) until the time budget of a `step` call is spent, so a caller can slice a long run
-//! into pieces of a few tens of milliseconds. Slicing never changes the numbers: every decision
-//! depends on the iteration count, never on time.
+//! An experiment is a sequence of training *segments*, one per (branch, level):
+//! the ticket at level 0 is the dense network; after the ticket at level L has trained, its
+//! weights are pruned to give the mask of level L+1, and the ticket and each control of level
+//! L+1 are queued. Every segment trains the full schedule from its starting weights with a fresh
+//! optimizer, evaluating at iteration 0, every `eval_every` iterations and at the end.
+//!
+//! Work is done in small units (one batch, or one chunk of evaluation) until the time budget of a
+//! `step` call is spent, so a caller can slice a long run into pieces of a few tens of
+//! milliseconds. Slicing never changes the numbers: every decision depends on iteration counts,
+//! never on time.
+
+use std::collections::VecDeque;
 
 use serde::Serialize;
 
@@ -13,6 +20,11 @@ use crate::config::Config;
 use crate::data::{Dataset, Mnist};
 use crate::error::{Error, Result};
 use crate::nn::loss::LossStats;
+use crate::nn::Model;
+use crate::prune::magnitude::PruneCounts;
+use crate::prune::mask::LayerCount;
+use crate::prune::{kept_after, prune_by_magnitude, pruned_count, random_mask_like, Mask};
+use crate::rng::{Rng, Stream};
 use crate::train::Trainer;
 
 /// Milliseconds from an arbitrary origin (performance.now() in the browser, Instant natively).
@@ -44,6 +56,28 @@ impl Clock for SystemClock {
     }
 }
 
+/// Which network a segment trains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Branch {
+    /// The winning-ticket candidate: magnitude-pruned, survivors reset by the reset rule.
+    Ticket,
+    /// Control: the ticket's mask with freshly drawn initial weights.
+    RandomReinit,
+    /// Control: a random mask with the ticket's per-layer counts, reset like the ticket.
+    RandomPrune,
+}
+
+impl Branch {
+    fn from_control(name: &str) -> Branch {
+        match name {
+            "random_reinit" => Branch::RandomReinit,
+            "random_prune" => Branch::RandomPrune,
+            other => unreachable!("control names are checked when the config is parsed: {other}"),
+        }
+    }
+}
+
 /// Validation and test scores at one iteration.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
@@ -57,29 +91,77 @@ pub struct Evaluation {
     pub test_accuracy: f64,
 }
 
+/// The paper's early-stopping criterion: the evaluation with the lowest validation loss (the
+/// first, if several tie), and the test accuracy measured there.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EarlyStop {
+    pub iteration: usize,
+    pub validation_loss: f64,
+    pub validation_accuracy: f64,
+    pub test_accuracy: f64,
+}
+
+impl EarlyStop {
+    pub fn of(evaluations: &[Evaluation]) -> Option<EarlyStop> {
+        let best = evaluations.iter().reduce(|best, e| if e.validation_loss < best.validation_loss { e } else { best })?;
+        Some(EarlyStop {
+            iteration: best.iteration,
+            validation_loss: best.validation_loss,
+            validation_accuracy: best.validation_accuracy,
+            test_accuracy: best.test_accuracy,
+        })
+    }
+}
+
+/// One trained segment: a branch at a pruning level.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoundResult {
+    pub branch: Branch,
+    pub level: usize,
+    /// False when the run was stopped or diverged during this segment.
+    pub complete: bool,
+    pub weights: Vec<LayerCount>,
+    pub weights_remaining: usize,
+    pub percent_remaining: f64,
+    pub iterations_completed: usize,
+    pub evaluations: Vec<Evaluation>,
+    pub early_stop: Option<EarlyStop>,
+    /// The last evaluation (at the end of the schedule when complete).
+    pub last: Option<Evaluation>,
+    /// Wall time spent on this segment: training plus evaluation.
+    pub seconds: f64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Sent at the end of every `step` that trained: where the run is and how fast it goes.
+    /// `segment` counts from 0 up to `segments` (the number of branches × levels in the run).
     Progress {
+        branch: Branch,
+        level: usize,
         iteration: usize,
         iterations: usize,
         epoch: f64,
         train_loss: f64,
         samples_per_second: f64,
+        segment: usize,
+        segments: usize,
+        /// Share of the prunable weights this segment trains, in percent.
+        percent_remaining: f64,
     },
-    Evaluation(Evaluation),
-    /// The schedule is complete.
-    Done {
-        iteration: usize,
-        test_accuracy: f64,
-        samples_per_second: f64,
+    Evaluation {
+        branch: Branch,
+        level: usize,
+        #[serde(flatten)]
+        evaluation: Evaluation,
     },
-    /// The loss became NaN or infinite; the run stops, the evaluations so far are kept.
-    Diverged {
-        iteration: usize,
-        message: String,
-    },
+    /// A segment finished its schedule.
+    RoundDone(RoundResult),
+    /// Every segment is done.
+    Done { samples_per_second: f64 },
+    /// The loss became NaN or infinite; the run stops, everything computed so far is kept.
+    Diverged { branch: Branch, level: usize, iteration: usize, message: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -99,10 +181,11 @@ pub struct Results {
     pub status: Status,
     pub error: Option<String>,
     pub config: Config,
-    pub iterations_completed: usize,
-    pub iterations_per_epoch: usize,
+    pub prunable_weights: usize,
     pub train_examples: usize,
-    pub evaluations: Vec<Evaluation>,
+    pub iterations_per_epoch: usize,
+    /// Every segment so far, in the order trained (an unfinished one last, marked incomplete).
+    pub rounds: Vec<RoundResult>,
     pub train_seconds: f64,
     /// Training throughput: examples per second of training time (evaluation excluded).
     pub train_samples_per_second: f64,
@@ -110,19 +193,42 @@ pub struct Results {
     pub evaluation_samples_per_second: f64,
 }
 
+impl Results {
+    /// The rounds of one branch, in level order.
+    pub fn branch(&self, branch: Branch) -> impl Iterator<Item = &RoundResult> {
+        self.rounds.iter().filter(move |r| r.branch == branch)
+    }
+}
+
 enum Phase {
     Train,
     /// Scoring validation then test; `position` counts examples scored, validation first.
-    Evaluate {
-        position: usize,
-        validation: LossStats,
-        test: LossStats,
-    },
-    Finished(Status),
+    Evaluate { position: usize, validation: LossStats, test: LossStats },
+    Finished,
 }
 
-struct Run {
-    data: Mnist,
+/// Time and work, summed over segments for the run's throughput figures.
+#[derive(Clone, Copy, Default)]
+struct Effort {
+    train_millis: f64,
+    train_examples: usize,
+    evaluation_millis: f64,
+    evaluated_examples: usize,
+}
+
+impl Effort {
+    fn add(&mut self, other: Effort) {
+        self.train_millis += other.train_millis;
+        self.train_examples += other.train_examples;
+        self.evaluation_millis += other.evaluation_millis;
+        self.evaluated_examples += other.evaluated_examples;
+    }
+}
+
+struct Segment {
+    branch: Branch,
+    level: usize,
+    percent_remaining: f64,
     trainer: Trainer,
     phase: Phase,
     iteration: usize,
@@ -131,10 +237,62 @@ struct Run {
     /// The weights as of the last evaluation: put back if training diverges, so the model that
     /// the last scores describe is not lost to NaNs.
     evaluated_params: Vec<f32>,
+    effort: Effort,
+}
+
+impl Segment {
+    fn new(branch: Branch, level: usize, trainer: Trainer) -> Segment {
+        Segment {
+            branch,
+            level,
+            percent_remaining: 100.0 * trainer.mask.density(),
+            trainer,
+            phase: start_evaluation(),
+            iteration: 0,
+            train_since_evaluation: LossStats::default(),
+            evaluations: Vec::new(),
+            evaluated_params: Vec::new(),
+            effort: Effort::default(),
+        }
+    }
+
+    fn result(&self, complete: bool) -> RoundResult {
+        let mask = &self.trainer.mask;
+        RoundResult {
+            branch: self.branch,
+            level: self.level,
+            complete,
+            weights: mask.counts(),
+            weights_remaining: mask.kept(),
+            percent_remaining: self.percent_remaining,
+            iterations_completed: self.iteration,
+            evaluations: self.evaluations.clone(),
+            early_stop: EarlyStop::of(&self.evaluations),
+            last: self.evaluations.last().cloned(),
+            seconds: (self.effort.train_millis + self.effort.evaluation_millis) / 1000.0,
+        }
+    }
+}
+
+struct Run {
+    data: Mnist,
+    /// θ0: the ticket's initial weights.
+    initial_params: Vec<f32>,
+    /// θk for reset = "rewind": the dense network's weights at iteration `rewind_step`.
+    rewind_params: Option<Vec<f32>>,
+    /// The trained dense network (one-shot pruning prunes every level from it).
+    dense_trained_params: Option<Vec<f32>>,
+    /// The last trained ticket's weights (reset = "continue" starts the next level from them).
+    last_ticket_params: Option<Vec<f32>>,
+    /// The ticket's mask at each level reached so far (level 0: dense).
+    ticket_masks: Vec<Mask>,
+    queue: VecDeque<(Branch, usize)>,
+    segment: Segment,
+    segments_started: usize,
+    rounds: Vec<RoundResult>,
+    status: Status,
     error: Option<String>,
-    train_millis: f64,
-    evaluation_millis: f64,
-    evaluated_examples: usize,
+    finished_effort: Effort,
 }
 
 pub struct Experiment {
@@ -167,46 +325,57 @@ impl Experiment {
         &self.config
     }
 
+    /// How many segments the whole run trains: the dense ticket, then per round the ticket and
+    /// each control.
+    pub fn segments(&self) -> usize {
+        1 + self.config.rounds * (1 + self.config.controls.len())
+    }
+
     /// Takes the four MNIST IDX files (in `data::mnist::FILES` order), checks them, splits them,
-    /// and initialises the model. The run starts at iteration 0.
+    /// and initialises the dense network. The run starts at its first evaluation.
     pub fn load_idx(&mut self, files: [&[u8]; 4]) -> Result<()> {
-        let data = Mnist::from_idx(files, self.config.validation_size, self.config.train_size)?;
-        if self.config.batch_size > data.train.len() {
+        let config = &self.config;
+        let data = Mnist::from_idx(files, config.validation_size, config.train_size)?;
+        if config.batch_size > data.train.len() {
             return Err(Error::config(
                 "batch_size",
-                format!("{} is larger than the {} training images", self.config.batch_size, data.train.len()),
+                format!("{} is larger than the {} training images", config.batch_size, data.train.len()),
             ));
         }
-        let trainer = Trainer::new(&self.config, data.train.len());
+        let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
+        let initial_params = model.params.clone();
+        let dense = Mask::dense(&model.tensors);
+        let trainer = Trainer::new(config, model, dense.clone(), data.train.len());
+        let rewind_params = (config.reset == "rewind" && config.rewind_step == 0).then(|| initial_params.clone());
         self.run = Some(Run {
             data,
-            trainer,
-            phase: start_evaluation(),
-            iteration: 0,
-            train_since_evaluation: LossStats::default(),
-            evaluations: Vec::new(),
-            evaluated_params: Vec::new(),
+            initial_params,
+            rewind_params,
+            dense_trained_params: None,
+            last_ticket_params: None,
+            ticket_masks: vec![dense],
+            queue: VecDeque::new(),
+            segment: Segment::new(Branch::Ticket, 0, trainer),
+            segments_started: 1,
+            rounds: Vec::new(),
+            status: Status::Running,
             error: None,
-            train_millis: 0.0,
-            evaluation_millis: 0.0,
-            evaluated_examples: 0,
+            finished_effort: Effort::default(),
         });
         Ok(())
     }
 
     pub fn status(&self) -> Status {
-        match &self.run {
-            None => Status::NoData,
-            Some(Run { phase: Phase::Finished(status), .. }) => *status,
-            Some(_) => Status::Running,
-        }
+        self.run.as_ref().map_or(Status::NoData, |run| run.status)
     }
 
-    /// Ends the run where it is; what it computed stays in `results()`.
+    /// Ends the run where it is; what it computed stays in `results()`, the unfinished segment
+    /// as an incomplete round.
     pub fn stop(&mut self) {
         if let Some(run) = &mut self.run {
-            if !matches!(run.phase, Phase::Finished(_)) {
-                run.phase = Phase::Finished(Status::Stopped);
+            if run.status == Status::Running {
+                run.status = Status::Stopped;
+                run.rounds.push(run.segment.result(false));
             }
         }
     }
@@ -215,6 +384,7 @@ impl Experiment {
     /// ends. Returns what happened, in order.
     pub fn step(&mut self, budget_millis: f64, clock: &dyn Clock) -> Result<Vec<Event>> {
         let config = &self.config;
+        let segments = self.segments();
         let run = self
             .run
             .as_mut()
@@ -223,32 +393,33 @@ impl Experiment {
         let mut slice_loss = LossStats::default();
         let start = clock.now_millis();
         let mut unit_start = start;
-        loop {
-            match &mut run.phase {
-                Phase::Finished(_) => break,
+        while run.status == Status::Running {
+            let segment = &mut run.segment;
+            match &mut segment.phase {
+                Phase::Finished => run.finish_segment(config, &mut events)?,
                 Phase::Train => {
-                    let stats = run.trainer.train_step(&run.data.train);
-                    run.iteration += 1;
-                    if !stats.loss_sum.is_finite() {
-                        let error = Error::Diverged {
-                            iteration: run.iteration,
-                            loss: stats.mean_loss(),
-                            learning_rate: config.learning_rate,
-                        };
-                        events.push(Event::Diverged { iteration: run.iteration, message: error.to_string() });
-                        run.error = Some(error.to_string());
-                        run.phase = Phase::Finished(Status::Diverged);
-                        run.trainer.model.params.copy_from_slice(&run.evaluated_params);
-                    } else {
-                        slice_loss.add(stats);
-                        run.train_since_evaluation.add(stats);
-                        if run.iteration % config.eval_every == 0 || run.iteration == config.iterations {
-                            run.phase = start_evaluation();
-                        }
-                    }
+                    let stats = segment.trainer.train_step(&run.data.train);
+                    segment.iteration += 1;
                     let now = clock.now_millis();
-                    run.train_millis += now - unit_start;
+                    segment.effort.train_millis += now - unit_start;
+                    segment.effort.train_examples += stats.examples;
                     unit_start = now;
+                    if !stats.loss_sum.is_finite() {
+                        run.diverge(config, stats.mean_loss(), &mut events);
+                        break;
+                    }
+                    slice_loss.add(stats);
+                    segment.train_since_evaluation.add(stats);
+                    if segment.branch == Branch::Ticket
+                        && segment.level == 0
+                        && config.reset == "rewind"
+                        && segment.iteration == config.rewind_step
+                    {
+                        run.rewind_params = Some(segment.trainer.model.params.clone());
+                    }
+                    if segment.iteration % config.eval_every == 0 || segment.iteration == config.iterations {
+                        segment.phase = start_evaluation();
+                    }
                 }
                 Phase::Evaluate { position, validation, test } => {
                     let validation_len = run.data.validation.len();
@@ -257,40 +428,30 @@ impl Experiment {
                     } else {
                         (&run.data.test, test, validation_len)
                     };
-                    let chunk = run.trainer.evaluate_chunk(set, *position - offset);
+                    let chunk = segment.trainer.evaluate_chunk(set, *position - offset);
                     stats.add(chunk);
                     *position += chunk.examples;
-                    run.evaluated_examples += chunk.examples;
+                    segment.effort.evaluated_examples += chunk.examples;
                     if *position == validation_len + run.data.test.len() {
                         let evaluation = Evaluation {
-                            iteration: run.iteration,
-                            epoch: run.iteration as f64 / run.trainer.iterations_per_epoch() as f64,
-                            train_loss: (run.train_since_evaluation.examples > 0)
-                                .then(|| run.train_since_evaluation.mean_loss()),
+                            iteration: segment.iteration,
+                            epoch: segment.iteration as f64 / segment.trainer.iterations_per_epoch() as f64,
+                            train_loss: (segment.train_since_evaluation.examples > 0)
+                                .then(|| segment.train_since_evaluation.mean_loss()),
                             validation_loss: validation.mean_loss(),
                             validation_accuracy: validation.accuracy(),
                             test_loss: test.mean_loss(),
                             test_accuracy: test.accuracy(),
                         };
-                        run.train_since_evaluation = LossStats::default();
-                        run.evaluations.push(evaluation.clone());
-                        run.evaluated_params.clone_from(&run.trainer.model.params);
-                        events.push(Event::Evaluation(evaluation.clone()));
-                        if run.iteration >= config.iterations {
-                            let samples_per_second =
-                                per_second((run.iteration * config.batch_size) as f64, run.train_millis);
-                            events.push(Event::Done {
-                                iteration: run.iteration,
-                                test_accuracy: evaluation.test_accuracy,
-                                samples_per_second,
-                            });
-                            run.phase = Phase::Finished(Status::Done);
-                        } else {
-                            run.phase = Phase::Train;
-                        }
+                        segment.train_since_evaluation = LossStats::default();
+                        segment.evaluated_params.clone_from(&segment.trainer.model.params);
+                        segment.evaluations.push(evaluation.clone());
+                        events.push(Event::Evaluation { branch: segment.branch, level: segment.level, evaluation });
+                        segment.phase =
+                            if segment.iteration >= config.iterations { Phase::Finished } else { Phase::Train };
                     }
                     let now = clock.now_millis();
-                    run.evaluation_millis += now - unit_start;
+                    segment.effort.evaluation_millis += now - unit_start;
                     unit_start = now;
                 }
             }
@@ -299,12 +460,19 @@ impl Experiment {
             }
         }
         if slice_loss.examples > 0 {
+            let segment = &run.segment;
+            let effort = run.effort();
             let progress = Event::Progress {
-                iteration: run.iteration,
+                branch: segment.branch,
+                level: segment.level,
+                iteration: segment.iteration,
                 iterations: config.iterations,
-                epoch: run.iteration as f64 / run.trainer.iterations_per_epoch() as f64,
+                epoch: segment.iteration as f64 / segment.trainer.iterations_per_epoch() as f64,
                 train_loss: slice_loss.mean_loss(),
-                samples_per_second: per_second((run.iteration * config.batch_size) as f64, run.train_millis),
+                samples_per_second: per_second(effort.train_examples as f64, effort.train_millis),
+                segment: run.segments_started - 1,
+                segments,
+                percent_remaining: segment.percent_remaining,
             };
             // Before a closing Done or Diverged, so that the closing event is always the last.
             let closing = events.iter().position(|e| matches!(e, Event::Done { .. } | Event::Diverged { .. }));
@@ -329,30 +497,174 @@ impl Experiment {
             status: self.status(),
             error: None,
             config: self.config.clone(),
-            iterations_completed: 0,
-            iterations_per_epoch: 0,
+            prunable_weights: self.config.model_spec().weight_layers().iter().map(|l| l.size).sum(),
             train_examples: 0,
-            evaluations: Vec::new(),
+            iterations_per_epoch: 0,
+            rounds: Vec::new(),
             train_seconds: 0.0,
             train_samples_per_second: 0.0,
             evaluation_samples_per_second: 0.0,
         };
         if let Some(run) = &self.run {
+            let effort = run.effort();
             results.error = run.error.clone();
-            results.iterations_completed = run.iteration;
-            results.iterations_per_epoch = run.trainer.iterations_per_epoch();
             results.train_examples = run.data.train.len();
-            results.evaluations = run.evaluations.clone();
-            results.train_seconds = run.train_millis / 1000.0;
-            results.train_samples_per_second =
-                per_second((run.iteration * self.config.batch_size) as f64, run.train_millis);
-            results.evaluation_samples_per_second = per_second(run.evaluated_examples as f64, run.evaluation_millis);
+            results.iterations_per_epoch = run.segment.trainer.iterations_per_epoch();
+            results.rounds = run.rounds.clone();
+            if run.status == Status::Running {
+                results.rounds.push(run.segment.result(false));
+            }
+            results.train_seconds = effort.train_millis / 1000.0;
+            results.train_samples_per_second = per_second(effort.train_examples as f64, effort.train_millis);
+            results.evaluation_samples_per_second =
+                per_second(effort.evaluated_examples as f64, effort.evaluation_millis);
         }
         results
     }
 
-    /// The trained parameters so far (for tests and snapshots).
+    /// The current segment's parameters (after the run: the last segment's).
     pub fn params(&self) -> Option<&[f32]> {
-        self.run.as_ref().map(|run| &run.trainer.model.params[..])
+        self.run.as_ref().map(|run| &run.segment.trainer.model.params[..])
+    }
+
+    /// θ0, the dense network's initial weights.
+    pub fn initial_params(&self) -> Option<&[f32]> {
+        self.run.as_ref().map(|run| &run.initial_params[..])
+    }
+
+    /// The ticket's mask at `level`, once that level has been reached.
+    pub fn ticket_mask(&self, level: usize) -> Option<&Mask> {
+        self.run.as_ref().and_then(|run| run.ticket_masks.get(level))
+    }
+
+    /// The mask of the segment being trained (or last trained).
+    pub fn current_mask(&self) -> Option<&Mask> {
+        self.run.as_ref().map(|run| &run.segment.trainer.mask)
+    }
+}
+
+impl Run {
+    fn effort(&self) -> Effort {
+        let mut total = self.finished_effort;
+        total.add(self.segment.effort);
+        total
+    }
+
+    fn diverge(&mut self, config: &Config, loss: f64, events: &mut Vec<Event>) {
+        let segment = &mut self.segment;
+        let error = Error::Diverged { iteration: segment.iteration, loss, learning_rate: config.learning_rate };
+        events.push(Event::Diverged {
+            branch: segment.branch,
+            level: segment.level,
+            iteration: segment.iteration,
+            message: error.to_string(),
+        });
+        segment.trainer.model.params.copy_from_slice(&segment.evaluated_params);
+        self.error = Some(error.to_string());
+        self.status = Status::Diverged;
+        self.rounds.push(self.segment.result(false));
+    }
+
+    /// Records the finished segment, prunes after a ticket, and starts the next segment (or ends
+    /// the run).
+    fn finish_segment(&mut self, config: &Config, events: &mut Vec<Event>) -> Result<()> {
+        let result = self.segment.result(true);
+        self.rounds.push(result.clone());
+        events.push(Event::RoundDone(result));
+        self.finished_effort.add(self.segment.effort);
+        self.segment.effort = Effort::default();
+        let (branch, level) = (self.segment.branch, self.segment.level);
+        if branch == Branch::Ticket {
+            let trained = self.segment.trainer.model.params.clone();
+            if level == 0 {
+                self.dense_trained_params = Some(trained.clone());
+            }
+            if level < config.rounds {
+                let next_mask = self.next_ticket_mask(config, &trained, level + 1)?;
+                self.ticket_masks.push(next_mask);
+                self.queue.push_back((Branch::Ticket, level + 1));
+                self.queue.extend(config.controls.iter().map(|name| (Branch::from_control(name), level + 1)));
+            }
+            self.last_ticket_params = Some(trained);
+        }
+        match self.queue.pop_front() {
+            Some((branch, level)) => {
+                let trainer = self.trainer_for(config, branch, level);
+                self.segment = Segment::new(branch, level, trainer);
+                self.segments_started += 1;
+            }
+            None => {
+                self.status = Status::Done;
+                let effort = self.effort();
+                events.push(Event::Done { samples_per_second: per_second(effort.train_examples as f64, effort.train_millis) });
+            }
+        }
+        Ok(())
+    }
+
+    /// The ticket's mask for `level`: iterative pruning prunes the previous level's trained
+    /// ticket; one-shot pruning prunes the trained dense network straight to the same counts.
+    fn next_ticket_mask(&self, config: &Config, trained: &[f32], level: usize) -> Result<Mask> {
+        let one_shot = config.prune_schedule == "one_shot";
+        let (mask, weights) = if one_shot {
+            (&self.ticket_masks[0], self.dense_trained_params.as_deref().expect("dense network trained first"))
+        } else {
+            (&self.ticket_masks[level - 1], trained)
+        };
+        let rounds_from_mask = if one_shot { level } else { 1 };
+        let counts = if config.prune_scope == "global" {
+            let kept = mask.kept();
+            PruneCounts::Total(kept - kept_after(kept, config.prune_rate, rounds_from_mask))
+        } else {
+            let last = mask.layers.len() - 1;
+            PruneCounts::PerLayer(
+                mask.layers
+                    .iter()
+                    .enumerate()
+                    .map(|(index, layer)| {
+                        let rate = config.layer_prune_rate(index == last);
+                        let kept = layer.kept();
+                        if one_shot {
+                            kept - kept_after(kept, rate, rounds_from_mask)
+                        } else {
+                            pruned_count(kept, rate)
+                        }
+                    })
+                    .collect(),
+            )
+        };
+        let next = prune_by_magnitude(mask, weights, &counts);
+        if let Some(empty) = next.layers.iter().find(|layer| layer.kept() == 0) {
+            return Err(Error::config(
+                "rounds",
+                format!("global pruning left layer {} with no weights at level {level}; use fewer rounds or layer-wise pruning", empty.name),
+            ));
+        }
+        Ok(next)
+    }
+
+    /// The trainer for a segment: its mask and starting weights, by branch and reset rule.
+    fn trainer_for(&self, config: &Config, branch: Branch, level: usize) -> Trainer {
+        let mut model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
+        let reset_params = self.rewind_params.as_ref().unwrap_or(&self.initial_params);
+        let ticket_mask = &self.ticket_masks[level];
+        let mask = match branch {
+            Branch::Ticket => {
+                model.params.clone_from(match config.reset.as_str() {
+                    "continue" => self.last_ticket_params.as_ref().expect("a ticket trained before"),
+                    _ => reset_params,
+                });
+                ticket_mask.clone()
+            }
+            Branch::RandomReinit => {
+                model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::ReinitWeights { level }));
+                ticket_mask.clone()
+            }
+            Branch::RandomPrune => {
+                model.params.clone_from(reset_params);
+                random_mask_like(ticket_mask, &mut Rng::new(config.seed, Stream::RandomPrune { level }))
+            }
+        };
+        Trainer::new(config, model, mask, self.data.train.len())
     }
 }

@@ -14,6 +14,8 @@ pub mod experiment;
 pub mod kernels;
 pub mod nn;
 pub mod optim;
+pub mod prune;
+pub mod report;
 pub mod rng;
 pub mod train;
 

@@ -12,10 +12,28 @@ use rand_chacha::ChaCha8Rng;
 /// The independent streams drawn from one experiment seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stream {
-    WeightInit = 1,
-    DataOrder = 2,
+    /// The network's initial weights θ0.
+    WeightInit,
+    /// The order of training examples.
+    DataOrder,
+    /// The random re-initialisation control's fresh weights at a pruning level.
+    ReinitWeights { level: usize },
+    /// The random pruning control's mask at a pruning level.
+    RandomPrune { level: usize },
     /// Used by tests and tools that need seeded noise of their own.
-    Scratch = 99,
+    Scratch,
+}
+
+impl Stream {
+    fn id(self) -> u64 {
+        match self {
+            Stream::WeightInit => 1,
+            Stream::DataOrder => 2,
+            Stream::Scratch => 99,
+            Stream::ReinitWeights { level } => 1_000_000 + level as u64,
+            Stream::RandomPrune { level } => 2_000_000 + level as u64,
+        }
+    }
 }
 
 pub struct Rng {
@@ -25,7 +43,7 @@ pub struct Rng {
 impl Rng {
     pub fn new(seed: u64, stream: Stream) -> Self {
         let mut chacha = ChaCha8Rng::seed_from_u64(seed);
-        chacha.set_stream(stream as u64);
+        chacha.set_stream(stream.id());
         Rng { chacha }
     }
 

@@ -6,13 +6,16 @@ use crate::data::{BatchOrder, Dataset};
 use crate::nn::loss::LossStats;
 use crate::nn::{Model, Workspace};
 use crate::optim::Optimizer;
-use crate::rng::{Rng, Stream};
+use crate::prune::Mask;
 
 /// Examples scored per forward pass during evaluation.
 pub const EVALUATION_CHUNK: usize = 500;
 
 pub struct Trainer {
     pub model: Model,
+    /// Pruned weights are 0 and their gradients are zeroed before every update, so their
+    /// optimizer moments stay 0 and they stay exactly 0; every survivor, negative or positive, trains.
+    pub mask: Mask,
     optimizer: Optimizer,
     batches: BatchOrder,
     grads: Vec<f32>,
@@ -23,11 +26,13 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// A freshly initialised model for `config`, ready to train on `train_examples` examples.
-    pub fn new(config: &Config, train_examples: usize) -> Trainer {
-        let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
+    /// Ready to train `model` under `mask` (its pruned weights are set to 0 here) with a fresh
+    /// optimizer, on `train_examples` examples visited in the seed's order.
+    pub fn new(config: &Config, mut model: Model, mask: Mask, train_examples: usize) -> Trainer {
+        mask.apply(&mut model.params);
         let param_count = model.params.len();
         Trainer {
+            mask,
             optimizer: Optimizer::new(config.optimizer(), param_count),
             batches: BatchOrder::new(train_examples, config.batch_size, config.seed),
             grads: vec![0.0; param_count],
@@ -55,6 +60,7 @@ impl Trainer {
             &mut self.d_logits,
             &mut self.grads,
         );
+        self.mask.apply(&mut self.grads);
         self.optimizer.step(&mut self.model.params, &self.grads);
         stats
     }

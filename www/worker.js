@@ -2,7 +2,7 @@
 //
 // In:  {type:'init'} | {type:'run', config} | {type:'pause'} | {type:'resume'} | {type:'stop'}
 // Out: {type:'ready', simd} | {type:'loading', file, loaded, total} | {type:'started', config}
-//      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'done', results}
+//      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
 //
 // Work is done in slices of SLICE_MS; between slices the worker yields to its message queue, so

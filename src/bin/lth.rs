@@ -1,11 +1,12 @@
 //! `lth`: the native command line over the same `Experiment` the page drives.
 //!
-//!     lth train [--data DIR] [--out FILE] [--config FILE] [--epochs E] [--SETTING VALUE]...
+//!     lth train [options]                      train (and, with --rounds, prune) one seed
+//!     lth imp [--preset quick|paper] [options] iterative magnitude pruning over --trials seeds
 //!
 //! Every setting of the config JSON is also a flag (`--learning-rate 0.001`, `--seed 3`, ...).
 
-// The CLI reads files and the system clock: it exists only in native builds. (`wasm-pack test`
-// compiles every target of the crate for wasm, this one included.)
+// The CLI reads files, starts threads and reads the system clock: it exists only in native
+// builds. (`wasm-pack test` compiles every target of the crate for wasm, this one included.)
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
@@ -16,71 +17,105 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::process::ExitCode;
+    use std::sync::Mutex;
 
-    use serde_json::{Map, Value};
+    use serde_json::{json, Map, Value};
     use ticketlab::data::mnist;
-    use ticketlab::experiment::{Event, Experiment, Status, SystemClock};
-    use ticketlab::{Config, Error};
+    use ticketlab::experiment::{Event, Experiment, Results, Status, SystemClock};
+    use ticketlab::{report, Config, Error};
 
     const USAGE: &str = "\
-    usage: lth train [options]
+usage: lth train [options]
+       lth imp [--preset quick|paper] [--trials N] [options]
 
-    Trains a network on MNIST with the LTH paper's settings unless told otherwise, printing each
-    evaluation, and writes every result (with the settings that replay it) as JSON.
+train  trains one network on MNIST (the LTH paper's LeNet-300-100 settings unless told otherwise),
+       printing each evaluation, and writes the results JSON. With --rounds N it also prunes.
+imp    iterative magnitude pruning: the ticket and its controls at every level, over several
+       seeds, run in parallel; writes per-trial JSON, a summary (JSON, CSV, Markdown), the
+       learning curves (CSV) and a plot of test accuracy against weights remaining (SVG).
 
-    options:
-      --data DIR            folder with the four MNIST IDX files (default: data/mnist)
-      --out FILE            where to write the results JSON (default: results/train-seed<SEED>.json)
-      --config FILE         a JSON object of settings; flags given after it override it
-      --epochs E            train for E epochs (sets --iterations; an epoch is ⌊train size / batch⌋ iterations)
-      --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
-                            --learning-rate, --momentum, --beta1, --beta2, --epsilon, --batch-size,
-                            --iterations, --eval-every, --validation-size, --train-size
-      -h, --help            this text
-    ";
+presets (imp; flags given after them override them):
+  quick    1,500 iterations a round, evaluated every 150, 15 rounds (to 3.6%), random reinit
+  paper    the paper: 50,000 iterations a round, evaluated every 100, 18 rounds (to 1.85%), random reinit
+
+options:
+  --data DIR            folder with the four MNIST IDX files (default: data/mnist)
+  --out FILE            train: where to write the results JSON (default: results/train-seed<SEED>.json)
+  --out-dir DIR         imp: folder for the reports (default: results/imp-<preset>)
+  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3)
+  --jobs N              imp: trials trained at once (default: the number of cores)
+  --config FILE         a JSON object of settings; flags given after it override it
+  --epochs E            sets --iterations to E epochs (an epoch is ⌊train size / batch⌋ iterations)
+  --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
+                        --learning-rate, --momentum, --beta1, --beta2, --epsilon, --batch-size,
+                        --iterations, --eval-every, --validation-size, --train-size, --rounds,
+                        --prune-rate, --prune-rate-output, --prune-scope layer|global,
+                        --prune-schedule iterative|one_shot, --reset init|rewind|continue,
+                        --rewind-step K, --controls random_reinit,random_prune
+  -h, --help            this text
+";
 
     struct Options {
         data: PathBuf,
         out: Option<PathBuf>,
+        trials: usize,
+        jobs: usize,
+        preset: Option<String>,
         settings: Map<String, Value>,
         epochs: Option<f64>,
     }
 
+    fn preset(name: &str) -> Result<Map<String, Value>, String> {
+        let settings = match name {
+            "quick" => json!({"iterations": 1500, "eval_every": 150, "rounds": 15, "controls": ["random_reinit"]}),
+            "paper" => json!({"iterations": 50000, "eval_every": 100, "rounds": 18, "controls": ["random_reinit"]}),
+            other => return Err(format!("--preset: unknown preset \"{other}\"; the presets are quick and paper")),
+        };
+        Ok(settings.as_object().expect("object").clone())
+    }
+
     fn parse_value(raw: &str) -> Value {
-        serde_json::from_str::<serde_json::Number>(raw)
-            .map(Value::Number)
-            .unwrap_or_else(|_| Value::String(raw.to_string()))
+        serde_json::from_str::<serde_json::Number>(raw).map(Value::Number).unwrap_or_else(|_| Value::String(raw.to_string()))
+    }
+
+    fn count(flag: &str, value: &str) -> Result<usize, String> {
+        value.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{flag}: expected a whole number above 0, got \"{value}\""))
     }
 
     fn parse_args(args: &[String]) -> Result<Options, String> {
-        let mut options = Options { data: PathBuf::from("data/mnist"), out: None, settings: Map::new(), epochs: None };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut options = Options {
+            data: PathBuf::from("data/mnist"),
+            out: None,
+            trials: 3,
+            jobs: cores,
+            preset: None,
+            settings: Map::new(),
+            epochs: None,
+        };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
-            let name = flag
-                .strip_prefix("--")
-                .ok_or_else(|| format!("unexpected argument \"{flag}\"; options start with --"))?;
+            let name = flag.strip_prefix("--").ok_or_else(|| format!("unexpected argument \"{flag}\"; options start with --"))?;
             let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
             match name {
                 "data" => options.data = PathBuf::from(value),
-                "out" => options.out = Some(PathBuf::from(value)),
+                "out" | "out-dir" => options.out = Some(PathBuf::from(value)),
+                "trials" => options.trials = count(flag, value)?,
+                "jobs" => options.jobs = count(flag, value)?,
+                "preset" => {
+                    options.settings.extend(preset(value)?);
+                    options.preset = Some(value.clone());
+                }
                 "epochs" => {
-                    options.epochs = Some(
-                        value
-                            .parse::<f64>()
-                            .ok()
-                            .filter(|e| *e > 0.0 && e.is_finite())
-                            .ok_or_else(|| format!("--epochs: expected a positive number, got \"{value}\""))?,
-                    )
+                    let epochs = value.parse::<f64>().ok().filter(|e| *e > 0.0 && e.is_finite());
+                    options.epochs = Some(epochs.ok_or_else(|| format!("--epochs: expected a positive number, got \"{value}\""))?);
                 }
                 "config" => {
                     let text = std::fs::read_to_string(value).map_err(|e| format!("--config {value}: {e}"))?;
-                    let parsed: Value =
-                        serde_json::from_str(&text).map_err(|e| format!("--config {value}: not valid JSON: {e}"))?;
-                    let object = parsed
-                        .as_object()
-                        .ok_or_else(|| format!("--config {value}: expected a JSON object of settings"))?;
+                    let parsed: Value = serde_json::from_str(&text).map_err(|e| format!("--config {value}: not valid JSON: {e}"))?;
+                    let object = parsed.as_object().ok_or_else(|| format!("--config {value}: expected a JSON object of settings"))?;
                     options.settings.extend(object.clone());
                 }
                 setting => {
@@ -91,13 +126,34 @@ mod cli {
         Ok(options)
     }
 
+    fn config_of(options: &Options) -> Result<Config, Error> {
+        let mut settings = options.settings.clone();
+        if let Some(epochs) = options.epochs {
+            // An epoch depends on batch and training-set size: read them through the config's own checks.
+            let sizes = Config::from_map(&settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect())?;
+            let train_examples =
+                if sizes.train_size > 0 { sizes.train_size } else { 60_000usize.saturating_sub(sizes.validation_size) };
+            let iterations = ((epochs * (train_examples / sizes.batch_size) as f64).round() as usize).max(1);
+            settings.insert("iterations".into(), json!(iterations));
+        }
+        Config::from_map(&settings)
+    }
+
     fn percent(fraction: f64) -> String {
         format!("{:.2}%", fraction * 100.0)
     }
 
-    fn print_event(event: &Event) {
+    fn print_evaluation_header() {
+        println!(
+            "{:>9} {:>7} {:>10} {:>9} {:>8} {:>9} {:>8}",
+            "iteration", "epoch", "train-loss", "val-loss", "val-acc", "test-loss", "test-acc"
+        );
+    }
+
+    /// `train`: every evaluation as a table row; rounds and problems as they come.
+    fn print_train_event(event: &Event) {
         match event {
-            Event::Evaluation(e) => println!(
+            Event::Evaluation { evaluation: e, .. } => println!(
                 "{:>9} {:>7.2} {:>10} {:>9.4} {:>8} {:>9.4} {:>8}",
                 e.iteration,
                 e.epoch,
@@ -107,49 +163,159 @@ mod cli {
                 e.test_loss,
                 percent(e.test_accuracy)
             ),
+            Event::RoundDone(round) if round.level > 0 || round.branch != ticketlab::experiment::Branch::Ticket => {
+                print_round(None, round);
+                print_evaluation_header();
+            }
             Event::Diverged { message, .. } => eprintln!("error: {message}"),
-            Event::Progress { .. } | Event::Done { .. } => {}
+            _ => {}
         }
     }
 
-    fn train(options: Options) -> Result<Status, Error> {
-        let mut config = Config::from_map(&options.settings)?;
-        if let Some(epochs) = options.epochs {
-            let train_examples = if config.train_size > 0 {
-                config.train_size
-            } else {
-                60_000usize.saturating_sub(config.validation_size)
-            };
-            config.iterations = ((epochs * (train_examples / config.batch_size) as f64).round() as usize).max(1);
-        }
-        let out = options.out.unwrap_or_else(|| PathBuf::from(format!("results/train-seed{}.json", config.seed)));
-        let mut experiment = Experiment::new(config.clone());
-        let files = mnist::read_files(&options.data)?;
-        experiment.load_idx(files.each_ref().map(Vec::as_slice))?;
-        eprintln!(
-            "training {} on MNIST: {} iterations of batch {}, {} {}, seed {}",
-            config.model, config.iterations, config.batch_size, config.optimizer, config.learning_rate, config.seed
-        );
+    fn print_round(seed: Option<u64>, round: &ticketlab::experiment::RoundResult) {
+        let trial = seed.map_or(String::new(), |s| format!("seed {s} | "));
+        let early = round.early_stop.as_ref().expect("a finished round has evaluations");
+        let last = round.last.as_ref().expect("a finished round has evaluations");
         println!(
-            "{:>9} {:>7} {:>10} {:>9} {:>8} {:>9} {:>8}",
-            "iteration", "epoch", "train-loss", "val-loss", "val-acc", "test-loss", "test-acc"
+            "{trial}{:<13} level {:>2} | {:>6.2}% of weights | early stop at {:>6}: test {} | end: test {} | {:.0} s",
+            serde_json::to_value(round.branch).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            round.level,
+            round.percent_remaining,
+            early.iteration,
+            percent(early.test_accuracy),
+            percent(last.test_accuracy),
+            round.seconds
         );
-        experiment.run_to_end(&SystemClock::new(), print_event)?;
-        let results = experiment.results();
-        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+    }
+
+    fn write_file(path: &Path, contents: &str) -> Result<(), Error> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| Error::data(&parent.display().to_string(), format!("cannot create the folder: {e}")))?;
         }
-        let json = serde_json::to_string_pretty(&results).expect("results serialise");
-        std::fs::write(&out, json + "\n")
-            .map_err(|e| Error::data(&out.display().to_string(), format!("cannot write the results: {e}")))?;
-        if let Some(last) = results.evaluations.last() {
+        std::fs::write(path, contents).map_err(|e| Error::data(&path.display().to_string(), format!("cannot write it: {e}")))
+    }
+
+    fn load(config: Config, files: &[Vec<u8>; 4]) -> Result<Experiment, Error> {
+        let mut experiment = Experiment::new(config);
+        experiment.load_idx(files.each_ref().map(Vec::as_slice))?;
+        Ok(experiment)
+    }
+
+    fn train(options: Options) -> Result<Status, Error> {
+        let config = config_of(&options)?;
+        let out = options.out.clone().unwrap_or_else(|| PathBuf::from(format!("results/train-seed{}.json", config.seed)));
+        let mut experiment = load(config.clone(), &mnist::read_files(&options.data)?)?;
+        eprintln!(
+            "training {} on MNIST: {} iterations of batch {}, {} {}, seed {}{}",
+            config.model,
+            config.iterations,
+            config.batch_size,
+            config.optimizer,
+            config.learning_rate,
+            config.seed,
+            if config.rounds > 0 { format!(", then {} pruning rounds", config.rounds) } else { String::new() }
+        );
+        print_evaluation_header();
+        experiment.run_to_end(&SystemClock::new(), print_train_event)?;
+        let results = experiment.results();
+        write_file(&out, &(serde_json::to_string_pretty(&results).expect("results serialise") + "\n"))?;
+        if let Some(last) = results.rounds.last().and_then(|r| r.last.as_ref()) {
             eprintln!(
                 "last evaluation: test accuracy {} at iteration {} ({:.2} epochs); training {:.0} samples/s, evaluation {:.0} samples/s; results in {}",
-                percent(last.test_accuracy), last.iteration, last.epoch, results.train_samples_per_second, results.evaluation_samples_per_second, out.display()
+                percent(last.test_accuracy),
+                last.iteration,
+                last.epoch,
+                results.train_samples_per_second,
+                results.evaluation_samples_per_second,
+                out.display()
             );
         }
         Ok(results.status)
+    }
+
+    /// `imp`: the trials in parallel (one experiment per thread), then the reports.
+    fn imp(mut options: Options) -> Result<Status, Error> {
+        if options.preset.is_none() {
+            // Without a preset, flags apply over the quick one.
+            let mut settings = preset("quick").expect("known preset");
+            settings.extend(std::mem::take(&mut options.settings));
+            options.settings = settings;
+            options.preset = Some("quick".into());
+        }
+        let base = config_of(&options)?;
+        if base.rounds == 0 {
+            return Err(Error::config("rounds", "iterative magnitude pruning needs at least 1 round (to train the dense network only, use lth train)"));
+        }
+        let out_dir = options.out.clone().unwrap_or_else(|| PathBuf::from(format!("results/imp-{}", options.preset.as_deref().unwrap_or("custom"))));
+        let files = mnist::read_files(&options.data)?;
+        let configs: Vec<Config> = (0..options.trials as u64).map(|t| Config { seed: base.seed + t, ..base.clone() }).collect();
+        let segments = 1 + base.rounds * (1 + base.controls.len());
+        eprintln!(
+            "IMP on {}: {} trials (seeds {}..{}), {} rounds, {} segments of {} iterations each per trial, {} at a time; reports in {}",
+            base.model,
+            options.trials,
+            base.seed,
+            base.seed + options.trials as u64 - 1,
+            base.rounds,
+            segments,
+            base.iterations,
+            options.jobs.min(options.trials),
+            out_dir.display()
+        );
+        let started = std::time::Instant::now();
+        let next_trial = Mutex::new(configs.into_iter().enumerate());
+        let finished: Mutex<Vec<(usize, Result<Results, Error>)>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..options.jobs.min(options.trials) {
+                scope.spawn(|| loop {
+                    let Some((index, config)) = next_trial.lock().expect("no panics hold it").next() else { break };
+                    let seed = config.seed;
+                    let outcome = load(config, &files).and_then(|mut experiment| {
+                        experiment.run_to_end(&SystemClock::new(), |event| match event {
+                            Event::RoundDone(round) => print_round(Some(seed), round),
+                            Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
+                            _ => {}
+                        })?;
+                        Ok(experiment.results())
+                    });
+                    finished.lock().expect("no panics hold it").push((index, outcome));
+                });
+            }
+        });
+        let mut finished = finished.into_inner().expect("threads joined");
+        finished.sort_by_key(|(index, _)| *index);
+        let mut trials = Vec::new();
+        for (_, outcome) in finished {
+            let results = outcome?;
+            write_file(
+                &out_dir.join(format!("trial-seed{}.json", results.config.seed)),
+                &(serde_json::to_string_pretty(&results).expect("serialises") + "\n"),
+            )?;
+            trials.push(results);
+        }
+        let rows = report::summarise(&trials);
+        let title = format!(
+            "{}: IMP over {} seeds, {} iterations per round, reset {}",
+            base.model, options.trials, base.iterations, base.reset
+        );
+        let summary = json!({
+            "config": base,
+            "trials": options.trials,
+            "seeds": trials.iter().map(|t| t.config.seed).collect::<Vec<_>>(),
+            "wall_seconds": started.elapsed().as_secs_f64(),
+            "rows": rows,
+        });
+        write_file(&out_dir.join("summary.json"), &(serde_json::to_string_pretty(&summary).expect("serialises") + "\n"))?;
+        write_file(&out_dir.join("summary.csv"), &report::summary_csv(&rows))?;
+        let markdown = report::summary_markdown(&rows);
+        write_file(&out_dir.join("summary.md"), &markdown)?;
+        write_file(&out_dir.join("curves.csv"), &report::curves_csv(&trials))?;
+        write_file(&out_dir.join("accuracy.svg"), &report::accuracy_svg(&rows, &title))?;
+        println!("\n{markdown}");
+        eprintln!("done in {:.0} s; reports in {}", started.elapsed().as_secs_f64(), out_dir.display());
+        let worst = trials.iter().map(|t| t.status).find(|s| *s != Status::Done).unwrap_or(Status::Done);
+        Ok(worst)
     }
 
     pub fn main() -> ExitCode {
@@ -158,8 +324,9 @@ mod cli {
             print!("{USAGE}");
             return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
-        if args[0] != "train" {
-            eprintln!("error: unknown command \"{}\"\n\n{USAGE}", args[0]);
+        let command = args[0].as_str();
+        if command != "train" && command != "imp" {
+            eprintln!("error: unknown command \"{command}\"\n\n{USAGE}");
             return ExitCode::from(2);
         }
         let options = match parse_args(&args[1..]) {
@@ -169,7 +336,8 @@ mod cli {
                 return ExitCode::from(2);
             }
         };
-        match train(options) {
+        let outcome = if command == "train" { train(options) } else { imp(options) };
+        match outcome {
             Ok(Status::Done) => ExitCode::SUCCESS,
             Ok(_) => ExitCode::from(3),
             Err(error) => {

@@ -5,4 +5,4 @@ pub mod init;
 pub mod loss;
 pub mod model;
 
-pub use model::{Model, ModelSpec, ParamTensor, TensorKind, Workspace};
+pub use model::{Model, ModelSpec, ParamTensor, TensorKind, WeightLayer, Workspace};

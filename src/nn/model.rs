@@ -34,11 +34,35 @@ impl ModelSpec {
         }
     }
 
+    /// The prunable weight tensors, in order, with their sizes (without building the model).
+    pub fn weight_layers(&self) -> Vec<WeightLayer> {
+        match self {
+            ModelSpec::Mlp { inputs, hidden, classes } => {
+                let widths: Vec<usize> = std::iter::once(*inputs).chain(hidden.iter().copied()).chain([*classes]).collect();
+                let last = widths.len() - 2;
+                widths
+                    .windows(2)
+                    .enumerate()
+                    .map(|(index, pair)| WeightLayer { name: format!("fc{}.weight", index + 1), size: pair[0] * pair[1], is_output: index == last })
+                    .collect()
+            }
+        }
+    }
+
     pub fn classes(&self) -> usize {
         match self {
             ModelSpec::Mlp { classes, .. } => *classes,
         }
     }
+}
+
+/// A prunable weight tensor as the spec describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeightLayer {
+    pub name: String,
+    pub size: usize,
+    /// The last layer (the classifier), pruned at its own rate.
+    pub is_output: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -51,18 +51,43 @@ pub fn fingerprint(values: &[f32]) -> String {
     format!("{hash:016x}")
 }
 
-/// The short fixed-seed run whose every number must be the same natively and in the browser:
-/// LeNet-300-100 with Adam on 600 synthetic digits, 30 iterations, scored every 10.
-/// Returns its evaluations and the fingerprint of its final weights as one JSON document.
+/// The short fixed-seed runs whose every number must be the same natively and in the browser,
+/// on 600 synthetic digits with LeNet-300-100 and Adam, 30 iterations a segment, scored every 10:
+/// iterative layer-wise pruning with both controls, reset to θ0; and one-shot global pruning with
+/// rewinding to iteration 5. Returns every round's evaluations, early stop and weights remaining,
+/// and the fingerprint of each run's final weights, as one JSON document.
 pub fn short_run_record() -> String {
-    let config = r#"{"seed": 42, "iterations": 30, "eval_every": 10, "validation_size": 100, "batch_size": 60}"#;
-    let mut experiment = ticketlab::Experiment::from_json(config).expect("valid config");
-    experiment.load_idx(as_slices(&synthetic_mnist(7, 700, 100))).expect("valid synthetic data");
-    experiment.run_to_end(&FrozenClock, |_| {}).expect("runs");
-    let results = experiment.results();
-    let record = serde_json::json!({
-        "evaluations": results.evaluations,
-        "weights_fingerprint": fingerprint(experiment.params().expect("trained")),
-    });
-    serde_json::to_string_pretty(&record).expect("serialises") + "\n"
+    let base = r#""seed": 42, "iterations": 30, "eval_every": 10, "validation_size": 100, "batch_size": 60"#;
+    let runs = [
+        format!(r#"{{{base}, "rounds": 2, "controls": ["random_reinit", "random_prune"]}}"#),
+        format!(r#"{{{base}, "rounds": 2, "prune_scope": "global", "prune_schedule": "one_shot", "reset": "rewind", "rewind_step": 5}}"#),
+    ];
+    let records: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|config| {
+            let mut experiment = ticketlab::Experiment::from_json(config).expect("valid config");
+            experiment.load_idx(as_slices(&synthetic_mnist(7, 700, 100))).expect("valid synthetic data");
+            experiment.run_to_end(&FrozenClock, |_| {}).expect("runs");
+            let results = experiment.results();
+            let rounds: Vec<serde_json::Value> = results
+                .rounds
+                .iter()
+                .map(|round| {
+                    serde_json::json!({
+                        "branch": round.branch,
+                        "level": round.level,
+                        "weights": round.weights,
+                        "evaluations": round.evaluations,
+                        "early_stop": round.early_stop,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "config": results.config,
+                "rounds": rounds,
+                "weights_fingerprint": fingerprint(experiment.params().expect("trained")),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&records).expect("serialises") + "\n"
 }

@@ -13,6 +13,18 @@ before(async () => { session = await start(); });
 after(async () => { await session?.close(); });
 
 const results = (page) => page.evaluate(() => window.ticketlab.results());
+/** The rounds without their wall times: what must be identical between runs and builds. */
+const numbers = (run) => run.rounds.map(({ seconds, ...round }) => round);
+
+/** The same settings through the native CLI; returns its results JSON. */
+function nativeRun(config) {
+  const folder = mkdtempSync(join(tmpdir(), 'ticketlab-'));
+  const [configFile, out] = [join(folder, 'config.json'), join(folder, 'native.json')];
+  writeFileSync(configFile, JSON.stringify(config));
+  execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'train', '--config', configFile, '--out', out],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
 const iteration = async (page) => Number((await page.textContent('#iteration')).split('/')[0].replace(/\D/g, '') || 0);
 
 test('a short run learns the real MNIST, and gives exactly the numbers of the native CLI', async () => {
@@ -20,22 +32,32 @@ test('a short run learns the real MNIST, and gives exactly the numbers of the na
   await page.click('#train');
   await waitForStatus(page, /^Done/);
   const run = await results(page);
-  const accuracies = run.evaluations.map((e) => e.test_accuracy);
-  assert.equal(run.iterations_completed, 275);
+  const dense = run.rounds[0];
+  const accuracies = dense.evaluations.map((e) => e.test_accuracy);
+  assert.equal(dense.iterations_completed, 275);
   assert.ok(accuracies[0] < 0.2, `untrained accuracy ${accuracies[0]} should be near chance`);
   assert.ok(accuracies.at(-1) > 0.85, `test accuracy after 275 iterations was ${accuracies.at(-1)}`);
   assert.ok(run.train_samples_per_second > 0);
   assert.match(await page.textContent('#speed'), /images\/s/);
 
   // The same settings through the native CLI: identical evaluations, to the last bit.
-  const folder = mkdtempSync(join(tmpdir(), 'ticketlab-'));
-  const [configFile, out] = [join(folder, 'config.json'), join(folder, 'native.json')];
-  writeFileSync(configFile, JSON.stringify(run.config));
-  execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'train', '--config', configFile, '--out', out],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  const native = JSON.parse(readFileSync(out, 'utf8'));
+  const native = nativeRun(run.config);
   assert.deepEqual(native.config, run.config);
-  assert.deepEqual(native.evaluations, run.evaluations);
+  assert.deepEqual(numbers(native), numbers(run));
+  assert.deepEqual(page.errors, []);
+});
+
+test('a short IMP run finds tickets level by level, draws them, and matches the native CLI', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=5&epochs=0.1&eval_every=45&rounds=2&controls=random_reinit,random_prune`);
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  assert.deepEqual(run.rounds.map((r) => `${r.branch}/${r.level}`),
+    ['ticket/0', 'ticket/1', 'random_reinit/1', 'random_prune/1', 'ticket/2', 'random_reinit/2', 'random_prune/2']);
+  assert.deepEqual(run.rounds.filter((r) => r.branch === 'ticket').map((r) => r.weights.map((w) => w.kept)),
+    [[235200, 30000, 1000], [188160, 24000, 900], [150528, 19200, 810]]);
+  assert.ok(await page.isVisible('#tickets-chart'));
+  assert.deepEqual(numbers(nativeRun(run.config)), numbers(run));
   assert.deepEqual(page.errors, []);
 });
 
@@ -57,7 +79,8 @@ test('pause holds the run still, resume continues it, stop keeps what was comput
   assert.match(status, /What was computed is kept/);
   const run = await results(page);
   assert.equal(run.status, 'stopped');
-  assert.ok(run.evaluations.length >= 2, 'evaluations before the stop are kept');
+  assert.equal(run.rounds[0].complete, false);
+  assert.ok(run.rounds[0].evaluations.length >= 2, 'evaluations before the stop are kept');
   assert.ok(await page.isVisible('#download'));
   assert.equal(await page.isEnabled('#train'), true);
   assert.deepEqual(page.errors, []);
@@ -88,7 +111,7 @@ test('a diverging run (NaN loss) shows a clear message and keeps its evaluations
   assert.match(await page.textContent('#error'), /diverged.*smaller learning rate/);
   const run = await results(page);
   assert.equal(run.status, 'diverged');
-  assert.equal(run.evaluations[0].iteration, 0);
+  assert.equal(run.rounds[0].evaluations[0].iteration, 0);
   assert.equal(await page.isEnabled('#train'), true);
 });
 

@@ -1,35 +1,49 @@
-// Live line charts over uPlot: one x series (iteration) and named y series; add() appends a
-// point, reset() clears. Colours are the Okabe–Ito palette, safe for colour-blind readers.
+// Live line charts over uPlot: one x series and named y series. add() appends a point (x must
+// grow), setData() replaces everything (x ascending), reset() clears. Colours are the Okabe–Ito
+// palette, safe for colour-blind readers.
 import uPlot from '../vendor/uPlot.esm.js';
 
 export const PALETTE = { blue: '#0072b2', orange: '#e69f00', green: '#009e73', vermillion: '#d55e00', sky: '#56b4e9', purple: '#cc79a7' };
 
+const HEIGHT = 260;
+const blank = (format) => (v) => (v == null ? '–' : format(v));
+
 export class LineChart {
-  constructor(element, { series, yLabel, yRange, logScale = false, format = (v) => v }) {
-    this.element = element;
-    this.data = [[], ...series.map(() => [])];
+  /**
+   * series: [{label, colour, dash?, points?}]; x: {label, log?, reversed?, format?};
+   * y: {label, range?, log?, format?}.
+   */
+  constructor(element, { series, x = {}, y = {} }) {
+    const xFormat = x.format ?? ((v) => v.toLocaleString('en'));
+    const yFormat = y.format ?? ((v) => v);
     // Read at every draw, so the axes follow a switch between light and dark.
     const axisColour = () => getComputedStyle(document.body).color;
     const grid = { stroke: 'rgba(128,128,128,0.18)' };
+    this.data = [[], ...series.map(() => [])];
     this.plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 200),
-        height: 260,
-        scales: { x: { time: false }, y: logScale ? { distr: 3 } : yRange ? { range: yRange } : {} },
+        height: HEIGHT,
+        scales: {
+          x: { time: false, ...(x.log ? { distr: 3 } : {}), ...(x.reversed ? { dir: -1 } : {}) },
+          y: y.log ? { distr: 3 } : y.range ? { range: y.range } : {},
+        },
         series: [
-          { label: 'iteration', value: (_, v) => (v == null ? '–' : v.toLocaleString('en')) },
-          ...series.map(({ label, colour, dash }) => ({ label, stroke: colour, width: 2, dash, spanGaps: true, value: (_, v) => (v == null ? '–' : format(v)) })),
+          { label: x.label ?? 'iteration', value: (_, v) => blank(xFormat)(v) },
+          ...series.map(({ label, colour, dash, points }) => ({
+            label, stroke: colour, width: 2, dash, spanGaps: true, points: points ?? {}, value: (_, v) => blank(yFormat)(v),
+          })),
         ],
         axes: [
-          { label: 'iteration', stroke: axisColour, grid, ticks: grid },
-          { label: yLabel, stroke: axisColour, grid, ticks: grid, values: (_, ticks) => ticks.map((v) => (v == null ? '' : format(v))), size: 60 },
+          { label: x.label ?? 'iteration', stroke: axisColour, grid, ticks: grid, values: (_, ticks) => ticks.map((v) => (v == null ? '' : xFormat(v))) },
+          { label: y.label, stroke: axisColour, grid, ticks: grid, values: (_, ticks) => ticks.map((v) => (v == null ? '' : yFormat(v))), size: 60 },
         ],
         legend: { live: true },
       },
       this.data,
       element,
     );
-    new ResizeObserver(() => this.plot.setSize({ width: Math.max(element.clientWidth, 200), height: 260 })).observe(element);
+    new ResizeObserver(() => this.plot.setSize({ width: Math.max(element.clientWidth, 200), height: HEIGHT })).observe(element);
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.plot.redraw(false));
   }
 
@@ -37,6 +51,12 @@ export class LineChart {
   add(x, values) {
     this.data[0].push(x);
     values.forEach((value, index) => this.data[index + 1].push(value));
+    this.plot.setData(this.data);
+  }
+
+  /** Replaces all points: xs ascending, and one array per series aligned with them. */
+  setData(xs, columns) {
+    this.data = [xs, ...columns];
     this.plot.setData(this.data);
   }
 

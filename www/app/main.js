@@ -1,5 +1,5 @@
 // The page: settings form ⇄ URL hash, the worker bridge, and the live views.
-import { SETTINGS, fromHash, toHash, toConfig, iterationsFor } from './settings.js';
+import { SETTINGS, CONTROLS, fromHash, toHash, toConfig, iterationsFor } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
@@ -8,29 +8,39 @@ const percent = (fraction) => `${(fraction * 100).toFixed(2)}%`;
 const worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
 
 const accuracyChart = new LineChart($('accuracy-chart'), {
-  yLabel: 'accuracy',
-  // From 1 down to just below the lowest accuracy after iteration 0 (the untrained network's
-  // chance-level point would squash the part worth seeing, 90–100%, into a sliver).
-  yRange: (plot) => {
-    const trained = plot.data.slice(1).flatMap((values) => values.slice(1)).filter((v) => v != null);
-    const lowest = trained.length ? Math.min(...trained) : 0;
-    return [Math.min(0.9, Math.floor(lowest * 20) / 20), 1];
+  y: {
+    label: 'accuracy',
+    // From 1 down to just below the lowest accuracy after iteration 0 (the untrained network's
+    // chance-level point would squash the part worth seeing, 90–100%, into a sliver).
+    range: (plot) => {
+      const trained = plot.data.slice(1).flatMap((values) => values.slice(1)).filter((v) => v != null);
+      const lowest = trained.length ? Math.min(...trained) : 0;
+      return [Math.min(0.9, Math.floor(lowest * 20) / 20), 1];
+    },
+    format: (v) => `${(v * 100).toFixed(1)}%`,
   },
-  format: (v) => `${(v * 100).toFixed(1)}%`,
   series: [
     { label: 'validation', colour: PALETTE.blue },
     { label: 'test', colour: PALETTE.orange, dash: [6, 3] },
   ],
 });
 const lossChart = new LineChart($('loss-chart'), {
-  yLabel: 'loss (log scale)',
-  logScale: true,
-  format: (v) => (v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)),
+  y: { label: 'loss (log scale)', log: true, format: (v) => (v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)) },
   series: [
     { label: 'training', colour: PALETTE.green },
     { label: 'validation', colour: PALETTE.blue },
     { label: 'test', colour: PALETTE.orange, dash: [6, 3] },
   ],
+});
+const BRANCHES = [
+  { branch: 'ticket', label: 'ticket', colour: PALETTE.blue },
+  { branch: 'random_reinit', label: 'random re-init', colour: PALETTE.orange, dash: [6, 3] },
+  { branch: 'random_prune', label: 'random pruning', colour: PALETTE.vermillion, dash: [2, 3] },
+];
+const ticketsChart = new LineChart($('tickets-chart'), {
+  x: { label: 'weights remaining (log scale)', log: true, reversed: true, format: (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)}%` },
+  y: { label: 'test accuracy at early stop', format: (v) => `${(v * 100).toFixed(1)}%` },
+  series: BRANCHES.map(({ label, colour, dash }) => ({ label, colour, dash, points: { size: 7 } })),
 });
 
 // --- settings ------------------------------------------------------------------------------
@@ -40,12 +50,38 @@ function showFieldError(name, message) {
   $(name).setAttribute('aria-invalid', message ? 'true' : 'false');
 }
 
+/** The core names the setting it refuses ('setting "rewind_step": ...'): show it there too. */
+function showCoreErrorBesideField(message) {
+  const field = /^setting "(\w+)"/.exec(message ?? '')?.[1];
+  if (field && SETTINGS[field]) showFieldError(field, message.replace(/^setting "\w+": /, ''));
+}
+
+// Controls are checkboxes; every other setting is one input or select with the setting's id.
+function fieldValue(name) {
+  if (name === 'controls') return CONTROLS.filter((control) => $(`control-${control}`).checked).join(',');
+  return $(name).value;
+}
+
+function setFieldValue(name, value) {
+  if (name === 'controls') {
+    const chosen = String(value).split(',');
+    for (const control of CONTROLS) $(`control-${control}`).checked = chosen.includes(control);
+  } else {
+    $(name).value = value;
+  }
+}
+
+function setFieldDisabled(name, disabled) {
+  if (name === 'controls') for (const control of CONTROLS) $(`control-${control}`).disabled = disabled;
+  else $(name).disabled = disabled;
+}
+
 /** Checks every field; returns the values, or null after showing each problem beside its field. */
 function readForm() {
   const values = {};
   let valid = true;
   for (const [name, setting] of Object.entries(SETTINGS)) {
-    const { value, error } = setting.check($(name).value);
+    const { value, error } = setting.check(fieldValue(name));
     showFieldError(name, error);
     if (error) valid = false;
     else values[name] = value;
@@ -54,12 +90,12 @@ function readForm() {
 }
 
 function writeForm(values) {
-  for (const name of Object.keys(SETTINGS)) $(name).value = values[name];
+  for (const name of Object.keys(SETTINGS)) setFieldValue(name, values[name]);
   updateIterationsHint(values);
 }
 
 function updateIterationsHint(values) {
-  $('iterations-hint').textContent = values ? `= ${iterationsFor(values).toLocaleString('en')} iterations` : '';
+  $('iterations-hint').textContent = values ? `= ${iterationsFor(values).toLocaleString('en')} iterations${values.rounds ? ' per round' : ''}` : '';
 }
 
 function onSettingsChanged() {
@@ -87,8 +123,10 @@ $('new-seed').addEventListener('click', () => {
 
 let running = false;
 let paused = false;
-let totalIterations = 0;
 let lastResults = null;
+let startTime = 0;
+let currentSegment = null; // "branch/level" of the learning curves on show
+const roundsDone = []; // RoundResult objects, for the tickets chart
 
 function setRunning(isRunning) {
   running = isRunning;
@@ -97,7 +135,7 @@ function setRunning(isRunning) {
   $('pause').disabled = !isRunning;
   $('stop').disabled = !isRunning;
   $('pause').textContent = 'Pause';
-  for (const name of Object.keys(SETTINGS)) $(name).disabled = isRunning;
+  for (const name of Object.keys(SETTINGS)) setFieldDisabled(name, isRunning);
   $('new-seed').disabled = isRunning;
 }
 
@@ -113,7 +151,7 @@ function showError(message) {
 function offerDownload(results) {
   lastResults = results;
   const link = $('download');
-  if (!results) {
+  if (!results?.rounds?.length) {
     link.hidden = true;
     return;
   }
@@ -129,7 +167,28 @@ function formatDuration(seconds) {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
-let startTime = 0;
+const BRANCH_NAMES = { ticket: 'ticket', random_reinit: 'random re-init', random_prune: 'random pruning' };
+
+function segmentLabel(branch, level, percent) {
+  if (level === 0) return '— dense network';
+  return `— ${BRANCH_NAMES[branch]}, round ${level}${percent ? `, ${percent.toFixed(1)}% of weights` : ''}`;
+}
+
+/** The tickets chart from the rounds done: x = % remaining (ascending for uPlot), one column per branch. */
+function drawTickets() {
+  const levels = [...new Set(roundsDone.map((r) => r.level))];
+  const percentOf = (level) => roundsDone.find((r) => r.level === level).percent_remaining;
+  const ordered = levels.sort((a, b) => percentOf(a) - percentOf(b));
+  const columns = BRANCHES.map(({ branch }) => ordered.map((level) => {
+    // The dense network (level 0) is every branch's starting point.
+    const round = roundsDone.find((r) => r.level === level && (r.branch === branch || level === 0));
+    return round?.early_stop ? round.early_stop.test_accuracy : null;
+  }));
+  ticketsChart.setData(ordered.map(percentOf), columns);
+}
+
+/** The run's last test accuracy, from its last round with an evaluation. */
+const lastEvaluation = (results) => results?.rounds?.findLast((r) => r.last)?.last;
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -140,9 +199,12 @@ form.addEventListener('submit', (event) => {
     return;
   }
   const config = toConfig(values);
-  totalIterations = config.iterations;
   accuracyChart.reset();
   lossChart.reset();
+  roundsDone.length = 0;
+  drawTickets();
+  $('tickets-panel').hidden = config.rounds === 0;
+  currentSegment = null;
   showError(null);
   offerDownload(null);
   for (const id of ['iteration', 'epoch', 'speed', 'validation-accuracy', 'test-accuracy', 'eta']) $(id).textContent = '–';
@@ -170,27 +232,44 @@ const handlers = {
     startTime = performance.now();
     setStatus(`Training LeNet-300-100, seed ${config.seed}: evaluating the untrained network…`);
   },
-  progress({ iteration, iterations, epoch, samples_per_second: speed }) {
+  progress({ branch, level, iteration, iterations, epoch, samples_per_second: speed, segment, segments, percent_remaining: percent }) {
     $('iteration').textContent = `${iteration.toLocaleString('en')} / ${iterations.toLocaleString('en')}`;
     $('epoch').textContent = epoch.toFixed(2);
     $('speed').textContent = `${Math.round(speed).toLocaleString('en')} images/s`;
-    $('progress').value = iteration / iterations;
+    const done = (segment + iteration / iterations) / segments;
+    $('progress').value = done;
     const elapsed = (performance.now() - startTime) / 1000;
-    $('eta').textContent = formatDuration((elapsed / iteration) * (iterations - iteration));
-    if (!paused) setStatus(`Training: iteration ${iteration.toLocaleString('en')} of ${iterations.toLocaleString('en')}.`);
+    $('eta').textContent = formatDuration((elapsed / done) * (1 - done));
+    const where = segments > 1 ? ` ${segmentLabel(branch, level, percent).replace('— ', '(')}, segment ${segment + 1} of ${segments})` : '';
+    if (!paused) setStatus(`Training: iteration ${iteration.toLocaleString('en')} of ${iterations.toLocaleString('en')}${where}.`);
   },
   evaluation(point) {
+    const segment = `${point.branch}/${point.level}`;
+    if (segment !== currentSegment) {
+      currentSegment = segment;
+      accuracyChart.reset();
+      lossChart.reset();
+      const label = segmentLabel(point.branch, point.level, roundsDone.find((r) => r.branch === 'ticket' && r.level === point.level)?.percent_remaining);
+      $('segment-label').textContent = label;
+      $('segment-label-loss').textContent = label;
+    }
     accuracyChart.add(point.iteration, [point.validation_accuracy, point.test_accuracy]);
     lossChart.add(point.iteration, [point.train_loss, point.validation_loss, point.test_loss]);
     $('validation-accuracy').textContent = percent(point.validation_accuracy);
     $('test-accuracy').textContent = percent(point.test_accuracy);
   },
+  round_done(round) {
+    roundsDone.push(round);
+    drawTickets();
+  },
   done({ results }) {
     setRunning(false);
     $('progress').value = 1;
     $('eta').textContent = '0 s';
-    const last = results.evaluations.at(-1);
-    setStatus(`Done: ${percent(last.test_accuracy)} test accuracy after ${results.iterations_completed.toLocaleString('en')} iterations, ` +
+    const last = lastEvaluation(results);
+    const rounds = results.config.rounds;
+    setStatus(`Done: ${percent(last.test_accuracy)} test accuracy at the end` +
+      `${rounds ? ` of round ${rounds} (${results.rounds.at(-1).percent_remaining.toFixed(1)}% of weights)` : ` of ${last.iteration.toLocaleString('en')} iterations`}, ` +
       `${Math.round(results.train_samples_per_second).toLocaleString('en')} images/s.`);
     offerDownload(results);
   },
@@ -206,15 +285,17 @@ const handlers = {
   },
   stopped({ results }) {
     setRunning(false);
-    const last = results?.evaluations.at(-1);
-    setStatus(last ? `Stopped at iteration ${results.iterations_completed.toLocaleString('en')}; last test accuracy ${percent(last.test_accuracy)}. What was computed is kept.` : 'Stopped.');
+    const last = lastEvaluation(results);
+    setStatus(last ? `Stopped; last test accuracy ${percent(last.test_accuracy)} at iteration ${last.iteration.toLocaleString('en')}. What was computed is kept.` : 'Stopped.');
     offerDownload(results);
   },
   error({ message, results }) {
     setRunning(false);
     showError(message);
-    setStatus(results?.evaluations?.length ? 'The run ended early; the evaluations so far are kept below.' : 'The run could not start.');
-    offerDownload(results?.evaluations?.length ? results : null);
+    showCoreErrorBesideField(message);
+    const kept = lastEvaluation(results);
+    setStatus(kept ? 'The run ended early; the evaluations so far are kept below.' : 'The run could not start.');
+    offerDownload(kept ? results : null);
   },
 };
 

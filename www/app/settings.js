@@ -22,6 +22,23 @@ const positive = (max) => (raw) => {
 
 const choice = (options) => (raw) => (options.includes(raw) ? { value: raw } : { error: `must be one of: ${options.join(', ')}` });
 
+const fraction = (raw) => {
+  const text = String(raw).trim();
+  const value = Number(text);
+  if (text === '' || !Number.isFinite(value) || value <= 0 || value >= 1) return { error: 'must be a fraction above 0 and below 1, like 0.2' };
+  return { value };
+};
+
+export const CONTROLS = ['random_reinit', 'random_prune'];
+
+/** A comma-separated list of control names (empty for none); kept in a fixed order. */
+const controlList = (raw) => {
+  const names = String(raw).split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.find((name) => !CONTROLS.includes(name));
+  if (unknown) return { error: `unknown control "${unknown}"; the controls are ${CONTROLS.join(', ')}` };
+  return { value: CONTROLS.filter((name) => names.includes(name)).join(',') };
+};
+
 export const SETTINGS = {
   model: { default: 'lenet-300-100', check: choice(['lenet-300-100']) },
   seed: { default: 1, check: integer(0, Number.MAX_SAFE_INTEGER) },
@@ -30,6 +47,12 @@ export const SETTINGS = {
   learning_rate: { default: 0.0012, check: positive(1e6) },
   batch_size: { default: 60, check: integer(1, 10_000) },
   eval_every: { default: 100, check: integer(1, 1_000_000) },
+  rounds: { default: 0, check: integer(0, 40) },
+  prune_rate: { default: 0.2, check: fraction },
+  prune_rate_output: { default: 0.1, check: fraction },
+  reset: { default: 'init', check: choice(['init', 'rewind', 'continue']) },
+  rewind_step: { default: 0, check: integer(0, 100_000_000) },
+  controls: { default: 'random_reinit', check: controlList },
 };
 
 export function defaults() {
@@ -82,5 +105,11 @@ export function toConfig(values) {
     batch_size: values.batch_size,
     iterations: iterationsFor(values),
     eval_every: values.eval_every,
+    rounds: values.rounds,
+    prune_rate: values.prune_rate,
+    prune_rate_output: values.prune_rate_output,
+    reset: values.reset,
+    rewind_step: values.rewind_step,
+    controls: values.controls ? values.controls.split(',') : [],
   };
 }

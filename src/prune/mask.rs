@@ -1,0 +1,87 @@
+//! A Mask says which prunable weights survive: one keep/prune flag per weight, per weight tensor,
+//! in model order. Biases are never pruned and have no mask. A Mask is a value: pruning makes a
+//! new one, it never edits one in place.
+
+use serde::Serialize;
+
+use crate::nn::{ParamTensor, TensorKind};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerMask {
+    /// The weight tensor's name, e.g. "fc1.weight".
+    pub name: String,
+    /// Where the tensor starts in the model's flat parameter buffer.
+    pub offset: usize,
+    pub keep: Vec<bool>,
+}
+
+impl LayerMask {
+    pub fn kept(&self) -> usize {
+        self.keep.iter().filter(|&&k| k).count()
+    }
+
+    pub fn size(&self) -> usize {
+        self.keep.len()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mask {
+    pub layers: Vec<LayerMask>,
+}
+
+/// Weights kept in one layer, for reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerCount {
+    pub name: String,
+    pub kept: usize,
+    pub size: usize,
+}
+
+impl Mask {
+    /// Everything kept: the dense network.
+    pub fn dense(tensors: &[ParamTensor]) -> Mask {
+        let layers = tensors
+            .iter()
+            .filter(|t| t.kind == TensorKind::Weight)
+            .map(|t| LayerMask { name: t.name.clone(), offset: t.offset, keep: vec![true; t.element_count()] })
+            .collect();
+        Mask { layers }
+    }
+
+    pub fn kept(&self) -> usize {
+        self.layers.iter().map(LayerMask::kept).sum()
+    }
+
+    pub fn size(&self) -> usize {
+        self.layers.iter().map(LayerMask::size).sum()
+    }
+
+    /// Fraction of the prunable weights kept, in [0, 1].
+    pub fn density(&self) -> f64 {
+        self.kept() as f64 / self.size().max(1) as f64
+    }
+
+    pub fn counts(&self) -> Vec<LayerCount> {
+        self.layers.iter().map(|l| LayerCount { name: l.name.clone(), kept: l.kept(), size: l.size() }).collect()
+    }
+
+    /// Sets the pruned entries of a buffer in the parameter layout (weights, gradients) to 0.
+    pub fn apply(&self, buffer: &mut [f32]) {
+        for layer in &self.layers {
+            for (value, &keep) in buffer[layer.offset..layer.offset + layer.size()].iter_mut().zip(&layer.keep) {
+                if !keep {
+                    *value = 0.0;
+                }
+            }
+        }
+    }
+
+    /// True when every weight this mask keeps, `earlier` kept too.
+    pub fn is_within(&self, earlier: &Mask) -> bool {
+        self.layers.len() == earlier.layers.len()
+            && self.layers.iter().zip(&earlier.layers).all(|(now, before)| {
+                now.keep.len() == before.keep.len() && now.keep.iter().zip(&before.keep).all(|(&n, &b)| !n || b)
+            })
+    }
+}
