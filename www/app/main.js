@@ -266,11 +266,17 @@ const handlers = {
     setRunning(false);
     $('progress').value = 1;
     $('eta').textContent = '0 s';
-    const last = lastEvaluation(results);
-    const rounds = results.config.rounds;
-    setStatus(`Done: ${percent(last.test_accuracy)} test accuracy at the end` +
-      `${rounds ? ` of round ${rounds} (${results.rounds.at(-1).percent_remaining.toFixed(1)}% of weights)` : ` of ${last.iteration.toLocaleString('en')} iterations`}, ` +
-      `${Math.round(results.train_samples_per_second).toLocaleString('en')} images/s.`);
+    const speed = `${Math.round(results.train_samples_per_second).toLocaleString('en')} images/s`;
+    const ticket = results.rounds.findLast((r) => r.branch === 'ticket');
+    if (results.config.rounds === 0) {
+      setStatus(`Done: ${percent(ticket.last.test_accuracy)} test accuracy after ${ticket.last.iteration.toLocaleString('en')} iterations, ${speed}.`);
+    } else {
+      const dense = results.rounds[0].early_stop.test_accuracy;
+      const reinit = results.rounds.find((r) => r.branch === 'random_reinit' && r.level === ticket.level);
+      setStatus(`Done: with ${ticket.percent_remaining.toFixed(1)}% of its weights the ticket reaches ${percent(ticket.early_stop.test_accuracy)} ` +
+        `test accuracy at early stop (dense network: ${percent(dense)}` +
+        `${reinit ? `; the same mask randomly re-initialised: ${percent(reinit.early_stop.test_accuracy)}` : ''}), ${speed}.`);
+    }
     offerDownload(results);
   },
   paused() {
