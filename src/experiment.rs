@@ -580,7 +580,12 @@ impl Run {
                 self.dense_trained_params = Some(trained.clone());
             }
             if level < config.rounds {
-                let next_mask = self.next_ticket_mask(config, &trained, level + 1)?;
+                // A mask that cannot be made ends the run, keeping what it computed (otherwise
+                // the next step would record this round again and fail again).
+                let next_mask = self.next_ticket_mask(config, &trained, level + 1).inspect_err(|error| {
+                    self.status = Status::Stopped;
+                    self.error = Some(error.to_string());
+                })?;
                 self.ticket_masks.push(next_mask);
                 self.queue.push_back((Branch::Ticket, level + 1));
                 self.queue.extend(config.controls.iter().map(|name| (Branch::from_control(name), level + 1)));

@@ -51,9 +51,13 @@ fn lenet_300_100_reaches_96_percent_in_one_epoch_reproducibly() {
     assert_eq!(results.status, Status::Done, "error: {:?}", results.error);
     assert_eq!(results.train_examples, 55_000);
     assert_eq!(results.iterations_per_epoch, ONE_EPOCH);
-    let iterations: Vec<usize> = results.evaluations.iter().map(|e| e.iteration).collect();
+    assert_eq!(results.rounds.len(), 1, "a dense run (rounds 0) is one round");
+    let round = &results.rounds[0];
+    assert!(round.complete);
+    assert_eq!(round.iterations_completed, ONE_EPOCH);
+    let iterations: Vec<usize> = round.evaluations.iter().map(|e| e.iteration).collect();
     assert_eq!(iterations, [0, ONE_EPOCH]);
-    let (first, last) = (&results.evaluations[0], &results.evaluations[1]);
+    let (first, last) = (&round.evaluations[0], &round.evaluations[1]);
     assert!(first.test_accuracy < 0.3, "an untrained network is near chance: {}", first.test_accuracy);
     assert_eq!(last.epoch, 1.0);
     eprintln!(
@@ -70,7 +74,7 @@ fn lenet_300_100_reaches_96_percent_in_one_epoch_reproducibly() {
     );
 
     let (again, params_again) = train_one_epoch(&files);
-    assert_eq!(again.evaluations, results.evaluations, "the same seed gave different evaluations");
+    assert_eq!(again.rounds[0].evaluations, round.evaluations, "the same seed gave different evaluations");
     assert!(
         params_again == params,
         "the same seed gave different weights: {} vs {}",
