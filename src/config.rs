@@ -131,7 +131,10 @@ fn unit_interval(field: &str, value: &Value) -> Result<f64> {
 fn fraction(field: &str, value: &Value) -> Result<f64> {
     let x = number(field, value)?;
     if x <= 0.0 || x >= 1.0 {
-        return Err(Error::config(field, format!("must be above 0 and below 1 (a fraction of the remaining weights), got {value}")));
+        return Err(Error::config(
+            field,
+            format!("must be above 0 and below 1 (a fraction of the remaining weights), got {value}"),
+        ));
     }
     Ok(x)
 }
@@ -141,9 +144,15 @@ fn controls(field: &str, value: &Value) -> Result<Vec<String>> {
     let parts: Vec<String> = match value {
         Value::Array(items) => items
             .iter()
-            .map(|item| item.as_str().map(String::from).ok_or_else(|| Error::config(field, format!("expected control names (strings), got {item}"))))
+            .map(|item| {
+                item.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| Error::config(field, format!("expected control names (strings), got {item}")))
+            })
             .collect::<Result<_>>()?,
-        Value::String(list) => list.split(',').map(|part| part.trim().to_string()).filter(|part| !part.is_empty()).collect(),
+        Value::String(list) => {
+            list.split(',').map(|part| part.trim().to_string()).filter(|part| !part.is_empty()).collect()
+        }
         _ => return Err(Error::config(field, format!("expected a list of control names, got {value}"))),
     };
     let mut chosen: Vec<String> = Vec::new();
@@ -220,7 +229,10 @@ impl Config {
         if self.reset == "rewind" && self.rewind_step >= self.iterations {
             return Err(Error::config(
                 "rewind_step",
-                format!("{} is beyond the schedule: a round trains for {} iterations", self.rewind_step, self.iterations),
+                format!(
+                    "{} is beyond the schedule: a round trains for {} iterations",
+                    self.rewind_step, self.iterations
+                ),
             ));
         }
         let layers = self.model_spec().weight_layers();
@@ -229,7 +241,10 @@ impl Config {
             if kept_after(total, self.prune_rate, self.rounds) == 0 {
                 return Err(Error::config(
                     "rounds",
-                    format!("{} rounds at prune_rate {} would prune every weight; use fewer rounds or a lower rate", self.rounds, self.prune_rate),
+                    format!(
+                        "{} rounds at prune_rate {} would prune every weight; use fewer rounds or a lower rate",
+                        self.rounds, self.prune_rate
+                    ),
                 ));
             }
             return Ok(());

@@ -103,7 +103,8 @@ pub struct EarlyStop {
 
 impl EarlyStop {
     pub fn of(evaluations: &[Evaluation]) -> Option<EarlyStop> {
-        let best = evaluations.iter().reduce(|best, e| if e.validation_loss < best.validation_loss { e } else { best })?;
+        let best =
+            evaluations.iter().reduce(|best, e| if e.validation_loss < best.validation_loss { e } else { best })?;
         Some(EarlyStop {
             iteration: best.iteration,
             validation_loss: best.validation_loss,
@@ -203,7 +204,11 @@ impl Results {
 enum Phase {
     Train,
     /// Scoring validation then test; `position` counts examples scored, validation first.
-    Evaluate { position: usize, validation: LossStats, test: LossStats },
+    Evaluate {
+        position: usize,
+        validation: LossStats,
+        test: LossStats,
+    },
     Finished,
 }
 
@@ -601,7 +606,9 @@ impl Run {
             None => {
                 self.status = Status::Done;
                 let effort = self.effort();
-                events.push(Event::Done { samples_per_second: per_second(effort.train_examples as f64, effort.train_millis) });
+                events.push(Event::Done {
+                    samples_per_second: per_second(effort.train_examples as f64, effort.train_millis),
+                });
             }
         }
         Ok(())
@@ -662,7 +669,11 @@ impl Run {
                 ticket_mask.clone()
             }
             Branch::RandomReinit => {
-                model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::ReinitWeights { level }));
+                model = Model::new(
+                    config.model_spec(),
+                    config.init(),
+                    &mut Rng::new(config.seed, Stream::ReinitWeights { level }),
+                );
                 ticket_mask.clone()
             }
             Branch::RandomPrune => {

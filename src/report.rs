@@ -24,7 +24,8 @@ impl Spread {
         }
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
-        let variance = if values.len() > 1 { values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+        let variance =
+            if values.len() > 1 { values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
         Some(Spread {
             mean,
             std: variance.sqrt(),
@@ -60,7 +61,8 @@ pub fn summarise(trials: &[Results]) -> Vec<SummaryRow> {
             if rounds.is_empty() {
                 continue;
             }
-            let collect = |f: &dyn Fn(&crate::experiment::RoundResult) -> f64| rounds.iter().map(|r| f(r)).collect::<Vec<_>>();
+            let collect =
+                |f: &dyn Fn(&crate::experiment::RoundResult) -> f64| rounds.iter().map(|r| f(r)).collect::<Vec<_>>();
             let spread = |values: Vec<f64>| Spread::of(&values).expect("non-empty");
             rows.push(SummaryRow {
                 branch,
@@ -96,7 +98,18 @@ pub fn summary_csv(rows: &[SummaryRow]) -> String {
         let _ = writeln!(
             csv,
             "{},{},{:.4},{},{:.1},{:.1},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6}",
-            branch_name(r.branch), r.level, r.percent_remaining, r.trials, it.mean, it.std, es.mean, es.std, es.min, es.max, fin.mean, fin.std
+            branch_name(r.branch),
+            r.level,
+            r.percent_remaining,
+            r.trials,
+            it.mean,
+            it.std,
+            es.mean,
+            es.std,
+            es.min,
+            es.max,
+            fin.mean,
+            fin.std
         );
     }
     csv
@@ -114,8 +127,16 @@ pub fn curves_csv(trials: &[Results]) -> String {
                 let _ = writeln!(
                     csv,
                     "{},{},{},{:.4},{},{},{:.6},{:.6},{:.6},{:.6}",
-                    trial.config.seed, branch_name(round.branch), round.level, round.percent_remaining, e.iteration,
-                    train_loss, e.validation_loss, e.validation_accuracy, e.test_loss, e.test_accuracy
+                    trial.config.seed,
+                    branch_name(round.branch),
+                    round.level,
+                    round.percent_remaining,
+                    e.iteration,
+                    train_loss,
+                    e.validation_loss,
+                    e.validation_accuracy,
+                    e.test_loss,
+                    e.test_accuracy
                 );
             }
         }
@@ -126,8 +147,10 @@ pub fn curves_csv(trials: &[Results]) -> String {
 /// A Markdown table: early-stop test accuracy (mean ± std over trials) and early-stop iteration
 /// per level, one column group per branch present.
 pub fn summary_markdown(rows: &[SummaryRow]) -> String {
-    let branches: Vec<Branch> =
-        [Branch::Ticket, Branch::RandomReinit, Branch::RandomPrune].into_iter().filter(|b| rows.iter().any(|r| r.branch == *b)).collect();
+    let branches: Vec<Branch> = [Branch::Ticket, Branch::RandomReinit, Branch::RandomPrune]
+        .into_iter()
+        .filter(|b| rows.iter().any(|r| r.branch == *b))
+        .collect();
     let mut table = String::from("| round | weights remaining |");
     let mut rule = String::from("|---:|---:|");
     for branch in &branches {
@@ -188,24 +211,50 @@ pub fn accuracy_svg(rows: &[SummaryRow], title: &str) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">"#
     );
     let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-    let _ = writeln!(svg, r##"<text x="{left}" y="22" font-size="14" font-weight="600" fill="#1d1d1f">{}</text>"##, escape(title));
+    let _ = writeln!(
+        svg,
+        r##"<text x="{left}" y="22" font-size="14" font-weight="600" fill="#1d1d1f">{}</text>"##,
+        escape(title)
+    );
     // Grid and y ticks every 0.5 pp (or 1 pp / 2 pp when the range is wide).
     let span_pp = (y_max - y_min) * 100.0;
-    let step = if span_pp <= 4.0 { 0.005 } else if span_pp <= 10.0 { 0.01 } else { 0.02 };
+    let step = if span_pp <= 4.0 {
+        0.005
+    } else if span_pp <= 10.0 {
+        0.01
+    } else {
+        0.02
+    };
     let mut tick = (y_min / step).ceil() * step;
     while tick <= y_max + 1e-9 {
         let ty = y(tick);
-        let _ = writeln!(svg, r##"<line x1="{left}" x2="{}" y1="{ty:.1}" y2="{ty:.1}" stroke="#e4e4e8"/>"##, left + plot_w);
-        let _ = writeln!(svg, r##"<text x="{}" y="{:.1}" text-anchor="end" fill="#5f6368">{:.1}%</text>"##, left - 6.0, ty + 4.0, tick * 100.0);
+        let _ =
+            writeln!(svg, r##"<line x1="{left}" x2="{}" y1="{ty:.1}" y2="{ty:.1}" stroke="#e4e4e8"/>"##, left + plot_w);
+        let _ = writeln!(
+            svg,
+            r##"<text x="{}" y="{:.1}" text-anchor="end" fill="#5f6368">{:.1}%</text>"##,
+            left - 6.0,
+            ty + 4.0,
+            tick * 100.0
+        );
         tick += step;
     }
     // x ticks at the levels the ticket reached.
     for row in rows.iter().filter(|r| r.branch == Branch::Ticket) {
         let tx = x(row.percent_remaining);
-        let _ = writeln!(svg, r##"<line x1="{tx:.1}" x2="{tx:.1}" y1="{top}" y2="{}" stroke="#f0f0f3"/>"##, top + plot_h);
-        let _ = writeln!(svg, r##"<text x="{tx:.1}" y="{}" text-anchor="middle" fill="#5f6368">{}</text>"##, top + plot_h + 16.0, format_percent(row.percent_remaining));
+        let _ =
+            writeln!(svg, r##"<line x1="{tx:.1}" x2="{tx:.1}" y1="{top}" y2="{}" stroke="#f0f0f3"/>"##, top + plot_h);
+        let _ = writeln!(
+            svg,
+            r##"<text x="{tx:.1}" y="{}" text-anchor="middle" fill="#5f6368">{}</text>"##,
+            top + plot_h + 16.0,
+            format_percent(row.percent_remaining)
+        );
     }
-    let _ = writeln!(svg, r##"<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#9a9aa2"/>"##);
+    let _ = writeln!(
+        svg,
+        r##"<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#9a9aa2"/>"##
+    );
     let _ = writeln!(
         svg,
         r##"<text x="{}" y="{}" text-anchor="middle" fill="#1d1d1f">percent of weights remaining (log scale)</text>"##,
@@ -219,7 +268,11 @@ pub fn accuracy_svg(rows: &[SummaryRow], title: &str) -> String {
     );
     if let Some(dense) = rows.iter().find(|r| r.branch == Branch::Ticket && r.level == 0) {
         let dy = y(dense.early_stop_test_accuracy.mean);
-        let _ = writeln!(svg, r##"<line x1="{left}" x2="{}" y1="{dy:.1}" y2="{dy:.1}" stroke="#5f6368" stroke-dasharray="5 4"/>"##, left + plot_w);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left}" x2="{}" y1="{dy:.1}" y2="{dy:.1}" stroke="#5f6368" stroke-dasharray="5 4"/>"##,
+            left + plot_w
+        );
     }
     let mut legend_y = top + 10.0;
     for (branch, colour, label) in COLOURS {
@@ -227,21 +280,43 @@ pub fn accuracy_svg(rows: &[SummaryRow], title: &str) -> String {
         if points.is_empty() {
             continue;
         }
-        let path: Vec<String> =
-            points.iter().map(|r| format!("{:.1},{:.1}", x(r.percent_remaining), y(r.early_stop_test_accuracy.mean))).collect();
-        let _ = writeln!(svg, r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#, path.join(" "));
+        let path: Vec<String> = points
+            .iter()
+            .map(|r| format!("{:.1},{:.1}", x(r.percent_remaining), y(r.early_stop_test_accuracy.mean)))
+            .collect();
+        let _ =
+            writeln!(svg, r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#, path.join(" "));
         for r in &points {
             let (px, spread) = (x(r.percent_remaining), &r.early_stop_test_accuracy);
-            let _ = writeln!(svg, r#"<line x1="{px:.1}" x2="{px:.1}" y1="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="1.5"/>"#, y(spread.min), y(spread.max));
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{px:.1}" x2="{px:.1}" y1="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="1.5"/>"#,
+                y(spread.min),
+                y(spread.max)
+            );
             let _ = writeln!(svg, r#"<circle cx="{px:.1}" cy="{:.1}" r="3.5" fill="{colour}"/>"#, y(spread.mean));
         }
         let lx = left + plot_w + 16.0;
-        let _ = writeln!(svg, r#"<line x1="{lx}" x2="{}" y1="{legend_y}" y2="{legend_y}" stroke="{colour}" stroke-width="2"/>"#, lx + 22.0);
-        let _ = writeln!(svg, r##"<text x="{}" y="{}" fill="#1d1d1f">{}</text>"##, lx + 28.0, legend_y + 4.0, escape(label));
+        let _ = writeln!(
+            svg,
+            r#"<line x1="{lx}" x2="{}" y1="{legend_y}" y2="{legend_y}" stroke="{colour}" stroke-width="2"/>"#,
+            lx + 22.0
+        );
+        let _ = writeln!(
+            svg,
+            r##"<text x="{}" y="{}" fill="#1d1d1f">{}</text>"##,
+            lx + 28.0,
+            legend_y + 4.0,
+            escape(label)
+        );
         legend_y += 20.0;
     }
     let lx = left + plot_w + 16.0;
-    let _ = writeln!(svg, r##"<line x1="{lx}" x2="{}" y1="{legend_y}" y2="{legend_y}" stroke="#5f6368" stroke-dasharray="5 4"/>"##, lx + 22.0);
+    let _ = writeln!(
+        svg,
+        r##"<line x1="{lx}" x2="{}" y1="{legend_y}" y2="{legend_y}" stroke="#5f6368" stroke-dasharray="5 4"/>"##,
+        lx + 22.0
+    );
     let _ = writeln!(svg, r##"<text x="{}" y="{}" fill="#1d1d1f">dense network</text>"##, lx + 28.0, legend_y + 4.0);
     let _ = writeln!(svg, r##"<text x="{lx}" y="{}" fill="#5f6368">points: mean over trials</text>"##, legend_y + 26.0);
     let _ = writeln!(svg, r##"<text x="{lx}" y="{}" fill="#5f6368">bars: min to max</text>"##, legend_y + 42.0);

@@ -77,11 +77,17 @@ options:
     }
 
     fn parse_value(raw: &str) -> Value {
-        serde_json::from_str::<serde_json::Number>(raw).map(Value::Number).unwrap_or_else(|_| Value::String(raw.to_string()))
+        serde_json::from_str::<serde_json::Number>(raw)
+            .map(Value::Number)
+            .unwrap_or_else(|_| Value::String(raw.to_string()))
     }
 
     fn count(flag: &str, value: &str) -> Result<usize, String> {
-        value.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{flag}: expected a whole number above 0, got \"{value}\""))
+        value
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{flag}: expected a whole number above 0, got \"{value}\""))
     }
 
     fn parse_args(args: &[String]) -> Result<Options, String> {
@@ -97,7 +103,9 @@ options:
         };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
-            let name = flag.strip_prefix("--").ok_or_else(|| format!("unexpected argument \"{flag}\"; options start with --"))?;
+            let name = flag
+                .strip_prefix("--")
+                .ok_or_else(|| format!("unexpected argument \"{flag}\"; options start with --"))?;
             let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
             match name {
                 "data" => options.data = PathBuf::from(value),
@@ -110,12 +118,16 @@ options:
                 }
                 "epochs" => {
                     let epochs = value.parse::<f64>().ok().filter(|e| *e > 0.0 && e.is_finite());
-                    options.epochs = Some(epochs.ok_or_else(|| format!("--epochs: expected a positive number, got \"{value}\""))?);
+                    options.epochs =
+                        Some(epochs.ok_or_else(|| format!("--epochs: expected a positive number, got \"{value}\""))?);
                 }
                 "config" => {
                     let text = std::fs::read_to_string(value).map_err(|e| format!("--config {value}: {e}"))?;
-                    let parsed: Value = serde_json::from_str(&text).map_err(|e| format!("--config {value}: not valid JSON: {e}"))?;
-                    let object = parsed.as_object().ok_or_else(|| format!("--config {value}: expected a JSON object of settings"))?;
+                    let parsed: Value =
+                        serde_json::from_str(&text).map_err(|e| format!("--config {value}: not valid JSON: {e}"))?;
+                    let object = parsed
+                        .as_object()
+                        .ok_or_else(|| format!("--config {value}: expected a JSON object of settings"))?;
                     options.settings.extend(object.clone());
                 }
                 setting => {
@@ -130,7 +142,9 @@ options:
         let mut settings = options.settings.clone();
         if let Some(epochs) = options.epochs {
             // An epoch depends on batch and training-set size: read them through the config's own checks.
-            let sizes = Config::from_map(&settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect())?;
+            let sizes = Config::from_map(
+                &settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            )?;
             let train_examples =
                 if sizes.train_size > 0 { sizes.train_size } else { 60_000usize.saturating_sub(sizes.validation_size) };
             let iterations = ((epochs * (train_examples / sizes.batch_size) as f64).round() as usize).max(1);
@@ -193,7 +207,8 @@ options:
             std::fs::create_dir_all(parent)
                 .map_err(|e| Error::data(&parent.display().to_string(), format!("cannot create the folder: {e}")))?;
         }
-        std::fs::write(path, contents).map_err(|e| Error::data(&path.display().to_string(), format!("cannot write it: {e}")))
+        std::fs::write(path, contents)
+            .map_err(|e| Error::data(&path.display().to_string(), format!("cannot write it: {e}")))
     }
 
     fn load(config: Config, files: &[Vec<u8>; 4]) -> Result<Experiment, Error> {
@@ -204,7 +219,8 @@ options:
 
     fn train(options: Options) -> Result<Status, Error> {
         let config = config_of(&options)?;
-        let out = options.out.clone().unwrap_or_else(|| PathBuf::from(format!("results/train-seed{}.json", config.seed)));
+        let out =
+            options.out.clone().unwrap_or_else(|| PathBuf::from(format!("results/train-seed{}.json", config.seed)));
         let mut experiment = load(config.clone(), &mnist::read_files(&options.data)?)?;
         eprintln!(
             "training {} on MNIST: {} iterations of batch {}, {} {}, seed {}{}",
@@ -245,11 +261,18 @@ options:
         }
         let base = config_of(&options)?;
         if base.rounds == 0 {
-            return Err(Error::config("rounds", "iterative magnitude pruning needs at least 1 round (to train the dense network only, use lth train)"));
+            return Err(Error::config(
+                "rounds",
+                "iterative magnitude pruning needs at least 1 round (to train the dense network only, use lth train)",
+            ));
         }
-        let out_dir = options.out.clone().unwrap_or_else(|| PathBuf::from(format!("results/imp-{}", options.preset.as_deref().unwrap_or("custom"))));
+        let out_dir = options
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("results/imp-{}", options.preset.as_deref().unwrap_or("custom"))));
         let files = mnist::read_files(&options.data)?;
-        let configs: Vec<Config> = (0..options.trials as u64).map(|t| Config { seed: base.seed + t, ..base.clone() }).collect();
+        let configs: Vec<Config> =
+            (0..options.trials as u64).map(|t| Config { seed: base.seed + t, ..base.clone() }).collect();
         let segments = 1 + base.rounds * (1 + base.controls.len());
         eprintln!(
             "IMP on {}: {} trials (seeds {}..{}), {} rounds, {} segments of {} iterations each per trial, {} at a time; reports in {}",
@@ -306,7 +329,10 @@ options:
             "wall_seconds": started.elapsed().as_secs_f64(),
             "rows": rows,
         });
-        write_file(&out_dir.join("summary.json"), &(serde_json::to_string_pretty(&summary).expect("serialises") + "\n"))?;
+        write_file(
+            &out_dir.join("summary.json"),
+            &(serde_json::to_string_pretty(&summary).expect("serialises") + "\n"),
+        )?;
         write_file(&out_dir.join("summary.csv"), &report::summary_csv(&rows))?;
         let markdown = report::summary_markdown(&rows);
         write_file(&out_dir.join("summary.md"), &markdown)?;

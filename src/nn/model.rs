@@ -34,19 +34,28 @@ impl ModelSpec {
         }
     }
 
-    /// The prunable weight tensors, in order, with their sizes (without building the model).
-    pub fn weight_layers(&self) -> Vec<WeightLayer> {
+    /// An MLP's layer widths, input to output (784, 300, 100, 10 for LeNet-300-100).
+    fn widths(&self) -> Vec<usize> {
         match self {
             ModelSpec::Mlp { inputs, hidden, classes } => {
-                let widths: Vec<usize> = std::iter::once(*inputs).chain(hidden.iter().copied()).chain([*classes]).collect();
-                let last = widths.len() - 2;
-                widths
-                    .windows(2)
-                    .enumerate()
-                    .map(|(index, pair)| WeightLayer { name: format!("fc{}.weight", index + 1), size: pair[0] * pair[1], is_output: index == last })
-                    .collect()
+                std::iter::once(*inputs).chain(hidden.iter().copied()).chain([*classes]).collect()
             }
         }
+    }
+
+    /// The prunable weight tensors, in order, with their sizes (without building the model).
+    pub fn weight_layers(&self) -> Vec<WeightLayer> {
+        let widths = self.widths();
+        let last = widths.len() - 2;
+        widths
+            .windows(2)
+            .enumerate()
+            .map(|(index, pair)| WeightLayer {
+                name: format!("fc{}.weight", index + 1),
+                size: pair[0] * pair[1],
+                is_output: index == last,
+            })
+            .collect()
     }
 
     pub fn classes(&self) -> usize {
@@ -131,9 +140,8 @@ impl Model {
         let mut tensors = Vec::new();
         let mut param_count = 0;
         match &spec {
-            ModelSpec::Mlp { inputs, hidden, classes } => {
-                let widths: Vec<usize> =
-                    std::iter::once(*inputs).chain(hidden.iter().copied()).chain([*classes]).collect();
+            ModelSpec::Mlp { .. } => {
+                let widths = spec.widths();
                 for (index, pair) in widths.windows(2).enumerate() {
                     let (fan_in, fan_out) = (pair[0], pair[1]);
                     let name = format!("fc{}", index + 1);

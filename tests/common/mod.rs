@@ -60,7 +60,9 @@ pub fn short_run_record() -> String {
     let base = r#""seed": 42, "iterations": 30, "eval_every": 10, "validation_size": 100, "batch_size": 60"#;
     let runs = [
         format!(r#"{{{base}, "rounds": 2, "controls": ["random_reinit", "random_prune"]}}"#),
-        format!(r#"{{{base}, "rounds": 2, "prune_scope": "global", "prune_schedule": "one_shot", "reset": "rewind", "rewind_step": 5}}"#),
+        format!(
+            r#"{{{base}, "rounds": 2, "prune_scope": "global", "prune_schedule": "one_shot", "reset": "rewind", "rewind_step": 5}}"#
+        ),
     ];
     let records: Vec<serde_json::Value> = runs
         .iter()
