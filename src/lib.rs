@@ -7,6 +7,7 @@
 //! ← { `wasm` (the wasm-bindgen surface), `bin/lth` }. `data` parses and splits MNIST; `rng` is
 //! the portable seeded randomness; `config` checks settings; `error` names what went wrong.
 
+pub mod bench;
 pub mod config;
 pub mod data;
 pub mod error;

@@ -40,6 +40,37 @@ pub struct Optimizer {
     /// β1ᵗ and β2ᵗ, kept as running products so native and wasm agree to the bit.
     beta1_power: f32,
     beta2_power: f32,
+    /// When set, only these parameters are updated: a pruned network's survivors and biases.
+    /// Skipping the others changes nothing (their gradient and moments are 0, so is their
+    /// update), but saves the work of a full pass when few weights remain.
+    active: Option<Vec<u32>>,
+}
+
+/// One parameter's SGD update.
+#[inline(always)]
+fn sgd_update(p: &mut f32, velocity: &mut f32, g: f32, learning_rate: f32, momentum: f32) {
+    *velocity = flush_subnormal(momentum * *velocity + g);
+    *p -= learning_rate * *velocity;
+}
+
+/// The constants of one Adam step: the learning rate, the βs, ε and the bias corrections.
+#[derive(Clone, Copy)]
+struct AdamStep {
+    learning_rate: f32,
+    beta1: f32,
+    beta2: f32,
+    epsilon: f32,
+    first_correction: f32,
+    second_correction: f32,
+}
+
+impl AdamStep {
+    #[inline(always)]
+    fn update(&self, p: &mut f32, m: &mut f32, v: &mut f32, g: f32) {
+        *m = flush_subnormal(self.beta1 * *m + (1.0 - self.beta1) * g);
+        *v = flush_subnormal(self.beta2 * *v + (1.0 - self.beta2) * g * g);
+        *p -= self.learning_rate * (*m * self.first_correction) / ((*v * self.second_correction).sqrt() + self.epsilon);
+    }
 }
 
 impl Optimizer {
@@ -48,28 +79,66 @@ impl Optimizer {
             OptimizerConfig::Adam { .. } => vec![0.0; param_count],
             OptimizerConfig::Sgd { .. } => Vec::new(),
         };
-        Optimizer { config, first_moment: vec![0.0; param_count], second_moment, beta1_power: 1.0, beta2_power: 1.0 }
+        Optimizer {
+            config,
+            first_moment: vec![0.0; param_count],
+            second_moment,
+            beta1_power: 1.0,
+            beta2_power: 1.0,
+            active: None,
+        }
+    }
+
+    /// Updates only the parameters at `indices` from now on (those whose gradient can be nonzero).
+    pub fn restrict_to(&mut self, indices: Vec<u32>) {
+        self.active = Some(indices);
     }
 
     /// One update of `params` by `grads`.
     pub fn step(&mut self, params: &mut [f32], grads: &[f32]) {
         match self.config {
-            OptimizerConfig::Sgd { learning_rate, momentum } => {
-                for ((p, velocity), &g) in params.iter_mut().zip(&mut self.first_moment).zip(grads) {
-                    *velocity = flush_subnormal(momentum * *velocity + g);
-                    *p -= learning_rate * *velocity;
+            OptimizerConfig::Sgd { learning_rate, momentum } => match &self.active {
+                None => {
+                    for ((p, velocity), &g) in params.iter_mut().zip(&mut self.first_moment).zip(grads) {
+                        sgd_update(p, velocity, g, learning_rate, momentum);
+                    }
                 }
-            }
+                Some(active) => {
+                    for &i in active {
+                        let i = i as usize;
+                        sgd_update(&mut params[i], &mut self.first_moment[i], grads[i], learning_rate, momentum);
+                    }
+                }
+            },
             OptimizerConfig::Adam { learning_rate, beta1, beta2, epsilon } => {
                 self.beta1_power *= beta1;
                 self.beta2_power *= beta2;
-                let first_correction = 1.0 / (1.0 - self.beta1_power);
-                let second_correction = 1.0 / (1.0 - self.beta2_power);
-                let moments = self.first_moment.iter_mut().zip(&mut self.second_moment);
-                for ((p, (m, v)), &g) in params.iter_mut().zip(moments).zip(grads) {
-                    *m = flush_subnormal(beta1 * *m + (1.0 - beta1) * g);
-                    *v = flush_subnormal(beta2 * *v + (1.0 - beta2) * g * g);
-                    *p -= learning_rate * (*m * first_correction) / ((*v * second_correction).sqrt() + epsilon);
+                let adam = AdamStep {
+                    learning_rate,
+                    beta1,
+                    beta2,
+                    epsilon,
+                    first_correction: 1.0 / (1.0 - self.beta1_power),
+                    second_correction: 1.0 / (1.0 - self.beta2_power),
+                };
+                match &self.active {
+                    None => {
+                        let moments = self.first_moment.iter_mut().zip(&mut self.second_moment);
+                        for ((p, (m, v)), &g) in params.iter_mut().zip(moments).zip(grads) {
+                            adam.update(p, m, v, g);
+                        }
+                    }
+                    Some(active) => {
+                        for &i in active {
+                            let i = i as usize;
+                            adam.update(
+                                &mut params[i],
+                                &mut self.first_moment[i],
+                                &mut self.second_moment[i],
+                                grads[i],
+                            );
+                        }
+                    }
                 }
             }
         }

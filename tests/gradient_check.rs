@@ -90,7 +90,8 @@ fn softmax_cross_entropy_gradient_is_the_derivative_of_the_mean_loss() {
 fn dense_backward_matches_finite_differences_of_a_linear_probe() {
     let (inputs, outputs, batch) = (7, 5, 3);
     // Offsets away from 0 with a gap between W and b, so a layer that ignored them would be caught.
-    let dense = Dense { inputs, outputs, weight_offset: 3, bias_offset: 3 + inputs * outputs + 2 };
+    let dense = Dense { inputs, outputs, weight_offset: 3, bias_offset: 3 + inputs * outputs + 2, sparse: None };
+    let mut scratch = ticketlab::kernels::sparse::SparseScratch::default();
     let param_count = dense.bias_offset + outputs + 4;
     let mut rng = Rng::new(2, Stream::Scratch);
     let mut params = random_values(param_count, 1.0, &mut rng);
@@ -100,7 +101,7 @@ fn dense_backward_matches_finite_differences_of_a_linear_probe() {
     const UNTOUCHED: f32 = 12345.0;
     let mut grads = vec![UNTOUCHED; param_count];
     let mut d_x = vec![f32::NAN; batch * inputs];
-    dense.backward(&params, &x, &r, &mut grads, Some(&mut d_x), batch);
+    dense.backward(&params, &x, &r, &mut grads, Some(&mut d_x), &mut scratch);
 
     let mut y = vec![0.0; batch * outputs];
     let weight_range = dense.weight_offset..dense.weight_offset + inputs * outputs;
@@ -117,7 +118,7 @@ fn dense_backward_matches_finite_differences_of_a_linear_probe() {
     let h = 1e-2;
     let tolerance = Tolerance { abs: 2e-4, rel: 1e-4 };
     let mut loss_of_params = |params: &[f32]| {
-        dense.forward(params, &x, &mut y, batch);
+        dense.forward(params, &x, &mut y, batch, &mut scratch);
         probe_loss(&y, &r)
     };
     let numerical_weights: Vec<f64> =
@@ -128,7 +129,7 @@ fn dense_backward_matches_finite_differences_of_a_linear_probe() {
     assert_gradients_match("d_b", &grads[bias_range], &numerical_bias, &tolerance);
 
     let mut loss_of_x = |x: &[f32]| {
-        dense.forward(&params, x, &mut y, batch);
+        dense.forward(&params, x, &mut y, batch, &mut scratch);
         probe_loss(&y, &r)
     };
     let numerical_x: Vec<f64> = (0..x.len()).map(|i| central_difference(&mut x, i, h, &mut loss_of_x)).collect();

@@ -552,10 +552,23 @@ fn sparse_random_images(train_examples: usize, test_examples: usize) -> [Vec<u8>
 
 #[test]
 fn training_keeps_pruned_weights_at_zero_and_moves_every_survivor() {
+    keeps_pruned_weights_at_zero_and_moves_every_survivor(0.2);
+}
+
+#[test]
+fn the_sparse_kernels_keep_pruned_weights_at_zero_and_move_every_survivor() {
+    // At 80% a round the hidden layers keep 20% at level 1, below SPARSE_BELOW: they run on the
+    // sparse kernels, and the optimizer updates only the survivors and biases.
+    const { assert!(0.2 < ticketlab::nn::dense::SPARSE_BELOW) };
+    keeps_pruned_weights_at_zero_and_moves_every_survivor(0.8);
+}
+
+fn keeps_pruned_weights_at_zero_and_moves_every_survivor(prune_rate: f64) {
     // 1,000 Adam steps on the level-1 ticket (after 1,000 on the dense network), reset to θ0.
-    let json =
-        r#"{"seed": 5, "validation_size": 100, "batch_size": 60, "iterations": 1000, "eval_every": 1000, "rounds": 1}"#;
-    let mut experiment = Experiment::from_json(json).expect("valid settings");
+    let json = format!(
+        r#"{{"seed": 5, "validation_size": 100, "batch_size": 60, "iterations": 1000, "eval_every": 1000, "rounds": 1, "prune_rate": {prune_rate}}}"#
+    );
+    let mut experiment = Experiment::from_json(&json).expect("valid settings");
     experiment.load_idx(common::as_slices(&sparse_random_images(700, 100))).expect("valid data");
     let theta0 = experiment.initial_params().expect("loaded").to_vec();
     experiment.run_to_end(&FrozenClock, |_| {}).expect("runs");
@@ -565,7 +578,13 @@ fn training_keeps_pruned_weights_at_zero_and_moves_every_survivor() {
     assert_eq!((last.branch, last.level, last.complete, last.iterations_completed), (Branch::Ticket, 1, true, 1000));
 
     let mask = experiment.ticket_mask(1).expect("level 1 reached");
-    assert_eq!(kept_per_layer(mask), ladder(1));
+    let expected: Vec<usize> = mask
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, layer)| kept_after(layer.size(), if index == 2 { 0.1 } else { prune_rate }, 1))
+        .collect();
+    assert_eq!(kept_per_layer(mask), expected);
     assert_eq!(experiment.current_mask(), Some(mask), "the last segment is the level-1 ticket");
     let trained = experiment.params().expect("trained");
     for layer in &mask.layers {

@@ -2,6 +2,7 @@
 //!
 //!     lth train [options]                      train (and, with --rounds, prune) one seed
 //!     lth imp [--preset quick|paper] [options] iterative magnitude pruning over --trials seeds
+//!     lth bench [options]                      training throughput along the pruning ladder
 //!
 //! Every setting of the config JSON is also a flag (`--learning-rate 0.001`, `--seed 3`, ...).
 
@@ -29,12 +30,17 @@ mod cli {
     const USAGE: &str = "\
 usage: lth train [options]
        lth imp [--preset quick|paper] [--trials N] [options]
+       lth bench [--iterations N] [--repetitions R] [--out FILE]
 
 train  trains one network on MNIST (the LTH paper's LeNet-300-100 settings unless told otherwise),
        printing each evaluation, and writes the results JSON. With --rounds N it also prunes.
 imp    iterative magnitude pruning: the ticket and its controls at every level, over several
        seeds, run in parallel; writes per-trial JSON, a summary (JSON, CSV, Markdown), the
        learning curves (CSV) and a plot of test accuracy against weights remaining (SVG).
+
+bench  training throughput of LeNet-300-100 at 100, 51.3, 21.1, 6.95 and 3.6% of its weights, with
+       the dense kernels, the sparse ones, and the automatic choice (median of R interleaved
+       repetitions of N steps), and evaluation throughput; writes JSON (default bench/native.json).
 
 presets (imp; flags given after them override them):
   quick    1,500 iterations a round, evaluated every 150, 15 rounds (to 3.6%), random reinit
@@ -62,6 +68,7 @@ options:
         out: Option<PathBuf>,
         trials: usize,
         jobs: usize,
+        repetitions: usize,
         preset: Option<String>,
         settings: Map<String, Value>,
         epochs: Option<f64>,
@@ -97,6 +104,7 @@ options:
             out: None,
             trials: 3,
             jobs: cores,
+            repetitions: 5,
             preset: None,
             settings: Map::new(),
             epochs: None,
@@ -112,6 +120,7 @@ options:
                 "out" | "out-dir" => options.out = Some(PathBuf::from(value)),
                 "trials" => options.trials = count(flag, value)?,
                 "jobs" => options.jobs = count(flag, value)?,
+                "repetitions" => options.repetitions = count(flag, value)?,
                 "preset" => {
                     options.settings.extend(preset(value)?);
                     options.preset = Some(value.clone());
@@ -344,6 +353,82 @@ options:
         Ok(worst)
     }
 
+    fn median(mut values: Vec<f64>) -> f64 {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    }
+
+    /// `bench`: interleaved repetitions, medians, a table and a JSON file.
+    fn bench(options: Options) -> Result<Status, Error> {
+        use ticketlab::bench::{evaluation_throughput, training_throughput, Kernels, LEVELS};
+        let mut settings = options.settings.clone();
+        settings.entry("iterations").or_insert(json!(200));
+        let config = Config::from_map(&settings)?;
+        let files = mnist::read_files(&options.data)?;
+        let data = ticketlab::data::Mnist::from_idx(
+            files.each_ref().map(Vec::as_slice),
+            config.validation_size,
+            config.train_size,
+        )?;
+        let clock = SystemClock::new();
+        let kernels = [Kernels::Dense, Kernels::Sparse, Kernels::Auto];
+        let mut samples = vec![vec![Vec::new(); kernels.len()]; LEVELS.len()];
+        let mut evaluation = Vec::new();
+        for repetition in 0..options.repetitions {
+            eprintln!("repetition {} of {}", repetition + 1, options.repetitions);
+            for (level_index, &level) in LEVELS.iter().enumerate() {
+                for (kernel_index, &kernel) in kernels.iter().enumerate() {
+                    samples[level_index][kernel_index].push(training_throughput(
+                        &config,
+                        &data,
+                        level,
+                        kernel,
+                        config.iterations,
+                        &clock,
+                    ));
+                }
+            }
+            evaluation.push(evaluation_throughput(&config, &data, &clock));
+        }
+        let dense_network = median(samples[0][2].clone());
+        let total: usize = config.model_spec().weight_layers().iter().map(|l| l.size).sum();
+        let mut rows = Vec::new();
+        println!("| weights remaining | dense kernels | sparse kernels | automatic | automatic / dense network |");
+        println!("|---:|---:|---:|---:|---:|");
+        for (level_index, &level) in LEVELS.iter().enumerate() {
+            let kept: usize = config
+                .model_spec()
+                .weight_layers()
+                .iter()
+                .map(|l| ticketlab::prune::kept_after(l.size, config.layer_prune_rate(l.is_output), level))
+                .sum();
+            let medians: Vec<f64> = samples[level_index].iter().map(|s| median(s.clone())).collect();
+            let percent_remaining = 100.0 * kept as f64 / total as f64;
+            println!(
+                "| {percent_remaining:.2}% | {:.0} | {:.0} | {:.0} | {:.2}× |",
+                medians[0],
+                medians[1],
+                medians[2],
+                medians[2] / dense_network
+            );
+            rows.push(json!({
+                "level": level, "percent_remaining": percent_remaining,
+                "dense_kernels": medians[0], "sparse_kernels": medians[1], "automatic": medians[2],
+                "automatic_over_dense_network": medians[2] / dense_network,
+            }));
+        }
+        let evaluation = median(evaluation);
+        println!("\nevaluation (dense network): {evaluation:.0} images/s; training steps of batch {}, median of {} repetitions of {} steps", config.batch_size, options.repetitions, config.iterations);
+        let out = options.out.clone().unwrap_or_else(|| PathBuf::from("bench/native.json"));
+        let report = json!({
+            "unit": "training examples per second", "batch_size": config.batch_size, "steps": config.iterations,
+            "repetitions": options.repetitions, "sparse_below": ticketlab::nn::dense::SPARSE_BELOW,
+            "training": rows, "evaluation_samples_per_second": evaluation,
+        });
+        write_file(&out, &(serde_json::to_string_pretty(&report).expect("serialises") + "\n"))?;
+        Ok(Status::Done)
+    }
+
     pub fn main() -> ExitCode {
         let args: Vec<String> = std::env::args().skip(1).collect();
         if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help" || a == "help") {
@@ -351,7 +436,7 @@ options:
             return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
         let command = args[0].as_str();
-        if command != "train" && command != "imp" {
+        if !["train", "imp", "bench"].contains(&command) {
             eprintln!("error: unknown command \"{command}\"\n\n{USAGE}");
             return ExitCode::from(2);
         }
@@ -362,7 +447,11 @@ options:
                 return ExitCode::from(2);
             }
         };
-        let outcome = if command == "train" { train(options) } else { imp(options) };
+        let outcome = match command {
+            "train" => train(options),
+            "imp" => imp(options),
+            _ => bench(options),
+        };
         match outcome {
             Ok(Status::Done) => ExitCode::SUCCESS,
             Ok(_) => ExitCode::from(3),

@@ -1,3 +1,4 @@
 //! Hot loops. Each fast kernel keeps its naive twin beside it as the test oracle.
 pub mod elementwise;
 pub mod gemm;
+pub mod sparse;

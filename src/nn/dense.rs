@@ -2,9 +2,19 @@
 //!
 //! x: (B, inputs), W: (inputs, outputs) row-major, b: (outputs), y: (B, outputs).
 //! Backward: d_W = xᵀ·d_y, d_b = Σ_rows d_y, d_x = d_y·Wᵀ.
+//!
+//! A pruned layer below `SPARSE_BELOW` density runs the sparse kernels instead of the dense
+//! products: same results up to rounding, and work in proportion to the weights kept.
 
 use crate::kernels::elementwise::{add_bias_to_rows, sum_rows};
 use crate::kernels::gemm::{gemm, Op, Shape};
+use crate::kernels::sparse::{
+    sparse_backward_input, sparse_backward_weights, sparse_forward, SparsePattern, SparseScratch,
+};
+
+/// The density under which a layer switches to the sparse kernels (measured: `lth bench`).
+/// A constant, so that native and wasm builds always choose the same kernels (and numbers).
+pub const SPARSE_BELOW: f64 = 0.3;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dense {
@@ -13,6 +23,8 @@ pub struct Dense {
     /// Offsets of W and b in the model's flat parameter buffer.
     pub weight_offset: usize,
     pub bias_offset: usize,
+    /// Set for a pruned layer run by the sparse kernels; its pruned weights must be 0.
+    pub sparse: Option<SparsePattern>,
 }
 
 impl Dense {
@@ -24,14 +36,20 @@ impl Dense {
         &params[self.bias_offset..self.bias_offset + self.outputs]
     }
 
-    pub fn forward(&self, params: &[f32], x: &[f32], y: &mut [f32], batch: usize) {
-        let shape = Shape { m: batch, k: self.inputs, n: self.outputs };
-        gemm(shape, x, Op::AsIs, self.weights(params), Op::AsIs, y, false);
+    pub fn forward(&self, params: &[f32], x: &[f32], y: &mut [f32], batch: usize, scratch: &mut SparseScratch) {
+        match &self.sparse {
+            Some(pattern) => sparse_forward(pattern, self.weights(params), x, y, batch, scratch),
+            None => {
+                let shape = Shape { m: batch, k: self.inputs, n: self.outputs };
+                gemm(shape, x, Op::AsIs, self.weights(params), Op::AsIs, y, false);
+            }
+        }
         add_bias_to_rows(&mut y[..batch * self.outputs], self.bias(params));
     }
 
     /// Writes d_W and d_b into `grads` (same layout as `params`); d_x only when asked for
-    /// (the first layer's input gradient is never needed).
+    /// (the first layer's input gradient is never needed). The sparse kernels leave the pruned
+    /// entries of d_W untouched (at 0). x: (B, inputs) and d_y: (B, outputs) exactly.
     pub fn backward(
         &self,
         params: &[f32],
@@ -39,15 +57,26 @@ impl Dense {
         d_y: &[f32],
         grads: &mut [f32],
         d_x: Option<&mut [f32]>,
-        batch: usize,
+        scratch: &mut SparseScratch,
     ) {
-        let d_y = &d_y[..batch * self.outputs];
+        let batch = d_y.len() / self.outputs;
         let d_weights = &mut grads[self.weight_offset..self.weight_offset + self.inputs * self.outputs];
-        gemm(Shape { m: self.inputs, k: batch, n: self.outputs }, x, Op::Transposed, d_y, Op::AsIs, d_weights, false);
+        match &self.sparse {
+            Some(pattern) => sparse_backward_weights(pattern, x, d_y, d_weights, batch, scratch),
+            None => {
+                let shape = Shape { m: self.inputs, k: batch, n: self.outputs };
+                gemm(shape, x, Op::Transposed, d_y, Op::AsIs, d_weights, false);
+            }
+        }
         sum_rows(d_y, &mut grads[self.bias_offset..self.bias_offset + self.outputs]);
         if let Some(d_x) = d_x {
-            let shape = Shape { m: batch, k: self.outputs, n: self.inputs };
-            gemm(shape, d_y, Op::AsIs, self.weights(params), Op::Transposed, d_x, false);
+            match &self.sparse {
+                Some(pattern) => sparse_backward_input(pattern, self.weights(params), d_x, batch, scratch),
+                None => {
+                    let shape = Shape { m: batch, k: self.outputs, n: self.inputs };
+                    gemm(shape, d_y, Op::AsIs, self.weights(params), Op::Transposed, d_x, false);
+                }
+            }
         }
     }
 }

@@ -3,6 +3,8 @@
 pub mod dense;
 pub mod init;
 pub mod loss;
+pub mod mask;
 pub mod model;
 
+pub use mask::{LayerCount, LayerMask, Mask};
 pub use model::{Model, ModelSpec, ParamTensor, TensorKind, WeightLayer, Workspace};

@@ -7,7 +7,9 @@
 use super::dense::Dense;
 use super::init::Init;
 use super::loss::{softmax_cross_entropy, LossStats};
+use super::mask::Mask;
 use crate::kernels::elementwise::{relu_backward, relu_forward};
+use crate::kernels::sparse::{SparsePattern, SparseScratch};
 use crate::rng::Rng;
 
 /// Which network to build.
@@ -131,6 +133,7 @@ pub struct Workspace {
     outputs: Vec<Vec<f32>>,
     d_current: Vec<f32>,
     d_previous: Vec<f32>,
+    sparse: SparseScratch,
 }
 
 impl Model {
@@ -160,7 +163,13 @@ impl Model {
                         offset: bias_offset,
                         shape: vec![fan_out],
                     });
-                    layers.push(Layer::Dense(Dense { inputs: fan_in, outputs: fan_out, weight_offset, bias_offset }));
+                    layers.push(Layer::Dense(Dense {
+                        inputs: fan_in,
+                        outputs: fan_out,
+                        weight_offset,
+                        bias_offset,
+                        sparse: None,
+                    }));
                     if index + 2 < widths.len() {
                         layers.push(Layer::Relu { width: fan_out });
                     }
@@ -177,6 +186,23 @@ impl Model {
 
     pub fn inputs(&self) -> usize {
         self.spec.inputs()
+    }
+
+    /// Runs each layer that `mask` prunes below `sparse_below` density (normally `SPARSE_BELOW`)
+    /// on the sparse kernels, the others on the dense ones. The pruned weights must already be 0.
+    /// Returns the names of the layers now sparse.
+    pub fn use_sparse_kernels(&mut self, mask: &Mask, sparse_below: f64) -> Vec<String> {
+        let mut sparse = Vec::new();
+        for layer in &mut self.layers {
+            if let Layer::Dense(dense) = layer {
+                let layer_mask = mask.layers.iter().find(|m| m.offset == dense.weight_offset);
+                dense.sparse = layer_mask.filter(|m| (m.kept() as f64) < sparse_below * m.size() as f64).map(|m| {
+                    sparse.push(m.name.clone());
+                    SparsePattern::from_mask(&m.keep, dense.inputs, dense.outputs)
+                });
+            }
+        }
+        sparse
     }
 
     pub fn classes(&self) -> usize {
@@ -198,7 +224,7 @@ impl Model {
             let output = &mut rest[0];
             output.resize(batch * layer.output_width(), 0.0);
             match layer {
-                Layer::Dense(dense) => dense.forward(&self.params, input, output, batch),
+                Layer::Dense(dense) => dense.forward(&self.params, input, output, batch, &mut workspace.sparse),
                 Layer::Relu { .. } => relu_forward(input, output),
             }
         }
@@ -208,7 +234,7 @@ impl Model {
     /// Backward pass after `forward` on the same x: writes every parameter's gradient of the
     /// loss into `grads` (same layout as `params`), given d_logits (batch, classes).
     pub fn backward(&self, x: &[f32], batch: usize, d_logits: &[f32], workspace: &mut Workspace, grads: &mut [f32]) {
-        let Workspace { outputs, d_current, d_previous } = workspace;
+        let Workspace { outputs, d_current, d_previous, sparse } = workspace;
         d_current.clear();
         d_current.extend_from_slice(d_logits);
         for (index, layer) in self.layers.iter().enumerate().rev() {
@@ -221,7 +247,7 @@ impl Model {
             match layer {
                 Layer::Dense(dense) => {
                     let d_input = if need_d_input { Some(&mut d_previous[..]) } else { None };
-                    dense.backward(&self.params, input, d_current, grads, d_input, batch);
+                    dense.backward(&self.params, input, d_current, grads, d_input, sparse);
                 }
                 Layer::Relu { .. } => relu_backward(&outputs[index], d_current, d_previous),
             }

@@ -5,7 +5,7 @@
 //! mask. Layer-wise pruning ranks each layer's survivors on their own; global pruning ranks all
 //! survivors together. Ties are broken by position, so the result never depends on sort order.
 
-use super::mask::Mask;
+use crate::nn::Mask;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {

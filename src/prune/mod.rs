@@ -1,11 +1,10 @@
 //! Pruning: the Mask value, magnitude pruning and random pruning as pure functions, and the
 //! pruning ladder (how many weights each layer keeps after each round).
 pub mod magnitude;
-pub mod mask;
 pub mod random;
 
+pub use crate::nn::mask::{LayerCount, LayerMask, Mask};
 pub use magnitude::{prune_by_magnitude, Scope};
-pub use mask::{LayerMask, Mask};
 pub use random::random_mask_like;
 
 /// The number of weights a layer of `size` keeps after `rounds` rounds that each remove

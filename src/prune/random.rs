@@ -1,7 +1,7 @@
 //! Random pruning, the paper's control: a mask that keeps as many weights in each layer as a
 //! given mask, at positions drawn uniformly at random.
 
-use super::mask::Mask;
+use crate::nn::Mask;
 use crate::rng::Rng;
 
 pub fn random_mask_like(mask: &Mask, rng: &mut Rng) -> Mask {

@@ -1,10 +1,11 @@
-//! A Mask says which prunable weights survive: one keep/prune flag per weight, per weight tensor,
+//! A Mask says which prunable weights survive (it lives with the model it masks; `prune`
+//! computes new ones): one keep/prune flag per weight, per weight tensor,
 //! in model order. Biases are never pruned and have no mask. A Mask is a value: pruning makes a
 //! new one, it never edits one in place.
 
 use serde::Serialize;
 
-use crate::nn::{ParamTensor, TensorKind};
+use super::model::{ParamTensor, TensorKind};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerMask {
@@ -75,6 +76,18 @@ impl Mask {
                 }
             }
         }
+    }
+
+    /// Indices (in the parameter layout of `param_count` entries) of everything that trains:
+    /// the kept weights and every parameter outside the masked tensors (the biases).
+    pub fn trainable_indices(&self, param_count: usize) -> Vec<u32> {
+        let mut pruned = vec![false; param_count];
+        for layer in &self.layers {
+            for (flag, &keep) in pruned[layer.offset..layer.offset + layer.size()].iter_mut().zip(&layer.keep) {
+                *flag = !keep;
+            }
+        }
+        (0..param_count as u32).filter(|&i| !pruned[i as usize]).collect()
     }
 
     /// True when every weight this mask keeps, `earlier` kept too.
