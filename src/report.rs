@@ -239,17 +239,21 @@ pub fn accuracy_svg(rows: &[SummaryRow], title: &str) -> String {
         );
         tick += step;
     }
-    // x ticks at the levels the ticket reached.
+    // x ticks at the levels the ticket reached; a label only where it clears the previous one.
+    let mut last_label_x = f64::NEG_INFINITY;
     for row in rows.iter().filter(|r| r.branch == Branch::Ticket) {
         let tx = x(row.percent_remaining);
         let _ =
             writeln!(svg, r##"<line x1="{tx:.1}" x2="{tx:.1}" y1="{top}" y2="{}" stroke="#f0f0f3"/>"##, top + plot_h);
-        let _ = writeln!(
-            svg,
-            r##"<text x="{tx:.1}" y="{}" text-anchor="middle" fill="#5f6368">{}</text>"##,
-            top + plot_h + 16.0,
-            format_percent(row.percent_remaining)
-        );
+        if tx - last_label_x >= 36.0 {
+            let _ = writeln!(
+                svg,
+                r##"<text x="{tx:.1}" y="{}" text-anchor="middle" fill="#5f6368">{}</text>"##,
+                top + plot_h + 16.0,
+                format_percent(row.percent_remaining)
+            );
+            last_label_x = tx;
+        }
     }
     let _ = writeln!(
         svg,
