@@ -63,5 +63,15 @@ const lines = [
   '',
   sameNumbers ? 'The page and the native build gave identical evaluations, bit for bit.' : '**The page and the native build gave different evaluations.**',
 ];
+// The native training step along the pruning ladder, from `lth bench` (run just before).
+const ladder = JSON.parse(readFileSync(`${out}/native.json`, 'utf8'));
+lines.push(
+  '',
+  `Native training step along the pruning ladder (\`lth bench\`: images/s, median of ${ladder.repetitions} interleaved repetitions of ${ladder.steps} steps; sparse kernels below ${ladder.sparse_below * 100}% density):`,
+  '',
+  '| weights remaining | dense kernels | sparse kernels | automatic | automatic / dense network |',
+  '|---:|---:|---:|---:|---:|',
+  ...ladder.training.map((r) => `| ${r.percent_remaining.toFixed(2)}% | ${rate(r.dense_kernels)} | ${rate(r.sparse_kernels)} | ${rate(r.automatic)} | ${r.automatic_over_dense_network.toFixed(2)}× |`),
+);
 writeFileSync(`${out}/results.md`, lines.join('\n') + '\n');
 console.log(lines.join('\n'));
