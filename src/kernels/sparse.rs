@@ -58,13 +58,18 @@ pub struct SparseScratch {
 }
 
 /// out (cols × rows) = src (rows × cols)ᵀ.
-fn transpose_into(src: &[f32], rows: usize, cols: usize, out: &mut Vec<f32>) {
-    out.resize(rows * cols, 0.0);
+fn transpose(src: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     for (r, row) in src[..rows * cols].chunks_exact(cols).enumerate() {
         for (c, &value) in row.iter().enumerate() {
             out[c * rows + r] = value;
         }
     }
+}
+
+/// `transpose` into a buffer sized to fit.
+fn transpose_into(src: &[f32], rows: usize, cols: usize, out: &mut Vec<f32>) {
+    out.resize(rows * cols, 0.0);
+    transpose(src, rows, cols, out);
 }
 
 /// xᵀ into `scratch.input`, and which of its rows are all zero.
@@ -121,11 +126,7 @@ pub fn sparse_forward(
             axpy(&mut y_t[j * batch..(j + 1) * batch], w[i * cols + j], x_t_i);
         }
     }
-    for (b, y_b) in y[..batch * cols].chunks_exact_mut(cols).enumerate() {
-        for (j, value) in y_b.iter_mut().enumerate() {
-            *value = y_t[j * batch + b];
-        }
-    }
+    transpose(y_t, cols, batch, y);
 }
 
 /// d_W (rows, cols) = xᵀ · d_y at the kept entries; the pruned entries of `d_w` are not written.
@@ -171,11 +172,7 @@ pub fn sparse_backward_input(
             axpy(d_x_t_i, w[i * cols + j], &d_y_t[j * batch..(j + 1) * batch]);
         }
     }
-    for (b, d_x_b) in d_x[..batch * rows].chunks_exact_mut(rows).enumerate() {
-        for (i, value) in d_x_b.iter_mut().enumerate() {
-            *value = d_x_t[i * batch + b];
-        }
-    }
+    transpose(d_x_t, rows, batch, d_x);
 }
 
 #[cfg(test)]
