@@ -33,10 +33,13 @@ fn flush_subnormal(x: f32) -> f32 {
 
 pub struct Optimizer {
     config: OptimizerConfig,
-    /// SGD: velocity. Adam: first moment m.
+    /// SGD: velocity. Adam: first moment m. One per parameter, or one per active parameter.
     first_moment: Vec<f32>,
     /// Adam: second moment v (empty for SGD).
     second_moment: Vec<f32>,
+    /// The active parameters and their gradients, gathered for one contiguous update.
+    packed_params: Vec<f32>,
+    packed_grads: Vec<f32>,
     /// β1ᵗ and β2ᵗ, kept as running products so native and wasm agree to the bit.
     beta1_power: f32,
     beta2_power: f32,
@@ -83,33 +86,57 @@ impl Optimizer {
             config,
             first_moment: vec![0.0; param_count],
             second_moment,
+            packed_params: Vec::new(),
+            packed_grads: Vec::new(),
             beta1_power: 1.0,
             beta2_power: 1.0,
             active: None,
         }
     }
 
-    /// Updates only the parameters at `indices` from now on (those whose gradient can be nonzero).
+    /// Updates only the parameters at `indices` (those whose gradient can be nonzero), keeping
+    /// their moments packed in that order. Call before the first step.
     pub fn restrict_to(&mut self, indices: Vec<u32>) {
+        assert!(self.beta1_power == 1.0 && self.active.is_none(), "restrict_to comes before the first step");
+        self.first_moment = vec![0.0; indices.len()];
+        if !self.second_moment.is_empty() {
+            self.second_moment = vec![0.0; indices.len()];
+        }
         self.active = Some(indices);
     }
 
-    /// One update of `params` by `grads`.
+    /// Gathers the active parameters and gradients into the packed buffers.
+    fn gather(&mut self, params: &[f32], grads: &[f32]) {
+        let active = self.active.as_deref().unwrap_or_default();
+        self.packed_params.clear();
+        self.packed_params.extend(active.iter().map(|&i| params[i as usize]));
+        self.packed_grads.clear();
+        self.packed_grads.extend(active.iter().map(|&i| grads[i as usize]));
+    }
+
+    /// Writes the packed parameters back to their places.
+    fn scatter(&self, params: &mut [f32]) {
+        for (&i, &p) in self.active.as_deref().unwrap_or_default().iter().zip(&self.packed_params) {
+            params[i as usize] = p;
+        }
+    }
+
+    /// One update of `params` by `grads`. With active parameters, they are gathered, updated in
+    /// one contiguous pass (which the compiler vectorises, sqrt and division included) and
+    /// scattered back: the same arithmetic per parameter, so the same numbers.
     pub fn step(&mut self, params: &mut [f32], grads: &[f32]) {
+        let restricted = self.active.is_some();
+        if restricted {
+            self.gather(params, grads);
+        }
+        let (params_now, grads_now): (&mut [f32], &[f32]) =
+            if restricted { (&mut self.packed_params, &self.packed_grads) } else { (params, grads) };
         match self.config {
-            OptimizerConfig::Sgd { learning_rate, momentum } => match &self.active {
-                None => {
-                    for ((p, velocity), &g) in params.iter_mut().zip(&mut self.first_moment).zip(grads) {
-                        sgd_update(p, velocity, g, learning_rate, momentum);
-                    }
+            OptimizerConfig::Sgd { learning_rate, momentum } => {
+                for ((p, velocity), &g) in params_now.iter_mut().zip(&mut self.first_moment).zip(grads_now) {
+                    sgd_update(p, velocity, g, learning_rate, momentum);
                 }
-                Some(active) => {
-                    for &i in active {
-                        let i = i as usize;
-                        sgd_update(&mut params[i], &mut self.first_moment[i], grads[i], learning_rate, momentum);
-                    }
-                }
-            },
+            }
             OptimizerConfig::Adam { learning_rate, beta1, beta2, epsilon } => {
                 self.beta1_power *= beta1;
                 self.beta2_power *= beta2;
@@ -121,26 +148,14 @@ impl Optimizer {
                     first_correction: 1.0 / (1.0 - self.beta1_power),
                     second_correction: 1.0 / (1.0 - self.beta2_power),
                 };
-                match &self.active {
-                    None => {
-                        let moments = self.first_moment.iter_mut().zip(&mut self.second_moment);
-                        for ((p, (m, v)), &g) in params.iter_mut().zip(moments).zip(grads) {
-                            adam.update(p, m, v, g);
-                        }
-                    }
-                    Some(active) => {
-                        for &i in active {
-                            let i = i as usize;
-                            adam.update(
-                                &mut params[i],
-                                &mut self.first_moment[i],
-                                &mut self.second_moment[i],
-                                grads[i],
-                            );
-                        }
-                    }
+                let moments = self.first_moment.iter_mut().zip(&mut self.second_moment);
+                for ((p, (m, v)), &g) in params_now.iter_mut().zip(moments).zip(grads_now) {
+                    adam.update(p, m, v, g);
                 }
             }
+        }
+        if restricted {
+            self.scatter(params);
         }
     }
 }
