@@ -130,17 +130,16 @@ pub fn sparse_forward(
 }
 
 /// d_W (rows, cols) = xᵀ · d_y at the kept entries; the pruned entries of `d_w` are not written.
-/// `x` is the layer's input of the forward pass.
+/// Call after `sparse_forward` with the same scratch: it reuses the input xᵀ transposed there.
 pub fn sparse_backward_weights(
     pattern: &SparsePattern,
-    x: &[f32],
     d_y: &[f32],
     d_w: &mut [f32],
     batch: usize,
     scratch: &mut SparseScratch,
 ) {
     let (rows, cols) = (pattern.rows, pattern.cols);
-    transpose_input(x, batch, rows, scratch);
+    assert_eq!(scratch.input.len(), rows * batch, "sparse_backward_weights needs the forward pass's xᵀ");
     transpose_into(d_y, batch, cols, &mut scratch.output);
     let SparseScratch { input: x_t, output: d_y_t, zero_rows } = scratch;
     for i in 0..rows {
@@ -224,7 +223,7 @@ mod tests {
                 // Pruned entries of d_W must be left as they are (the caller keeps them at 0).
                 let sentinel = 7.0;
                 let (mut d_w, mut d_w_oracle) = (vec![sentinel; rows * cols], vec![0.0; rows * cols]);
-                sparse_backward_weights(&pattern, &c.x, &c.d_y, &mut d_w, batch, &mut scratch);
+                sparse_backward_weights(&pattern, &c.d_y, &mut d_w, batch, &mut scratch);
                 let shape = Shape { m: rows, k: batch, n: cols };
                 gemm_naive(shape, &c.x, Op::Transposed, &c.d_y, Op::AsIs, &mut d_w_oracle, false);
                 for (index, &keep) in c.keep.iter().enumerate() {

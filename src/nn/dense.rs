@@ -50,7 +50,8 @@ impl Dense {
 
     /// Writes d_W and d_b into `grads` (same layout as `params`); d_x only when asked for
     /// (the first layer's input gradient is never needed). The sparse kernels leave the pruned
-    /// entries of d_W untouched (at 0). x: (B, inputs) and d_y: (B, outputs) exactly.
+    /// entries of d_W untouched (at 0). x: (B, inputs) and d_y: (B, outputs) exactly; call after
+    /// `forward` on the same x with the same scratch (the sparse kernels reuse what it computed).
     pub fn backward(
         &self,
         params: &[f32],
@@ -63,7 +64,7 @@ impl Dense {
         let batch = d_y.len() / self.outputs;
         let d_weights = &mut grads[self.weight_offset..self.weight_offset + self.inputs * self.outputs];
         match &self.sparse {
-            Some(pattern) => sparse_backward_weights(pattern, x, d_y, d_weights, batch, scratch),
+            Some(pattern) => sparse_backward_weights(pattern, d_y, d_weights, batch, scratch),
             None => {
                 let shape = Shape { m: self.inputs, k: batch, n: self.outputs };
                 gemm(shape, x, Op::Transposed, d_y, Op::AsIs, d_weights, false);

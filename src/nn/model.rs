@@ -133,7 +133,8 @@ pub struct Workspace {
     outputs: Vec<Vec<f32>>,
     d_current: Vec<f32>,
     d_previous: Vec<f32>,
-    sparse: SparseScratch,
+    /// One per layer: the sparse kernels' backward pass reuses what their forward pass left there.
+    sparse: Vec<SparseScratch>,
 }
 
 impl Model {
@@ -218,13 +219,14 @@ impl Model {
     pub fn forward<'w>(&self, x: &[f32], batch: usize, workspace: &'w mut Workspace) -> &'w [f32] {
         debug_assert_eq!(x.len(), batch * self.inputs());
         workspace.outputs.resize_with(self.layers.len(), Vec::new);
+        workspace.sparse.resize_with(self.layers.len(), SparseScratch::default);
         for (index, layer) in self.layers.iter().enumerate() {
             let (done, rest) = workspace.outputs.split_at_mut(index);
             let input: &[f32] = if index == 0 { x } else { &done[index - 1] };
             let output = &mut rest[0];
             output.resize(batch * layer.output_width(), 0.0);
             match layer {
-                Layer::Dense(dense) => dense.forward(&self.params, input, output, batch, &mut workspace.sparse),
+                Layer::Dense(dense) => dense.forward(&self.params, input, output, batch, &mut workspace.sparse[index]),
                 Layer::Relu { .. } => relu_forward(input, output),
             }
         }
@@ -247,7 +249,7 @@ impl Model {
             match layer {
                 Layer::Dense(dense) => {
                     let d_input = if need_d_input { Some(&mut d_previous[..]) } else { None };
-                    dense.backward(&self.params, input, d_current, grads, d_input, sparse);
+                    dense.backward(&self.params, input, d_current, grads, d_input, &mut sparse[index]);
                 }
                 Layer::Relu { .. } => relu_backward(&outputs[index], d_current, d_previous),
             }
