@@ -9,8 +9,7 @@ use crate::data::Mnist;
 use crate::experiment::Clock;
 use crate::nn::dense::SPARSE_BELOW;
 use crate::nn::Model;
-use crate::prune::magnitude::PruneCounts;
-use crate::prune::{kept_after, prune_by_magnitude, Mask};
+use crate::prune::{prune_by_magnitude, Mask};
 use crate::rng::{Rng, Stream};
 use crate::train::Trainer;
 
@@ -40,14 +39,7 @@ impl Kernels {
 /// the ladder's count (20% a round in hidden layers, 10% in the output layer).
 pub fn ladder_mask(config: &Config, model: &Model, level: usize) -> Mask {
     let dense = Mask::dense(&model.tensors);
-    let last = dense.layers.len() - 1;
-    let counts = dense
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(index, layer)| layer.size() - kept_after(layer.size(), config.layer_prune_rate(index == last), level))
-        .collect();
-    prune_by_magnitude(&dense, &model.params, &PruneCounts::PerLayer(counts))
+    prune_by_magnitude(&dense, &model.params, &config.prune_counts(&dense, level))
 }
 
 /// Examples per second over `iterations` training steps (after one untimed warm-up step) of the

@@ -6,9 +6,11 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::nn::init::Init;
+use crate::nn::Mask;
 use crate::nn::ModelSpec;
 use crate::optim::OptimizerConfig;
 use crate::prune::kept_after;
+use crate::prune::magnitude::PruneCounts;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Config {
@@ -263,6 +265,27 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// How many segments a run trains: the dense ticket, then per round the ticket and each control.
+    pub fn segments(&self) -> usize {
+        1 + self.rounds * (1 + self.controls.len())
+    }
+
+    /// How many weights `rounds` rounds of pruning at this config's rates remove from `mask`:
+    /// one count per layer (layer-wise, the last layer at `prune_rate_output`), or one in all
+    /// (global, at `prune_rate`).
+    pub fn prune_counts(&self, mask: &Mask, rounds: usize) -> PruneCounts {
+        if self.prune_scope == "global" {
+            let kept = mask.kept();
+            return PruneCounts::Total(kept - kept_after(kept, self.prune_rate, rounds));
+        }
+        let last = mask.layers.len() - 1;
+        let per_layer = mask.layers.iter().enumerate().map(|(index, layer)| {
+            let kept = layer.kept();
+            kept - kept_after(kept, self.layer_prune_rate(index == last), rounds)
+        });
+        PruneCounts::PerLayer(per_layer.collect())
     }
 
     /// The per-round pruning fraction of a layer (layer-wise pruning).

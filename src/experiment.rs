@@ -22,8 +22,7 @@ use crate::error::{Error, Result};
 use crate::nn::loss::LossStats;
 use crate::nn::LayerCount;
 use crate::nn::Model;
-use crate::prune::magnitude::PruneCounts;
-use crate::prune::{kept_after, prune_by_magnitude, pruned_count, random_mask_like, Mask};
+use crate::prune::{prune_by_magnitude, random_mask_like, Mask};
 use crate::rng::{Rng, Stream};
 use crate::train::Trainer;
 
@@ -281,8 +280,8 @@ impl Segment {
 
 struct Run {
     data: Mnist,
-    /// θ0: the ticket's initial weights.
-    initial_params: Vec<f32>,
+    /// The dense network at θ0, the ticket's initial weights: each segment starts from a copy.
+    initial_model: Model,
     /// θk for reset = "rewind": the dense network's weights at iteration `rewind_step`.
     rewind_params: Option<Vec<f32>>,
     /// The trained dense network (one-shot pruning prunes every level from it).
@@ -333,7 +332,7 @@ impl Experiment {
     /// How many segments the whole run trains: the dense ticket, then per round the ticket and
     /// each control.
     pub fn segments(&self) -> usize {
-        1 + self.config.rounds * (1 + self.config.controls.len())
+        self.config.segments()
     }
 
     /// Takes the four MNIST IDX files (in `data::mnist::FILES` order), checks them, splits them,
@@ -348,13 +347,12 @@ impl Experiment {
             ));
         }
         let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
-        let initial_params = model.params.clone();
         let dense = Mask::dense(&model.tensors);
-        let trainer = Trainer::new(config, model, dense.clone(), data.train.len());
-        let rewind_params = (config.reset == "rewind" && config.rewind_step == 0).then(|| initial_params.clone());
+        let trainer = Trainer::new(config, model.clone(), dense.clone(), data.train.len());
+        let rewind_params = (config.reset == "rewind" && config.rewind_step == 0).then(|| model.params.clone());
         self.run = Some(Run {
             data,
-            initial_params,
+            initial_model: model,
             rewind_params,
             dense_trained_params: None,
             last_ticket_params: None,
@@ -534,7 +532,7 @@ impl Experiment {
 
     /// θ0, the dense network's initial weights.
     pub fn initial_params(&self) -> Option<&[f32]> {
-        self.run.as_ref().map(|run| &run.initial_params[..])
+        self.run.as_ref().map(|run| &run.initial_model.params[..])
     }
 
     /// The ticket's mask at `level`, once that level has been reached.
@@ -623,28 +621,8 @@ impl Run {
         } else {
             (&self.ticket_masks[level - 1], trained)
         };
-        let rounds_from_mask = if one_shot { level } else { 1 };
-        let counts = if config.prune_scope == "global" {
-            let kept = mask.kept();
-            PruneCounts::Total(kept - kept_after(kept, config.prune_rate, rounds_from_mask))
-        } else {
-            let last = mask.layers.len() - 1;
-            PruneCounts::PerLayer(
-                mask.layers
-                    .iter()
-                    .enumerate()
-                    .map(|(index, layer)| {
-                        let rate = config.layer_prune_rate(index == last);
-                        let kept = layer.kept();
-                        if one_shot {
-                            kept - kept_after(kept, rate, rounds_from_mask)
-                        } else {
-                            pruned_count(kept, rate)
-                        }
-                    })
-                    .collect(),
-            )
-        };
+        // One-shot prunes the dense network straight to level `level`; iterative prunes one round.
+        let counts = config.prune_counts(mask, if one_shot { level } else { 1 });
         let next = prune_by_magnitude(mask, weights, &counts);
         if let Some(empty) = next.layers.iter().find(|layer| layer.kept() == 0) {
             return Err(Error::config(
@@ -657,8 +635,8 @@ impl Run {
 
     /// The trainer for a segment: its mask and starting weights, by branch and reset rule.
     fn trainer_for(&self, config: &Config, branch: Branch, level: usize) -> Trainer {
-        let mut model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
-        let reset_params = self.rewind_params.as_ref().unwrap_or(&self.initial_params);
+        let mut model = self.initial_model.clone();
+        let reset_params = self.rewind_params.as_ref().unwrap_or(&self.initial_model.params);
         let ticket_mask = &self.ticket_masks[level];
         let mask = match branch {
             Branch::Ticket => {

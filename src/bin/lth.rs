@@ -282,7 +282,7 @@ options:
         let files = mnist::read_files(&options.data)?;
         let configs: Vec<Config> =
             (0..options.trials as u64).map(|t| Config { seed: base.seed + t, ..base.clone() }).collect();
-        let segments = 1 + base.rounds * (1 + base.controls.len());
+        let segments = base.segments();
         eprintln!(
             "IMP on {}: {} trials (seeds {}..{}), {} rounds, {} segments of {} iterations each per trial, {} at a time; reports in {}",
             base.model,
