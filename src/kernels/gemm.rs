@@ -19,6 +19,8 @@
 
 use std::cell::RefCell;
 
+use crate::kernels::transpose::transpose_into;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// Use the matrix as stored.
@@ -72,16 +74,6 @@ impl Scratch {
                 count += (value != 0.0) as usize;
             }
             self.row_starts.push(count as u32);
-        }
-    }
-}
-
-/// out (cols, rows) = src (rows, cols)ᵀ, into a buffer sized to fit.
-pub fn transpose_into(src: &[f32], rows: usize, cols: usize, out: &mut Vec<f32>) {
-    out.resize(rows * cols, 0.0);
-    for (r, row) in src[..rows * cols].chunks_exact(cols).enumerate() {
-        for (c, &value) in row.iter().enumerate() {
-            out[c * rows + r] = value;
         }
     }
 }

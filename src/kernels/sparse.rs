@@ -15,6 +15,8 @@
 //! an order fixed by this code (the dot product's eight lanes included), so the results are the
 //! same natively and in wasm; they equal the dense kernels' up to rounding.
 
+use crate::kernels::transpose::{transpose, transpose_into};
+
 /// The kept columns of each row of a masked (rows × cols) matrix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SparsePattern {
@@ -55,21 +57,6 @@ pub struct SparseScratch {
     input: Vec<f32>,
     output: Vec<f32>,
     zero_rows: Vec<bool>,
-}
-
-/// out (cols × rows) = src (rows × cols)ᵀ.
-fn transpose(src: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
-    for (r, row) in src[..rows * cols].chunks_exact(cols).enumerate() {
-        for (c, &value) in row.iter().enumerate() {
-            out[c * rows + r] = value;
-        }
-    }
-}
-
-/// `transpose` into a buffer sized to fit.
-fn transpose_into(src: &[f32], rows: usize, cols: usize, out: &mut Vec<f32>) {
-    out.resize(rows * cols, 0.0);
-    transpose(src, rows, cols, out);
 }
 
 /// xᵀ into `scratch.input`, and which of its rows are all zero.
