@@ -64,7 +64,7 @@ function summary(state) {
   return {
     status: state.status, error: state.error ?? null, seconds: state.seconds, settings: state.settings,
     environment: { user_agent: navigator.userAgent, hardware_concurrency: navigator.hardwareConcurrency, cross_origin_isolated: self.crossOriginIsolated },
-    config: state.info?.config ?? null,
+    config: state.info?.config ?? null, evaluation_chunk: state.info?.evaluation_chunk ?? null,
     tfjs: state.tfjs ?? null,
     engines, ladder,
     ratios: {
