@@ -1,8 +1,9 @@
-// The benchmark behind the README's figures, in three parts:
-//   1. natively, `lth bench`: the training step along the pruning ladder, and evaluation;
-//   2. in headless Chromium, the benchmark page (bench.html): ticketlab against TensorFlow.js
-//      (wasm and cpu backends), and the same ladder, in one page, interleaved;
-//   3. a whole training run of EPOCHS epochs natively and in the main page: accuracy per epoch,
+// The benchmark behind the README's figures:
+//   1. REPETITIONS times, alternately: natively, `lth bench` (the training step along the pruning
+//      ladder, and evaluation); and in headless Chromium, one run of the benchmark page
+//      (bench.html): ticketlab against TensorFlow.js (wasm and cpu backends) and the same ladder,
+//      interleaved in one page. Figures are medians over the repetitions.
+//   2. a whole training run of EPOCHS epochs natively and in the main page: accuracy per epoch,
 //      which must be identical, and throughput including evaluations.
 // Writes bench/native.json, bench/results.json and bench/results.md.
 //   node scripts/bench.mjs [epochs=5] [seed=1] [repetitions=5] [steps=200] [cpu_steps=50] [passes=10] [cpu_passes=1]
@@ -10,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { start, openPage, waitForStatus, ROOT } from '../tests/e2e/browser.mjs';
+import { median, pool } from '../www/app/bench-figures.js';
 
 const options = { epochs: 5, seed: 1, repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1 };
 for (const argument of process.argv.slice(2)) {
@@ -21,39 +23,40 @@ for (const argument of process.argv.slice(2)) {
   options[name] = Number(value);
 }
 const { epochs, seed, repetitions, steps } = options;
-const pageSettings = ['repetitions', 'steps', 'cpu_steps', 'passes', 'cpu_passes'].map((name) => `${name}=${options[name]}`).join('&');
+// The page runs one repetition at a time; the script alternates them with native ones.
+const pageSettings = ['steps', 'cpu_steps', 'passes', 'cpu_passes'].map((name) => `${name}=${options[name]}`).join('&') + '&repetitions=1';
 const iterationsPerEpoch = 916; // ⌊55,000 / 60⌋
 const out = `${ROOT}/bench`;
 const lth = `${ROOT}/target/release/lth`;
 mkdirSync(out, { recursive: true });
 
-console.log(`native: lth bench, ${repetitions} repetitions of ${steps} steps`);
-execFileSync(lth, ['bench', '--iterations', String(steps), '--repetitions', String(repetitions), '--out', `${out}/native.json`], { cwd: ROOT, stdio: 'inherit' });
-const native = JSON.parse(readFileSync(`${out}/native.json`, 'utf8'));
-
-console.log(`native: lth train, ${epochs} epochs, seed ${seed}`);
-const runConfig = { seed, iterations: epochs * iterationsPerEpoch, eval_every: iterationsPerEpoch };
 const scratch = mkdtempSync(`${tmpdir()}/ticketlab-bench-`);
-writeFileSync(`${scratch}/config.json`, JSON.stringify(runConfig));
-execFileSync(lth, ['train', '--config', `${scratch}/config.json`, '--out', `${scratch}/native.json`], { cwd: ROOT, stdio: 'inherit' });
-const nativeRun = JSON.parse(readFileSync(`${scratch}/native.json`, 'utf8'));
-
-const session = await start();
-let page;
+const nativeRuns = [];
+const pageRuns = [];
+let nativeRun;
 let pageRun;
+const session = await start();
 try {
-  console.log(`page: bench.html#${pageSettings} in headless Chromium`);
+  // Native and page repetitions alternate, so that both see the same load on a shared machine.
   const tab = await openPage(session.browser, `${session.url}bench.html#${pageSettings}`);
-  await tab.click('#measure');
-  let shown = '';
-  const poll = setInterval(async () => {
-    const status = await tab.textContent('#status').catch(() => shown);
-    if (status !== shown) console.log(`  ${(shown = status)}`);
-  }, 2_000);
-  await waitForStatus(tab, /^(Done|Error)/, 1_800_000).finally(() => clearInterval(poll));
-  page = await tab.evaluate(() => window.bench.results());
-  if (page.status !== 'done') throw new Error(`the benchmark page failed: ${page.error}`);
+  for (let repetition = 1; repetition <= repetitions; repetition++) {
+    console.log(`repetition ${repetition} of ${repetitions}: lth bench (${steps} steps a measurement)`);
+    const file = `${scratch}/native-${repetition}.json`;
+    execFileSync(lth, ['bench', '--iterations', String(steps), '--repetitions', '1', '--out', file], { cwd: ROOT, stdio: 'pipe' }); // a failure's message carries stderr
+    nativeRuns.push(JSON.parse(readFileSync(file, 'utf8')));
+    console.log(`repetition ${repetition} of ${repetitions}: bench.html#${pageSettings} in headless Chromium`);
+    await tab.click('#measure');
+    await tab.waitForFunction(() => ['done', 'error'].includes(window.bench.results().status), null, { timeout: 600_000, polling: 250 });
+    const run = await tab.evaluate(() => window.bench.results());
+    if (run.status !== 'done') throw new Error(`the benchmark page failed: ${run.error}`);
+    pageRuns.push(run);
+  }
 
+  console.log(`native: lth train, ${epochs} epochs, seed ${seed}`);
+  const runConfig = { seed, iterations: epochs * iterationsPerEpoch, eval_every: iterationsPerEpoch };
+  writeFileSync(`${scratch}/config.json`, JSON.stringify(runConfig));
+  execFileSync(lth, ['train', '--config', `${scratch}/config.json`, '--out', `${scratch}/native.json`], { cwd: ROOT, stdio: 'inherit' });
+  nativeRun = JSON.parse(readFileSync(`${scratch}/native.json`, 'utf8'));
   console.log(`page: the ${epochs}-epoch run in index.html`);
   const main = await openPage(session.browser, `${session.url}#seed=${seed}&epochs=${epochs}&eval_every=${iterationsPerEpoch}`);
   await main.click('#train');
@@ -66,6 +69,23 @@ try {
   await session.close();
 }
 if (process.exitCode) process.exit();
+
+// Every repetition's samples, pooled: the page's through its own code, the native ones here.
+const page = pool(pageRuns);
+const nativeSamples = (pick) => nativeRuns.map(pick);
+const nativeDenseNetwork = median(nativeSamples((run) => run.training[0].automatic));
+const native = {
+  ...nativeRuns[0],
+  repetitions,
+  training: nativeRuns[0].training.map(({ level, percent_remaining }, i) => {
+    const samples = Object.fromEntries(['dense_kernels', 'sparse_kernels', 'automatic'].map((k) => [k, nativeSamples((run) => run.training[i][k])]));
+    const medians = Object.fromEntries(Object.entries(samples).map(([k, values]) => [k, median(values)]));
+    return { level, percent_remaining, ...medians, automatic_over_dense_network: medians.automatic / nativeDenseNetwork, samples };
+  }),
+  evaluation_samples_per_second: median(nativeSamples((run) => run.evaluation_samples_per_second)),
+  evaluation_samples: nativeSamples((run) => run.evaluation_samples_per_second),
+};
+writeFileSync(`${out}/native.json`, JSON.stringify(native, null, 2) + '\n');
 
 const chromium = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
 const engine = (name) => page.engines.find((e) => e.name === name);
@@ -115,7 +135,7 @@ const lines = [
     `Produced by \`scripts/bench\`.`,
   '',
   `**In the page** (bench.html, headless Chromium): each library in its own Web Worker, measured one at a time, ` +
-    `medians of ${count(page.settings.repetitions, 'interleaved repetition')}. A training measurement is ${count(page.settings.steps, 'step')} ` +
+    `medians of ${count(page.settings.repetitions, 'repetition')}, interleaved within the page and alternating with the native ones. A training measurement is ${count(page.settings.steps, 'step')} ` +
     `(TF.js cpu: ${page.settings.cpu_steps}) from a fresh network and optimizer after one untimed warm-up step, every library on the same batches; ` +
     `an evaluation measurement is ${count(page.settings.passes, 'pass', 'passes')} (TF.js cpu: ${page.settings.cpu_passes}) over the ${page.config.validation_size.toLocaleString('en')} validation images in chunks of ${page.evaluation_chunk}. ` +
     `TensorFlow.js ${page.tfjs.version} runs a custom loop (\`optimizer.minimize\` inside \`tf.tidy\`, \`tf.fused.matMul\` layers, \`tf.losses.softmaxCrossEntropy\`); ` +

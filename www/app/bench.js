@@ -3,6 +3,7 @@
 // window.bench.results() returns everything measured, for scripts/bench and the page test.
 import { connect } from './rpc.js';
 import { integer } from './settings.js';
+import { KERNELS, withMedians } from './bench-figures.js';
 
 const SETTINGS = {
   repetitions: { default: 5, about: 'repetitions' },
@@ -11,7 +12,6 @@ const SETTINGS = {
   passes: { default: 10, about: 'evaluation passes over the 5,000 validation images (ticketlab, TF.js wasm)' },
   cpu_passes: { default: 1, about: 'evaluation passes on TF.js cpu' },
 };
-const KERNELS = ['dense', 'sparse', 'auto'];
 const ENGINES = [
   { name: 'ticketlab-wasm', label: 'ticketlab (wasm, SIMD)', worker: 'bench-worker.js' },
   { name: 'tfjs-wasm', label: 'TF.js, wasm backend', worker: 'tfjs-worker.js', backend: 'wasm' },
@@ -34,8 +34,7 @@ function readSettings() {
   return { settings, problems };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const sample = () => ({ samples: [], get median() { return median(this.samples); } });
+const sample = () => ({ samples: [] });
 const rate = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '–');
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–');
 
@@ -48,32 +47,23 @@ function table(head, rows) {
   return element;
 }
 
-/** The figures as plain data: medians, every sample, and the ratios the speed issue sets targets for. */
+/** The figures as plain data: every sample, medians, and the ratios the speed issue sets targets for. */
 function summary(state) {
   const engines = state.engines.map(({ spec, info, steps, passes, training, evaluation, scores }) => ({
     name: spec.name, label: spec.label, backend: info?.backend ?? null, steps, passes,
-    training: { median: training.median, samples: training.samples },
-    evaluation: { median: evaluation.median, samples: evaluation.samples, ...scores },
+    training: { samples: [...training.samples] },
+    evaluation: { samples: [...evaluation.samples], ...scores },
   }));
   const ladder = state.ladder.map(({ level, percent_remaining, kernels }) => ({
-    level, percent_remaining,
-    ...Object.fromEntries(KERNELS.map((k) => [k, { median: kernels[k].median, samples: kernels[k].samples }])),
-    auto_over_dense_network: kernels.auto.median / state.ladder[0].kernels.auto.median,
+    level, percent_remaining, ...Object.fromEntries(KERNELS.map((k) => [k, { samples: [...kernels[k].samples] }])),
   }));
-  const [ticketlab, tfjsWasm, tfjsCpu] = engines;
-  return {
+  return withMedians({
     status: state.status, error: state.error ?? null, seconds: state.seconds, settings: state.settings,
     environment: { user_agent: navigator.userAgent, hardware_concurrency: navigator.hardwareConcurrency, cross_origin_isolated: self.crossOriginIsolated },
     config: state.info?.config ?? null, evaluation_chunk: state.info?.evaluation_chunk ?? null,
     tfjs: state.tfjs ?? null,
     engines, ladder,
-    ratios: {
-      training_ticketlab_over_tfjs_wasm: ticketlab.training.median / tfjsWasm.training.median,
-      training_ticketlab_over_tfjs_cpu: ticketlab.training.median / tfjsCpu.training.median,
-      evaluation_ticketlab_over_tfjs_wasm: ticketlab.evaluation.median / tfjsWasm.evaluation.median,
-      evaluation_ticketlab_over_tfjs_cpu: ticketlab.evaluation.median / tfjsCpu.evaluation.median,
-    },
-  };
+  });
 }
 
 function render() {
@@ -107,6 +97,7 @@ async function measure() {
     return;
   }
   $('measure').disabled = true;
+  results = { status: 'running' };
   $('error').hidden = true;
   $('download').hidden = true;
   const started = performance.now();
