@@ -5,13 +5,9 @@ import { connect } from './rpc.js';
 import { integer } from './settings.js';
 import { KERNELS, withMedians } from './bench-figures.js';
 
-const SETTINGS = {
-  repetitions: { default: 5, about: 'repetitions' },
-  steps: { default: 200, about: 'training steps per measurement (ticketlab, TF.js wasm)' },
-  cpu_steps: { default: 50, about: 'training steps per measurement on TF.js cpu' },
-  passes: { default: 10, about: 'evaluation passes over the 5,000 validation images (ticketlab, TF.js wasm)' },
-  cpu_passes: { default: 1, about: 'evaluation passes on TF.js cpu' },
-};
+// Each a whole number from 1, in the URL hash; the cpu_ ones apply to TF.js's slow cpu backend.
+const SETTINGS = { repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1 };
+const WARM_UP_STEPS = 10;
 const ENGINES = [
   { name: 'ticketlab-wasm', label: 'ticketlab (wasm, SIMD)', worker: 'bench-worker.js' },
   { name: 'tfjs-wasm', label: 'TF.js, wasm backend', worker: 'tfjs-worker.js', backend: 'wasm' },
@@ -24,7 +20,7 @@ window.bench = { results: () => results };
 
 /** The settings in the URL hash, each a whole number from 1; returns {settings, problems}. */
 function readSettings() {
-  const settings = Object.fromEntries(Object.entries(SETTINGS).map(([name, { default: value }]) => [name, value]));
+  const settings = { ...SETTINGS };
   const problems = [];
   for (const [name, raw] of new URLSearchParams(location.hash.slice(1))) {
     const checked = name in SETTINGS ? integer(1, 100_000)(raw) : { error: `is not a setting (${Object.keys(SETTINGS).join(', ')})` };
@@ -128,31 +124,40 @@ async function measure() {
     const wasm = tfjs[0].info.wasm;
     state.tfjs = { version: tfjs[0].info.version, wasm: { ...wasm, variant: wasm.threads ? 'multi-threaded SIMD' : wasm.simd ? 'SIMD, single-threaded' : 'plain (no SIMD)' } };
 
-    // One repetition: every measurement once, each alone on the machine.
+    // One repetition: every measurement once, each alone on the machine. A round of short
+    // measurements comes first, unrecorded, so that the browser's optimising compilers have
+    // finished with every code path before the clock runs.
+    const steps = (engine, warmUp) => (warmUp ? Math.min(engine.steps, WARM_UP_STEPS) : engine.steps);
     const tasks = [
       ...state.ladder.flatMap(({ level, percent_remaining, kernels }) => KERNELS.map((k) => ({
         label: `ticketlab training at ${percent_remaining.toFixed(1)}% (${k} kernels)`,
-        run: async () => kernels[k].samples.push((await ticketlab.worker.call('train', { level, kernels: k, steps: settings.steps })).images_per_second),
+        run: (warmUp) => ticketlab.worker.call('train', { level, kernels: k, steps: steps(ticketlab, warmUp) }),
+        record: ({ images_per_second }) => kernels[k].samples.push(images_per_second),
       }))),
       ...tfjs.map((engine) => ({
         label: `${engine.spec.label} training`,
-        run: async () => engine.training.samples.push((await engine.worker.call('train', { batches, steps: engine.steps })).images_per_second),
+        run: (warmUp) => engine.worker.call('train', { batches, steps: steps(engine, warmUp) }),
+        record: ({ images_per_second }) => engine.training.samples.push(images_per_second),
       })),
       ...state.engines.map((engine) => ({
         label: `${engine.spec.label} evaluation`,
-        run: async () => {
-          const { images_per_second, ...scores } = await engine.worker.call('evaluate', { passes: engine.passes });
+        run: (warmUp) => engine.worker.call('evaluate', { passes: warmUp ? 1 : engine.passes }),
+        record: ({ images_per_second, ...scores }) => {
           engine.evaluation.samples.push(images_per_second);
           engine.scores = scores;
         },
       })),
     ];
+    for (const task of tasks) {
+      status(`Warming up: ${task.label}…`);
+      await task.run(true);
+    }
     const total = settings.repetitions * tasks.length;
     for (let repetition = 1; repetition <= settings.repetitions; repetition++) {
       for (const [index, task] of tasks.entries()) {
         status(`Repetition ${repetition} of ${settings.repetitions}: ${task.label}…`);
         $('progress').value = ((repetition - 1) * tasks.length + index) / total;
-        await task.run();
+        task.record(await task.run(false));
       }
       state.seconds = (performance.now() - started) / 1000;
       results = summary(state);
@@ -161,7 +166,7 @@ async function measure() {
     $('progress').value = 1;
     state.status = 'done';
     results = summary(state);
-    status(`Done in ${Math.round(state.seconds)} s: medians of ${settings.repetitions} repetitions.`);
+    status(`Done in ${Math.round(state.seconds)} s: medians of ${settings.repetitions} repetition${settings.repetitions === 1 ? '' : 's'}.`);
   } catch (error) {
     state.status = 'error';
     state.error = error.message;
@@ -180,8 +185,9 @@ async function measure() {
 }
 
 function showPlan() {
-  const { settings, problems } = readSettings();
-  $('plan').textContent = Object.entries(SETTINGS).map(([name, { about }]) => `${settings[name]} ${about}`).join('; ') + '.';
+  const { settings: s, problems } = readSettings();
+  $('plan').textContent = `Repetitions: ${s.repetitions}. Training steps per measurement: ${s.steps} (TF.js cpu: ${s.cpu_steps}). ` +
+    `Evaluation passes over the 5,000 validation images per measurement: ${s.passes} (TF.js cpu: ${s.cpu_passes}).`;
   if (problems.length) showError(`Fix the link's settings: ${problems.join('; ')}.`);
   else $('error').hidden = true;
 }
