@@ -136,7 +136,8 @@ const lines = [
   '',
   `**In the page** (bench.html, headless Chromium): each library in its own Web Worker, measured one at a time, ` +
     `medians of ${count(page.settings.repetitions, 'repetition')}, interleaved within the page and alternating with the native ones. A training measurement is ${count(page.settings.steps, 'step')} ` +
-    `(TF.js cpu: ${page.settings.cpu_steps}) from a fresh network and optimizer after one untimed warm-up step, every library on the same batches; ` +
+    `(TF.js cpu: ${page.settings.cpu_steps}) from a fresh network and optimizer after one untimed warm-up step, every library on the same batches, ` +
+    `after a first round of short, unrecorded measurements; ` +
     `an evaluation measurement is ${count(page.settings.passes, 'pass', 'passes')} (TF.js cpu: ${page.settings.cpu_passes}) over the ${page.config.validation_size.toLocaleString('en')} validation images in chunks of ${page.evaluation_chunk}. ` +
     `TensorFlow.js ${page.tfjs.version} runs a custom loop (\`optimizer.minimize\` inside \`tf.tidy\`, \`tf.fused.matMul\` layers, \`tf.losses.softmaxCrossEntropy\`); ` +
     `its wasm backend ran its ${wasm.variant} build (${wasm.file}), since the page is not cross-origin isolated. ` +
