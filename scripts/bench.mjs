@@ -1,80 +1,192 @@
-// Runs LeNet-300-100 with the paper's settings for EPOCHS epochs, scored once per epoch, in the
-// native CLI and in the page, and reports accuracy and throughput side by side.
-//   node scripts/bench.mjs [epochs=5] [seed=1]
+// The benchmark behind the README's figures:
+//   1. REPETITIONS times, alternately: natively, `lth bench` (the training step along the pruning
+//      ladder, and evaluation); and in headless Chromium, one run of the benchmark page
+//      (bench.html): ticketlab against TensorFlow.js (wasm and cpu backends) and the same ladder,
+//      interleaved in one page. Figures are medians over the repetitions.
+//   2. a whole training run of EPOCHS epochs natively and in the main page: accuracy per epoch,
+//      which must be identical, and throughput including evaluations.
+// Writes bench/native.json, bench/results.json and bench/results.md.
+//   node scripts/bench.mjs [epochs=5] [seed=1] [repetitions=5] [steps=200] [cpu_steps=50] [passes=10] [cpu_passes=1]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { start, openPage, waitForStatus, ROOT } from '../tests/e2e/browser.mjs';
+import { median, pool } from '../www/app/bench-figures.js';
 
-const epochs = Number(process.argv[2] ?? 5);
-const seed = Number(process.argv[3] ?? 1);
+const options = { epochs: 5, seed: 1, repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1 };
+for (const argument of process.argv.slice(2)) {
+  const [name, value] = argument.split('=');
+  if (!(name in options) || !/^\d+$/.test(value ?? '')) {
+    console.error(`error: "${argument}": expected name=number with name one of ${Object.keys(options).join(', ')}`);
+    process.exit(2);
+  }
+  options[name] = Number(value);
+}
+const { epochs, seed, repetitions, steps } = options;
+// The page runs one repetition at a time; the script alternates them with native ones.
+const pageSettings = ['steps', 'cpu_steps', 'passes', 'cpu_passes'].map((name) => `${name}=${options[name]}`).join('&') + '&repetitions=1';
 const iterationsPerEpoch = 916; // ⌊55,000 / 60⌋
-const config = { seed, iterations: epochs * iterationsPerEpoch, eval_every: iterationsPerEpoch };
 const out = `${ROOT}/bench`;
+const lth = `${ROOT}/target/release/lth`;
 mkdirSync(out, { recursive: true });
 
-console.log(`native: lth train, ${epochs} epochs, seed ${seed}`);
 const scratch = mkdtempSync(`${tmpdir()}/ticketlab-bench-`);
-writeFileSync(`${scratch}/config.json`, JSON.stringify(config));
-execFileSync(`${ROOT}/target/release/lth`, ['train', '--config', `${scratch}/config.json`, '--out', `${scratch}/native.json`], { cwd: ROOT, stdio: 'inherit' });
-const native = JSON.parse(readFileSync(`${scratch}/native.json`, 'utf8'));
-
-console.log('page: the same run in headless Chromium');
+const nativeRuns = [];
+const pageRuns = [];
+let nativeRun;
+let pageRun;
 const session = await start();
-let page;
 try {
-  const tab = await openPage(session.browser, `${session.url}#seed=${seed}&epochs=${epochs}&eval_every=${iterationsPerEpoch}`);
-  await tab.click('#train');
-  await waitForStatus(tab, /^Done/, 1_800_000);
-  page = await tab.evaluate(() => window.ticketlab.results());
+  // Native and page repetitions alternate, so that both see the same load on a shared machine.
+  const tab = await openPage(session.browser, `${session.url}bench.html#${pageSettings}`);
+  for (let repetition = 1; repetition <= repetitions; repetition++) {
+    console.log(`repetition ${repetition} of ${repetitions}: lth bench (${steps} steps a measurement)`);
+    const file = `${scratch}/native-${repetition}.json`;
+    execFileSync(lth, ['bench', '--iterations', String(steps), '--repetitions', '1', '--out', file], { cwd: ROOT, stdio: 'pipe' }); // a failure's message carries stderr
+    nativeRuns.push(JSON.parse(readFileSync(file, 'utf8')));
+    console.log(`repetition ${repetition} of ${repetitions}: bench.html#${pageSettings} in headless Chromium`);
+    await tab.click('#measure');
+    await tab.waitForFunction(() => ['done', 'error'].includes(window.bench.results().status), null, { timeout: 600_000, polling: 250 });
+    const run = await tab.evaluate(() => window.bench.results());
+    if (run.status !== 'done') throw new Error(`the benchmark page failed: ${run.error}`);
+    pageRuns.push(run);
+  }
+
+  console.log(`native: lth train, ${epochs} epochs, seed ${seed}`);
+  const runConfig = { seed, iterations: epochs * iterationsPerEpoch, eval_every: iterationsPerEpoch };
+  writeFileSync(`${scratch}/config.json`, JSON.stringify(runConfig));
+  execFileSync(lth, ['train', '--config', `${scratch}/config.json`, '--out', `${scratch}/native.json`], { cwd: ROOT, stdio: 'inherit' });
+  nativeRun = JSON.parse(readFileSync(`${scratch}/native.json`, 'utf8'));
+  console.log(`page: the ${epochs}-epoch run in index.html`);
+  const main = await openPage(session.browser, `${session.url}#seed=${seed}&epochs=${epochs}&eval_every=${iterationsPerEpoch}`);
+  await main.click('#train');
+  await waitForStatus(main, /^Done/, 1_800_000);
+  pageRun = await main.evaluate(() => window.ticketlab.results());
+} catch (error) {
+  console.error(`error: ${error.message}`);
+  process.exitCode = 1;
 } finally {
   await session.close();
 }
+if (process.exitCode) process.exit();
+
+// Every repetition's samples, pooled: the page's through its own code, the native ones here.
+const page = pool(pageRuns);
+const nativeSamples = (pick) => nativeRuns.map(pick);
+const nativeDenseNetwork = median(nativeSamples((run) => run.training[0].automatic));
+const native = {
+  ...nativeRuns[0],
+  repetitions,
+  training: nativeRuns[0].training.map(({ level, percent_remaining }, i) => {
+    const samples = Object.fromEntries(['dense_kernels', 'sparse_kernels', 'automatic'].map((k) => [k, nativeSamples((run) => run.training[i][k])]));
+    const medians = Object.fromEntries(Object.entries(samples).map(([k, values]) => [k, median(values)]));
+    return { level, percent_remaining, ...medians, automatic_over_dense_network: medians.automatic / nativeDenseNetwork, samples };
+  }),
+  evaluation_samples_per_second: median(nativeSamples((run) => run.evaluation_samples_per_second)),
+  evaluation_samples: nativeSamples((run) => run.evaluation_samples_per_second),
+};
+writeFileSync(`${out}/native.json`, JSON.stringify(native, null, 2) + '\n');
+
+const chromium = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+const engine = (name) => page.engines.find((e) => e.name === name);
+const [ticketlab, tfjsWasm, tfjsCpu] = ['ticketlab-wasm', 'tfjs-wasm', 'tfjs-cpu'].map(engine);
+const nativeDense = native.training[0].automatic;
+const byPercent = (percent) => page.ladder.findIndex((l) => Math.abs(l.percent_remaining - percent) < 0.5);
+const ladderSpeedup = (percent) => ({ page: page.ladder[byPercent(percent)].auto_over_dense_network, native: native.training[byPercent(percent)].automatic_over_dense_network });
+const targets = {
+  training_ticketlab_over_tfjs_wasm: { value: ticketlab.training.median / tfjsWasm.training.median, target: 10 },
+  training_page_over_native: { value: ticketlab.training.median / nativeDense, target: 0.45 },
+  evaluation_ticketlab_over_tfjs_wasm: { value: ticketlab.evaluation.median / tfjsWasm.evaluation.median, target: 1.0 },
+  ladder_21_percent_over_dense: { ...ladderSpeedup(21.1), target: 3 },
+  ladder_3_6_percent_over_dense: { ...ladderSpeedup(3.6), target: 8 },
+};
 
 // A dense run is one round: its evaluations are what must agree (wall times never do).
-const nativeEvaluations = native.rounds[0].evaluations;
-const pageEvaluations = page.rounds[0].evaluations;
-const sameNumbers = JSON.stringify(nativeEvaluations) === JSON.stringify(pageEvaluations);
-const chromium = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+const nativeEvaluations = nativeRun.rounds[0].evaluations;
+const pageEvaluations = pageRun.rounds[0].evaluations;
+const identical = JSON.stringify(nativeEvaluations) === JSON.stringify(pageEvaluations);
 const report = {
   date: new Date().toISOString(),
-  machine: { cores: (await import('node:os')).cpus().length, cpu: (await import('node:os')).cpus()[0].model, chromium },
-  config: native.config,
-  identical_evaluations: sameNumbers,
-  native: { train_samples_per_second: native.train_samples_per_second, evaluation_samples_per_second: native.evaluation_samples_per_second, evaluations: nativeEvaluations },
-  page: { train_samples_per_second: page.train_samples_per_second, evaluation_samples_per_second: page.evaluation_samples_per_second, evaluations: pageEvaluations },
-  page_over_native: {
-    train: page.train_samples_per_second / native.train_samples_per_second,
-    evaluation: page.evaluation_samples_per_second / native.evaluation_samples_per_second,
+  machine: { cores: cpus().length, cpu: cpus()[0].model, chromium },
+  options,
+  targets,
+  page,
+  native,
+  training_run: {
+    config: nativeRun.config,
+    identical_evaluations: identical,
+    native: { train_samples_per_second: nativeRun.train_samples_per_second, evaluation_samples_per_second: nativeRun.evaluation_samples_per_second, evaluations: nativeEvaluations },
+    page: { train_samples_per_second: pageRun.train_samples_per_second, evaluation_samples_per_second: pageRun.evaluation_samples_per_second, evaluations: pageEvaluations },
   },
 };
 writeFileSync(`${out}/results.json`, JSON.stringify(report, null, 2) + '\n');
 
-const pct = (x) => `${(x * 100).toFixed(2)}%`;
 const rate = (x) => Math.round(x).toLocaleString('en');
+const times = (x) => `${x.toFixed(2)}×`;
+const pct = (x) => `${(x * 100).toFixed(2)}%`;
+const count = (n, word, plural = `${word}s`) => `${n.toLocaleString('en')} ${n === 1 ? word : plural}`;
+const met = (value, target) => (value >= target ? 'met' : 'not met');
+const { wasm } = page.tfjs;
 const lines = [
-  `LeNet-300-100 on MNIST, paper settings (Adam 1.2e-3, batch 60), seed ${seed}; ${report.machine.cpu}, ${chromium}.`,
+  '# ticketlab benchmark',
+  '',
+  `LeNet-300-100 (784-300-100-10, ReLU) on the real MNIST: batch ${page.config.batch_size}, Adam ${page.config.learning_rate}, Gaussian Glorot init. ` +
+    `${report.machine.cpu}, ${report.machine.cores} cores (shared: figures vary with the load); ${chromium}; ${report.date.slice(0, 10)}. ` +
+    `Produced by \`scripts/bench\`.`,
+  '',
+  `**In the page** (bench.html, headless Chromium): each library in its own Web Worker, measured one at a time, ` +
+    `medians of ${count(page.settings.repetitions, 'repetition')}, interleaved within the page and alternating with the native ones. A training measurement is ${count(page.settings.steps, 'step')} ` +
+    `(TF.js cpu: ${page.settings.cpu_steps}) from a fresh network and optimizer after one untimed warm-up step, every library on the same batches, ` +
+    `after a first round of short, unrecorded measurements; ` +
+    `an evaluation measurement is ${count(page.settings.passes, 'pass', 'passes')} (TF.js cpu: ${page.settings.cpu_passes}) over the ${page.config.validation_size.toLocaleString('en')} validation images in chunks of ${page.evaluation_chunk}. ` +
+    `TensorFlow.js ${page.tfjs.version} runs a custom loop (\`optimizer.minimize\` inside \`tf.tidy\`, \`tf.fused.matMul\` layers, \`tf.losses.softmaxCrossEntropy\`); ` +
+    `its wasm backend ran its ${wasm.variant} build (${wasm.file}), since the page is not cross-origin isolated. ` +
+    `**Natively**, \`lth bench\` times the same code (src/bench.rs): medians of ${count(native.repetitions, 'repetition')} of ${count(native.steps, 'step')}, and ${count(native.evaluation_passes, 'evaluation pass', 'evaluation passes')}.`,
+  '',
+  '| | training images/s | evaluation images/s | ticketlab-wasm ÷ this row, training | ticketlab-wasm ÷ this row, evaluation |',
+  '|---|---:|---:|---:|---:|',
+  ...[['ticketlab-wasm', ticketlab.training.median, ticketlab.evaluation.median],
+    ['TF.js-wasm', tfjsWasm.training.median, tfjsWasm.evaluation.median],
+    ['TF.js-cpu', tfjsCpu.training.median, tfjsCpu.evaluation.median],
+    ['native (`lth`)', nativeDense, native.evaluation_samples_per_second]]
+    .map(([name, train, evaluate]) => `| ${name} | ${rate(train)} | ${rate(evaluate)} | ${times(ticketlab.training.median / train)} | ${times(ticketlab.evaluation.median / evaluate)} |`),
+  '',
+  `TF.js really trains: after a measurement's steps its networks score ${pct(tfjsWasm.evaluation.accuracy)} (wasm, ${count(tfjsWasm.steps, 'step')}) ` +
+    `and ${pct(tfjsCpu.evaluation.accuracy)} (cpu, ${count(tfjsCpu.steps, 'step')}) on the validation images.`,
+  '',
+  'The speed issue\'s targets:',
+  '',
+  '| ratio | measured | target | |',
+  '|---|---:|---:|---|',
+  `| training, ticketlab / TF.js-wasm | ${times(targets.training_ticketlab_over_tfjs_wasm.value)} | ≥ 10× | ${met(targets.training_ticketlab_over_tfjs_wasm.value, 10)} |`,
+  `| training, page / native | ${times(targets.training_page_over_native.value)} | ≥ 0.45× | ${met(targets.training_page_over_native.value, 0.45)} |`,
+  `| evaluation, ticketlab / TF.js-wasm | ${times(targets.evaluation_ticketlab_over_tfjs_wasm.value)} | ≥ 1.0× | ${met(targets.evaluation_ticketlab_over_tfjs_wasm.value, 1)} |`,
+  `| training at 21% / dense network (page, native) | ${times(targets.ladder_21_percent_over_dense.page)}, ${times(targets.ladder_21_percent_over_dense.native)} | ≥ 3× | ${met(Math.min(targets.ladder_21_percent_over_dense.page, targets.ladder_21_percent_over_dense.native), 3)} |`,
+  `| training at 3.6% / dense network (page, native) | ${times(targets.ladder_3_6_percent_over_dense.page)}, ${times(targets.ladder_3_6_percent_over_dense.native)} | ≥ 8× | ${met(Math.min(targets.ladder_3_6_percent_over_dense.page, targets.ladder_3_6_percent_over_dense.native), 8)} |`,
+  '',
+  `The training step along the pruning ladder, images/s (sparse kernels below ${native.sparse_below * 100}% density in the automatic choice):`,
+  '',
+  '| weights remaining | page: dense kernels | page: sparse kernels | page: automatic | page: ÷ dense network | native: dense kernels | native: sparse kernels | native: automatic | native: ÷ dense network | page / native |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...page.ladder.map((p, i) => {
+    const n = native.training[i];
+    return `| ${p.percent_remaining.toFixed(2)}% | ${rate(p.dense.median)} | ${rate(p.sparse.median)} | ${rate(p.auto.median)} | ${times(p.auto_over_dense_network)} | ` +
+      `${rate(n.dense_kernels)} | ${rate(n.sparse_kernels)} | ${rate(n.automatic)} | ${times(n.automatic_over_dense_network)} | ${times(p.auto.median / n.automatic)} |`;
+  }),
+  '',
+  `A whole training run: ${count(epochs, 'epoch')}, seed ${seed}, scored once per epoch (5,000 validation and 10,000 test images), natively and in the main page (its training worker):`,
   '',
   '| epoch | test accuracy (native) | test accuracy (page) |',
   '|---:|---:|---:|',
   ...nativeEvaluations.filter((e) => e.iteration > 0).map((e, i) => `| ${e.epoch.toFixed(0)} | ${pct(e.test_accuracy)} | ${pct(pageEvaluations[i + 1].test_accuracy)} |`),
   '',
-  '| throughput (images/s) | native (`lth`) | page (wasm, Worker) | page / native |',
+  '| throughput over the run (images/s) | native (`lth`) | page (wasm, Worker) | page / native |',
   '|---|---:|---:|---:|',
-  `| training | ${rate(native.train_samples_per_second)} | ${rate(page.train_samples_per_second)} | ${report.page_over_native.train.toFixed(2)} |`,
-  `| evaluation | ${rate(native.evaluation_samples_per_second)} | ${rate(page.evaluation_samples_per_second)} | ${report.page_over_native.evaluation.toFixed(2)} |`,
+  `| training | ${rate(nativeRun.train_samples_per_second)} | ${rate(pageRun.train_samples_per_second)} | ${times(pageRun.train_samples_per_second / nativeRun.train_samples_per_second)} |`,
+  `| evaluation | ${rate(nativeRun.evaluation_samples_per_second)} | ${rate(pageRun.evaluation_samples_per_second)} | ${times(pageRun.evaluation_samples_per_second / nativeRun.evaluation_samples_per_second)} |`,
   '',
-  sameNumbers ? 'The page and the native build gave identical evaluations, bit for bit.' : '**The page and the native build gave different evaluations.**',
+  identical ? 'The page and the native build gave identical evaluations, bit for bit.' : '**The page and the native build gave different evaluations.**',
 ];
-// The native training step along the pruning ladder, from `lth bench` (run just before).
-const ladder = JSON.parse(readFileSync(`${out}/native.json`, 'utf8'));
-lines.push(
-  '',
-  `Native training step along the pruning ladder (\`lth bench\`: images/s, median of ${ladder.repetitions} interleaved repetitions of ${ladder.steps} steps; sparse kernels below ${ladder.sparse_below * 100}% density):`,
-  '',
-  '| weights remaining | dense kernels | sparse kernels | automatic | automatic / dense network |',
-  '|---:|---:|---:|---:|---:|',
-  ...ladder.training.map((r) => `| ${r.percent_remaining.toFixed(2)}% | ${rate(r.dense_kernels)} | ${rate(r.sparse_kernels)} | ${rate(r.automatic)} | ${r.automatic_over_dense_network.toFixed(2)}× |`),
-);
 writeFileSync(`${out}/results.md`, lines.join('\n') + '\n');
 console.log(lines.join('\n'));
+if (!identical) process.exitCode = 1;

@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::data::Mnist;
+use crate::data::{BatchOrder, Mnist};
+use crate::error::{Error, Result};
 use crate::experiment::Clock;
 use crate::nn::dense::SPARSE_BELOW;
 use crate::nn::Model;
@@ -15,6 +16,9 @@ use crate::train::Trainer;
 
 /// The paper's ladder points used in the benchmark: 100, 51.3, 21.1, 6.95 and 3.6% remaining.
 pub const LEVELS: [usize; 5] = [0, 3, 7, 12, 15];
+
+/// Passes over the validation set per evaluation measurement (5,000 images each by default).
+pub const EVALUATION_PASSES: usize = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +30,23 @@ pub enum Kernels {
 }
 
 impl Kernels {
+    pub const ALL: [Kernels; 3] = [Kernels::Dense, Kernels::Sparse, Kernels::Auto];
+
+    /// "dense", "sparse" or "auto".
+    pub fn from_name(name: &str) -> Result<Kernels> {
+        Kernels::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
+            Error::config("kernels", format!("\"{name}\" is not one of \"dense\", \"sparse\", \"auto\""))
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernels::Dense => "dense",
+            Kernels::Sparse => "sparse",
+            Kernels::Auto => "auto",
+        }
+    }
+
     fn sparse_below(self) -> f64 {
         match self {
             Kernels::Dense => 0.0,
@@ -40,6 +61,15 @@ impl Kernels {
 pub fn ladder_mask(config: &Config, model: &Model, level: usize) -> Mask {
     let dense = Mask::dense(&model.tensors);
     prune_by_magnitude(&dense, &model.params, &config.prune_counts(&dense, level))
+}
+
+/// Percent of the prunable weights that remain at `level` of the ladder.
+pub fn percent_remaining(config: &Config, level: usize) -> f64 {
+    let layers = config.model_spec().weight_layers();
+    let total: usize = layers.iter().map(|l| l.size).sum();
+    let kept: usize =
+        layers.iter().map(|l| crate::prune::kept_after(l.size, config.layer_prune_rate(l.is_output), level)).sum();
+    100.0 * kept as f64 / total as f64
 }
 
 /// Examples per second over `iterations` training steps (after one untimed warm-up step) of the
@@ -64,14 +94,22 @@ pub fn training_throughput(
     (iterations * config.batch_size) as f64 * 1000.0 / millis.max(1e-9)
 }
 
+/// The training-set indices of the first `batches` batches of the seed's order, one batch after
+/// another: the batches `training_throughput` trains on (its warm-up step first), so that another
+/// library can be timed on exactly the same ones.
+pub fn batch_indices(config: &Config, data: &Mnist, batches: usize) -> Vec<u32> {
+    let mut order = BatchOrder::new(data.train.len(), config.batch_size, config.seed);
+    (0..batches).flat_map(|_| order.next_batch().to_vec()).collect()
+}
+
 /// Examples per second of evaluation (forward passes in chunks, as during training) of the dense
-/// network over the validation set.
-pub fn evaluation_throughput(config: &Config, data: &Mnist, clock: &dyn Clock) -> f64 {
+/// network over the validation set, `passes` times (after one untimed pass).
+pub fn evaluation_throughput(config: &Config, data: &Mnist, passes: usize, clock: &dyn Clock) -> f64 {
     let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
     let mask = Mask::dense(&model.tensors);
     let mut trainer = Trainer::new(config, model, mask, data.train.len());
     trainer.evaluate(&data.validation);
     let start = clock.now_millis();
-    let stats = trainer.evaluate(&data.validation);
-    stats.examples as f64 * 1000.0 / (clock.now_millis() - start).max(1e-9)
+    let examples: usize = (0..passes).map(|_| trainer.evaluate(&data.validation).examples).sum();
+    examples as f64 * 1000.0 / (clock.now_millis() - start).max(1e-9)
 }

@@ -85,3 +85,93 @@ impl Experiment {
         serde_json::to_string(&self.inner.results()).expect("results serialise")
     }
 }
+
+// ---- The benchmark page's handle (www/bench.html) -----------------------------------------
+// Times the training step along the pruning ladder and evaluation, through src/bench.rs: the
+// code `lth bench` runs natively, so the page's figures and the native ones measure one thing.
+
+/// The ladder and the settings a benchmark page needs to build the same model elsewhere.
+#[derive(serde::Serialize)]
+struct BenchInfo {
+    config: serde_json::Value,
+    levels: Vec<BenchLevel>,
+    evaluation_chunk: usize,
+    sparse_below: f64,
+}
+
+#[derive(serde::Serialize)]
+struct BenchLevel {
+    level: usize,
+    percent_remaining: f64,
+}
+
+#[wasm_bindgen]
+pub struct Bench {
+    config: crate::Config,
+    data: Option<crate::data::Mnist>,
+}
+
+#[wasm_bindgen]
+impl Bench {
+    /// Checks the settings (a JSON object; missing fields take the paper's defaults).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<Bench, JsError> {
+        Ok(Bench { config: crate::Config::from_json(config_json).map_err(js_error)?, data: None })
+    }
+
+    /// {config, levels: [{level, percent_remaining}], evaluation_chunk, sparse_below}.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        let config = serde_json::from_str(&self.config.to_json()).map_err(|e| JsError::new(&e.to_string()))?;
+        let levels = crate::bench::LEVELS
+            .iter()
+            .map(|&level| BenchLevel { level, percent_remaining: crate::bench::percent_remaining(&self.config, level) })
+            .collect();
+        to_js(&BenchInfo {
+            config,
+            levels,
+            evaluation_chunk: crate::train::EVALUATION_CHUNK,
+            sparse_below: crate::nn::dense::SPARSE_BELOW,
+        })
+    }
+
+    /// Takes the four MNIST IDX files and checks them.
+    pub fn load_data(
+        &mut self,
+        train_images: &[u8],
+        train_labels: &[u8],
+        test_images: &[u8],
+        test_labels: &[u8],
+    ) -> Result<(), JsError> {
+        let files = [train_images, train_labels, test_images, test_labels];
+        let data = crate::data::Mnist::from_idx(files, self.config.validation_size, self.config.train_size);
+        self.data = Some(data.map_err(js_error)?);
+        Ok(())
+    }
+
+    fn data(&self) -> Result<&crate::data::Mnist, JsError> {
+        self.data.as_ref().ok_or_else(|| JsError::new("no MNIST data yet: call load_data first"))
+    }
+
+    /// Training images per second over `iterations` steps at `level` of the pruning ladder, with
+    /// `kernels` "dense", "sparse" or "auto" (what training uses).
+    pub fn training_throughput(&self, level: usize, kernels: &str, iterations: usize) -> Result<f64, JsError> {
+        const DEEPEST_LEVEL: usize = 30;
+        if level > DEEPEST_LEVEL {
+            return Err(JsError::new(&format!("level {level}: the ladder stops at {DEEPEST_LEVEL}")));
+        }
+        let kernels = crate::bench::Kernels::from_name(kernels).map_err(js_error)?;
+        let data = self.data()?;
+        Ok(crate::bench::training_throughput(&self.config, data, level, kernels, iterations, &PerformanceClock))
+    }
+
+    /// The training-set indices (validation images excluded) of the first `batches` batches that
+    /// `training_throughput` trains on, its warm-up batch first.
+    pub fn batch_indices(&self, batches: usize) -> Result<Vec<u32>, JsError> {
+        Ok(crate::bench::batch_indices(&self.config, self.data()?, batches))
+    }
+
+    /// Evaluation images per second of the dense network over `passes` passes of the validation set.
+    pub fn evaluation_throughput(&self, passes: usize) -> Result<f64, JsError> {
+        Ok(crate::bench::evaluation_throughput(&self.config, self.data()?, passes, &PerformanceClock))
+    }
+}

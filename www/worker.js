@@ -8,9 +8,9 @@
 // Work is done in slices of SLICE_MS; between slices the worker yields to its message queue, so
 // pause and stop are answered within one slice.
 import init, { Experiment } from './pkg/ticketlab.js';
+import { fetchMnist } from './app/mnist.js';
 
 const SLICE_MS = 25;
-const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
 let ready = null; // memoised init
 let mnist = null; // the four files' bytes, fetched once
@@ -27,42 +27,8 @@ function initialise() {
   return ready;
 }
 
-async function fetchFile(name) {
-  let response;
-  try {
-    response = await fetch(`data/${name}`);
-  } catch (error) {
-    throw new Error(`could not download data/${name} (${error.message}); check the connection and press Train again`);
-  }
-  if (!response.ok) {
-    throw new Error(`could not download data/${name}: the server answered ${response.status} ${response.statusText}; is the site built with its data folder (scripts/build)?`);
-  }
-  const total = Number(response.headers.get('Content-Length')) || 0;
-  const reader = response.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    post({ type: 'loading', file: name, loaded, total });
-  }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
-}
-
 async function loadMnist() {
-  if (!mnist) {
-    const files = [];
-    for (const name of MNIST_FILES) files.push(await fetchFile(name));
-    mnist = files;
-  }
+  mnist ??= await fetchMnist((file, loaded, total) => post({ type: 'loading', file, loaded, total }));
   return mnist;
 }
 

@@ -360,7 +360,9 @@ options:
 
     /// `bench`: interleaved repetitions, medians, a table and a JSON file.
     fn bench(options: Options) -> Result<Status, Error> {
-        use ticketlab::bench::{evaluation_throughput, training_throughput, Kernels, LEVELS};
+        use ticketlab::bench::{
+            evaluation_throughput, percent_remaining, training_throughput, Kernels, EVALUATION_PASSES, LEVELS,
+        };
         let mut settings = options.settings.clone();
         settings.entry("iterations").or_insert(json!(200));
         let config = Config::from_map(&settings)?;
@@ -371,7 +373,7 @@ options:
             config.train_size,
         )?;
         let clock = SystemClock::new();
-        let kernels = [Kernels::Dense, Kernels::Sparse, Kernels::Auto];
+        let kernels = Kernels::ALL;
         let mut samples = vec![vec![Vec::new(); kernels.len()]; LEVELS.len()];
         let mut evaluation = Vec::new();
         for repetition in 0..options.repetitions {
@@ -388,22 +390,15 @@ options:
                     ));
                 }
             }
-            evaluation.push(evaluation_throughput(&config, &data, &clock));
+            evaluation.push(evaluation_throughput(&config, &data, EVALUATION_PASSES, &clock));
         }
         let dense_network = median(samples[0][2].clone());
-        let total: usize = config.model_spec().weight_layers().iter().map(|l| l.size).sum();
         let mut rows = Vec::new();
         println!("| weights remaining | dense kernels | sparse kernels | automatic | automatic / dense network |");
         println!("|---:|---:|---:|---:|---:|");
         for (level_index, &level) in LEVELS.iter().enumerate() {
-            let kept: usize = config
-                .model_spec()
-                .weight_layers()
-                .iter()
-                .map(|l| ticketlab::prune::kept_after(l.size, config.layer_prune_rate(l.is_output), level))
-                .sum();
             let medians: Vec<f64> = samples[level_index].iter().map(|s| median(s.clone())).collect();
-            let percent_remaining = 100.0 * kept as f64 / total as f64;
+            let percent_remaining = percent_remaining(&config, level);
             println!(
                 "| {percent_remaining:.2}% | {:.0} | {:.0} | {:.0} | {:.2}× |",
                 medians[0],
@@ -423,7 +418,7 @@ options:
         let report = json!({
             "unit": "training examples per second", "batch_size": config.batch_size, "steps": config.iterations,
             "repetitions": options.repetitions, "sparse_below": ticketlab::nn::dense::SPARSE_BELOW,
-            "training": rows, "evaluation_samples_per_second": evaluation,
+            "training": rows, "evaluation_samples_per_second": evaluation, "evaluation_passes": EVALUATION_PASSES,
         });
         write_file(&out, &(serde_json::to_string_pretty(&report).expect("serialises") + "\n"))?;
         Ok(Status::Done)

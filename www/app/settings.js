@@ -4,7 +4,7 @@
 
 const MNIST_TRAIN_IMAGES = 55_000; // 60,000 minus the 5,000 held out for validation
 
-const integer = (min, max) => (raw) => {
+export const integer = (min, max) => (raw) => {
   const text = String(raw).trim();
   if (!/^\d+$/.test(text)) return { error: `must be a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}` };
   const value = Number(text);
