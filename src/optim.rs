@@ -98,6 +98,7 @@ impl Optimizer {
     /// their moments packed in that order. Call before the first step.
     pub fn restrict_to(&mut self, indices: Vec<u32>) {
         assert!(self.beta1_power == 1.0 && self.active.is_none(), "restrict_to comes before the first step");
+        assert!(indices.windows(2).all(|pair| pair[0] < pair[1]), "active indices ascend");
         self.first_moment = vec![0.0; indices.len()];
         if !self.second_moment.is_empty() {
             self.second_moment = vec![0.0; indices.len()];
@@ -108,16 +109,28 @@ impl Optimizer {
     /// Gathers the active parameters and gradients into the packed buffers.
     fn gather(&mut self, params: &[f32], grads: &[f32]) {
         let active = self.active.as_deref().unwrap_or_default();
+        assert!(
+            active.last().is_none_or(|&last| (last as usize) < params.len().min(grads.len())),
+            "active index in bounds"
+        );
         self.packed_params.clear();
-        self.packed_params.extend(active.iter().map(|&i| params[i as usize]));
         self.packed_grads.clear();
-        self.packed_grads.extend(active.iter().map(|&i| grads[i as usize]));
+        for &i in active {
+            // SAFETY: indices ascend (checked by `restrict_to`), so the last bounds them all (asserted above).
+            unsafe {
+                self.packed_params.push(*params.get_unchecked(i as usize));
+                self.packed_grads.push(*grads.get_unchecked(i as usize));
+            }
+        }
     }
 
     /// Writes the packed parameters back to their places.
     fn scatter(&self, params: &mut [f32]) {
-        for (&i, &p) in self.active.as_deref().unwrap_or_default().iter().zip(&self.packed_params) {
-            params[i as usize] = p;
+        let active = self.active.as_deref().unwrap_or_default();
+        assert!(active.last().is_none_or(|&last| (last as usize) < params.len()), "active index in bounds");
+        for (&i, &p) in active.iter().zip(&self.packed_params) {
+            // SAFETY: as in `gather`.
+            unsafe { *params.get_unchecked_mut(i as usize) = p };
         }
     }
 
