@@ -48,4 +48,14 @@ const medians = [...new Set(runs.map((run) => run.cores))].map((cores) => {
 });
 if (runs.length > 1) console.log('same rounds, bit for bit, in every run');
 for (const { cores, workers, seconds, count } of medians) console.log(`median of ${count}: ${cores} core(s), ${workers} worker(s): ${seconds.toFixed(1)} s`);
+// The best a split can do: the ticket's segments one after another, each level's control beside
+// its ticket (both start when the previous ticket's mask is made), from a one-worker run's times.
+const single = runs.find((run) => run.workers === 1);
+if (single) {
+  const time = (branch, level) => single.results.rounds.find((r) => r.branch === branch && r.level === level)?.seconds ?? 0;
+  const levels = single.results.rounds.filter((r) => r.branch === 'ticket').map((r) => r.level);
+  const total = single.results.rounds.reduce((sum, r) => sum + r.seconds, 0);
+  const path = levels.reduce((sum, level) => sum + Math.max(time('ticket', level), time('random_reinit', level)), 0);
+  console.log(`one worker's segments took ${total.toFixed(1)} s; with a core free for each of two workers, ticket and control side by side would take ${path.toFixed(1)} s (${(total / path).toFixed(2)}× at best)`);
+}
 if (medians.length > 1) console.log(`${medians[0].workers} → ${medians.at(-1).workers} workers: ${(medians[0].seconds / medians.at(-1).seconds).toFixed(2)}× faster`);

@@ -112,7 +112,21 @@ function postTicketMask(level) {
   self.postMessage({ type: 'ticket_mask', level, mask }, [mask.buffer]);
 }
 
+// At most one loop at a time: a resume (or a mask) that comes while the loop awaits its yield
+// finds it still going, and it carries on.
+let looping = false;
+
 async function trainLoop() {
+  if (looping) return;
+  looping = true;
+  try {
+    await trainWhileRunning();
+  } finally {
+    looping = false;
+  }
+}
+
+async function trainWhileRunning() {
   while (state === 'running') {
     const events = experiment.step(SLICE_MS);
     for (const event of events) {
@@ -170,11 +184,18 @@ async function run(config, share = 'all') {
   state = 'loading';
   pendingInputs = [];
   request = null;
+  // The last run's results go with it: an error from here on must not report them as this run's.
+  experiment?.free();
+  experiment = null;
   await initialise();
   const next = Experiment.with_share(JSON.stringify(config), share);
   const files = await loadMnist();
-  next.load_data(...files);
-  experiment?.free();
+  try {
+    next.load_data(...files);
+  } catch (error) {
+    next.free();
+    throw error;
+  }
   experiment = next;
   const settings = JSON.parse(experiment.config_json());
   sendRewind = share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0;
