@@ -56,6 +56,6 @@ if (single) {
   const levels = single.results.rounds.filter((r) => r.branch === 'ticket').map((r) => r.level);
   const total = single.results.rounds.reduce((sum, r) => sum + r.seconds, 0);
   const path = levels.reduce((sum, level) => sum + Math.max(time('ticket', level), time('random_reinit', level)), 0);
-  console.log(`one worker's segments took ${total.toFixed(1)} s; with a core free for each of two workers, ticket and control side by side would take ${path.toFixed(1)} s (${(total / path).toFixed(2)}× at best)`);
+  console.log(`one worker's segments took ${total.toFixed(1)} s; with a core free for each of two workers, ticket and control side by side would take ${path.toFixed(1)} s (${(total / path).toFixed(2)}× less)`);
 }
 if (medians.length > 1) console.log(`${medians[0].workers} → ${medians.at(-1).workers} workers: ${(medians[0].seconds / medians.at(-1).seconds).toFixed(2)}× faster`);

@@ -633,29 +633,37 @@ impl Experiment {
     pub fn add_ticket_mask(&mut self, level: usize, bytes: &[u8]) -> Result<()> {
         let config = &self.config;
         let run = Run::taking_inputs(&mut self.run, "add_ticket_mask")?;
-        let expected = run.ticket_masks.len();
-        if level != expected || level > config.rounds {
+        let next = run.ticket_masks.len();
+        if level > config.rounds {
             return Err(Error::Usage(format!(
-                "add_ticket_mask: got the mask of level {level}, expected level {expected}: masks come in level order, from 1 to {} (the rounds)",
+                "add_ticket_mask: level {level} is beyond the run's {} rounds",
                 config.rounds
+            )));
+        }
+        if level != next {
+            return Err(Error::Usage(format!(
+                "add_ticket_mask: got the mask of level {level}, expected level {next}: masks come in level order, from 1"
             )));
         }
         let what = format!("the ticket's mask of level {level}");
         let dense = &run.ticket_masks[0];
         let mask = dense.with_bytes(bytes, &what)?;
-        let kept: Vec<usize> = mask.layers.iter().map(|layer| layer.kept()).collect();
-        let fits = match config.prune_counts(dense, level) {
-            PruneCounts::PerLayer(removed) => {
-                dense.layers.iter().zip(&removed).zip(&kept).all(|((layer, r), k)| layer.size() - r == *k)
-            }
-            PruneCounts::Total(removed) => dense.size() - removed == mask.kept(),
+        // Weights kept per layer (layer-wise pruning) or in all (global), and what the settings keep.
+        let (kept, expected): (Vec<usize>, Vec<usize>) = match config.prune_counts(dense, level) {
+            PruneCounts::PerLayer(removed) => (
+                mask.layers.iter().map(|layer| layer.kept()).collect(),
+                dense.layers.iter().zip(removed).map(|(layer, removed)| layer.size() - removed).collect(),
+            ),
+            PruneCounts::Total(removed) => (vec![mask.kept()], vec![dense.size() - removed]),
         };
-        if !fits {
+        if kept != expected {
+            let list = |counts: &[usize]| counts.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
             return Err(Error::data(
                 &what,
                 format!(
-                    "it keeps {} weights (per layer), not what these settings keep at level {level}; was it made with other settings?",
-                    kept.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ")
+                    "it keeps {} weights, where these settings keep {} at level {level}; was it made with other settings?",
+                    list(&kept),
+                    list(&expected)
                 ),
             ));
         }

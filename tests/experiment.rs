@@ -374,7 +374,12 @@ fn a_controls_share_refuses_masks_and_weights_that_do_not_fit() {
     let order = message(controls.add_ticket_mask(2, &mask));
     assert!(order.contains("level 2") && order.contains("expected level 1"), "{order}");
     let dense = message(controls.add_ticket_mask(1, &mask));
-    assert!(dense.contains("235200 / 30000 / 1000") && dense.contains("other settings"), "{dense}");
+    assert!(
+        dense
+            .contains("keeps 235200 / 30000 / 1000 weights, where these settings keep 188160 / 24000 / 900 at level 1"),
+        "{dense}"
+    );
+    assert!(message(controls.add_ticket_mask(3, &mask)).contains("beyond the run's 2 rounds"));
     assert!(message(controls.set_rewind_params(&[0.0])).contains("not rewind"));
     assert_eq!(controls.status(), Status::Waiting, "refused inputs change nothing");
     assert!(controls.results().rounds.is_empty());
