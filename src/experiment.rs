@@ -11,17 +11,24 @@
 //! `step` call is spent, so a caller can slice a long run into pieces of a few tens of
 //! milliseconds. Slicing never changes the numbers: every decision depends on iteration counts,
 //! never on time.
+//!
+//! A run can be split over workers by its `Share`: one experiment trains the ticket's segments
+//! and announces each new mask; another trains the controls, given each level's mask (and θk
+//! under reset = "rewind") from outside. A control's segment depends only on the settings, θ0,
+//! θk and its level's mask, so every segment computes the same numbers in either form.
 
 use std::collections::VecDeque;
 
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::data::batches::iterations_per_epoch;
 use crate::data::{Dataset, Mnist};
 use crate::error::{Error, Result};
 use crate::nn::loss::LossStats;
 use crate::nn::LayerCount;
 use crate::nn::Model;
+use crate::prune::magnitude::PruneCounts;
 use crate::prune::{prune_by_magnitude, random_mask_like, Mask};
 use crate::rng::{Rng, Stream};
 use crate::train::Trainer;
@@ -73,6 +80,28 @@ impl Branch {
             "random_reinit" => Branch::RandomReinit,
             "random_prune" => Branch::RandomPrune,
             other => unreachable!("control names are checked when the config is parsed: {other}"),
+        }
+    }
+}
+
+/// Which segments an experiment trains, so that one run can be split over workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Share {
+    /// Every segment: the ticket at level 0, then per level the ticket and each control.
+    All,
+    /// The ticket's segments only, in the same order; `Event::TicketMask` announces each mask.
+    Ticket,
+    /// The controls' segments only, level by level as `add_ticket_mask` gives their masks.
+    Controls,
+}
+
+impl Share {
+    pub fn from_name(name: &str) -> Result<Share> {
+        match name {
+            "all" => Ok(Share::All),
+            "ticket" => Ok(Share::Ticket),
+            "controls" => Ok(Share::Controls),
+            other => Err(Error::Usage(format!("unknown share \"{other}\"; the shares are all, ticket and controls"))),
         }
     }
 }
@@ -162,6 +191,9 @@ pub enum Event {
     Done { samples_per_second: f64 },
     /// The loss became NaN or infinite; the run stops, everything computed so far is kept.
     Diverged { branch: Branch, level: usize, iteration: usize, message: String },
+    /// A ticket share made the ticket's mask of `level`: `ticket_mask(level)` has it for the
+    /// controls share (and `rewind_params()` has θk by now).
+    TicketMask { level: usize },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -170,6 +202,9 @@ pub enum Status {
     /// Waiting for `load_idx`.
     NoData,
     Running,
+    /// A controls share with nothing queued: `step` returns at once, with no events, until
+    /// `add_ticket_mask` gives the next level's mask or `inputs_finished` says none will come.
+    Waiting,
     Done,
     Stopped,
     Diverged,
@@ -209,6 +244,8 @@ enum Phase {
         test: LossStats,
     },
     Finished,
+    /// Its round is recorded; it stays as the last segment trained until the next one starts.
+    Recorded,
 }
 
 /// Time and work, summed over segments for the run's throughput figures.
@@ -260,6 +297,10 @@ impl Segment {
         }
     }
 
+    fn is_training(&self) -> bool {
+        !matches!(self.phase, Phase::Recorded)
+    }
+
     fn result(&self, complete: bool) -> RoundResult {
         let mask = &self.trainer.mask;
         RoundResult {
@@ -279,7 +320,11 @@ impl Segment {
 }
 
 struct Run {
+    share: Share,
+    /// A controls share may still be given masks (until `inputs_finished`).
+    more_inputs: bool,
     data: Mnist,
+    iterations_per_epoch: usize,
     /// The dense network at θ0, the ticket's initial weights: each segment starts from a copy.
     initial_model: Model,
     /// θk for reset = "rewind": the dense network's weights at iteration `rewind_step`.
@@ -291,7 +336,9 @@ struct Run {
     /// The ticket's mask at each level reached so far (level 0: dense).
     ticket_masks: Vec<Mask>,
     queue: VecDeque<(Branch, usize)>,
-    segment: Segment,
+    /// The segment in training, or the last one trained; None in a controls share until its
+    /// first mask.
+    segment: Option<Segment>,
     segments_started: usize,
     rounds: Vec<RoundResult>,
     status: Status,
@@ -301,6 +348,7 @@ struct Run {
 
 pub struct Experiment {
     config: Config,
+    share: Share,
     run: Option<Run>,
 }
 
@@ -318,7 +366,13 @@ fn per_second(count: f64, millis: f64) -> f64 {
 
 impl Experiment {
     pub fn new(config: Config) -> Experiment {
-        Experiment { config, run: None }
+        Experiment::with_share(config, Share::All)
+    }
+
+    /// An experiment that trains only `share` of the run's segments. A controls share trains
+    /// the controls that its `config` lists, so several controls shares can each take some.
+    pub fn with_share(config: Config, share: Share) -> Experiment {
+        Experiment { config, share, run: None }
     }
 
     pub fn from_json(config_json: &str) -> Result<Experiment> {
@@ -329,14 +383,20 @@ impl Experiment {
         &self.config
     }
 
-    /// How many segments the whole run trains: the dense ticket, then per round the ticket and
-    /// each control.
+    /// How many segments this share of the run trains (the whole run: the dense ticket, then per
+    /// round the ticket and each control).
     pub fn segments(&self) -> usize {
-        self.config.segments()
+        let config = &self.config;
+        match self.share {
+            Share::All => config.segments(),
+            Share::Ticket => 1 + config.rounds,
+            Share::Controls => config.rounds * config.controls.len(),
+        }
     }
 
     /// Takes the four MNIST IDX files (in `data::mnist::FILES` order), checks them, splits them,
-    /// and initialises the dense network. The run starts at its first evaluation.
+    /// and initialises the dense network. The run starts at its first evaluation (a controls
+    /// share: waits for its first mask).
     pub fn load_idx(&mut self, files: [&[u8]; 4]) -> Result<()> {
         let config = &self.config;
         let data = Mnist::from_idx(files, config.validation_size, config.train_size)?;
@@ -348,9 +408,15 @@ impl Experiment {
         }
         let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
         let dense = Mask::dense(&model.tensors);
-        let trainer = Trainer::new(config, model.clone(), dense.clone(), data.train.len());
         let rewind_params = (config.reset == "rewind" && config.rewind_step == 0).then(|| model.params.clone());
+        let controls_only = self.share == Share::Controls;
+        let segment = (!controls_only).then(|| {
+            Segment::new(Branch::Ticket, 0, Trainer::new(config, model.clone(), dense.clone(), data.train.len()))
+        });
         self.run = Some(Run {
+            share: self.share,
+            more_inputs: controls_only,
+            iterations_per_epoch: iterations_per_epoch(data.train.len(), config.batch_size),
             data,
             initial_model: model,
             rewind_params,
@@ -358,10 +424,10 @@ impl Experiment {
             last_ticket_params: None,
             ticket_masks: vec![dense],
             queue: VecDeque::new(),
-            segment: Segment::new(Branch::Ticket, 0, trainer),
-            segments_started: 1,
+            segments_started: usize::from(segment.is_some()),
+            segment,
             rounds: Vec::new(),
-            status: Status::Running,
+            status: if controls_only { Status::Waiting } else { Status::Running },
             error: None,
             finished_effort: Effort::default(),
         });
@@ -376,9 +442,11 @@ impl Experiment {
     /// as an incomplete round.
     pub fn stop(&mut self) {
         if let Some(run) = &mut self.run {
-            if run.status == Status::Running {
+            if matches!(run.status, Status::Running | Status::Waiting) {
                 run.status = Status::Stopped;
-                run.rounds.push(run.segment.result(false));
+                if let Some(segment) = run.training_segment() {
+                    run.rounds.push(segment.result(false));
+                }
             }
         }
     }
@@ -397,8 +465,12 @@ impl Experiment {
         let start = clock.now_millis();
         let mut unit_start = start;
         while run.status == Status::Running {
-            let segment = &mut run.segment;
+            let Some(segment) = run.segment.as_mut() else {
+                run.start_next(config, &mut events);
+                continue;
+            };
             match &mut segment.phase {
+                Phase::Recorded => run.start_next(config, &mut events),
                 Phase::Finished => run.finish_segment(config, &mut events)?,
                 Phase::Train => {
                     let stats = segment.trainer.train_step(&run.data.train);
@@ -463,7 +535,7 @@ impl Experiment {
             }
         }
         if slice_loss.examples > 0 {
-            let segment = &run.segment;
+            let segment = run.segment.as_ref().expect("a segment trained in this slice");
             let effort = run.effort();
             let progress = Event::Progress {
                 branch: segment.branch,
@@ -512,10 +584,10 @@ impl Experiment {
             let effort = run.effort();
             results.error = run.error.clone();
             results.train_examples = run.data.train.len();
-            results.iterations_per_epoch = run.segment.trainer.iterations_per_epoch();
+            results.iterations_per_epoch = run.iterations_per_epoch;
             results.rounds = run.rounds.clone();
-            if run.status == Status::Running {
-                results.rounds.push(run.segment.result(false));
+            if let Some(segment) = run.training_segment().filter(|_| run.status == Status::Running) {
+                results.rounds.push(segment.result(false));
             }
             results.train_seconds = effort.train_millis / 1000.0;
             results.train_samples_per_second = per_second(effort.train_examples as f64, effort.train_millis);
@@ -527,7 +599,7 @@ impl Experiment {
 
     /// The current segment's parameters (after the run: the last segment's).
     pub fn params(&self) -> Option<&[f32]> {
-        self.run.as_ref().map(|run| &run.segment.trainer.model.params[..])
+        self.segment().map(|segment| &segment.trainer.model.params[..])
     }
 
     /// θ0, the dense network's initial weights.
@@ -542,19 +614,152 @@ impl Experiment {
 
     /// The mask of the segment being trained (or last trained).
     pub fn current_mask(&self) -> Option<&Mask> {
-        self.run.as_ref().map(|run| &run.segment.trainer.mask)
+        self.segment().map(|segment| &segment.trainer.mask)
+    }
+
+    fn segment(&self) -> Option<&Segment> {
+        self.run.as_ref().and_then(|run| run.segment.as_ref())
+    }
+
+    /// θk for reset = "rewind", once known: from the start when rewind_step is 0, otherwise
+    /// after the dense network's first rewind_step iterations (or `set_rewind_params`).
+    pub fn rewind_params(&self) -> Option<&[f32]> {
+        self.run.as_ref().and_then(|run| run.rewind_params.as_deref())
+    }
+
+    /// A controls share: the ticket's mask of `level` (in `Mask::to_bytes` form, as the ticket
+    /// share's `ticket_mask(level)` gives it), which queues that level's controls. Masks come in
+    /// level order, from 1 to `rounds`; one that does not fit these settings is refused.
+    pub fn add_ticket_mask(&mut self, level: usize, bytes: &[u8]) -> Result<()> {
+        let config = &self.config;
+        let run = Run::taking_inputs(&mut self.run, "add_ticket_mask")?;
+        let next = run.ticket_masks.len();
+        if level > config.rounds {
+            return Err(Error::Usage(format!(
+                "add_ticket_mask: level {level} is beyond the run's {} rounds",
+                config.rounds
+            )));
+        }
+        if level != next {
+            return Err(Error::Usage(format!(
+                "add_ticket_mask: got the mask of level {level}, expected level {next}: masks come in level order, from 1"
+            )));
+        }
+        let what = format!("the ticket's mask of level {level}");
+        let dense = &run.ticket_masks[0];
+        let mask = dense.with_bytes(bytes, &what)?;
+        // Weights kept per layer (layer-wise pruning) or in all (global), and what the settings keep.
+        let (kept, expected): (Vec<usize>, Vec<usize>) = match config.prune_counts(dense, level) {
+            PruneCounts::PerLayer(removed) => (
+                mask.layers.iter().map(|layer| layer.kept()).collect(),
+                dense.layers.iter().zip(removed).map(|(layer, removed)| layer.size() - removed).collect(),
+            ),
+            PruneCounts::Total(removed) => (vec![mask.kept()], vec![dense.size() - removed]),
+        };
+        if kept != expected {
+            let list = |counts: &[usize]| counts.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
+            return Err(Error::data(
+                &what,
+                format!(
+                    "it keeps {} weights, where these settings keep {} at level {level}; was it made with other settings?",
+                    list(&kept),
+                    list(&expected)
+                ),
+            ));
+        }
+        let needs_rewind = config.reset == "rewind" && config.controls.iter().any(|c| c == "random_prune");
+        if needs_rewind && run.rewind_params.is_none() {
+            return Err(Error::Usage(format!(
+                "add_ticket_mask: the random-pruning control restarts from θk, the dense network's weights at iteration {} (reset = rewind): give them with set_rewind_params first",
+                config.rewind_step
+            )));
+        }
+        run.ticket_masks.push(mask);
+        run.queue_controls(config, level);
+        if run.status == Status::Waiting {
+            run.status = Status::Running;
+        }
+        Ok(())
+    }
+
+    /// A controls share under reset = "rewind" with rewind_step > 0: θk, as the ticket share's
+    /// `rewind_params()` gives it.
+    pub fn set_rewind_params(&mut self, params: &[f32]) -> Result<()> {
+        let config = &self.config;
+        let run = Run::taking_inputs(&mut self.run, "set_rewind_params")?;
+        if config.reset != "rewind" {
+            return Err(Error::Usage(format!(
+                "set_rewind_params: these settings reset to \"{}\", not rewind: there are no rewind weights to give",
+                config.reset
+            )));
+        }
+        if run.rewind_params.is_some() {
+            return Err(Error::Usage(
+                "set_rewind_params: this share has its rewind weights already (θ0, when rewind_step is 0, or from an earlier call)".into(),
+            ));
+        }
+        let expected = run.initial_model.params.len();
+        if params.len() != expected {
+            return Err(Error::data(
+                "the rewind weights",
+                format!("expected {expected} numbers (every parameter of {}), got {}", config.model, params.len()),
+            ));
+        }
+        if let Some(position) = params.iter().position(|p| !p.is_finite()) {
+            return Err(Error::data("the rewind weights", format!("parameter {position} is {}", params[position])));
+        }
+        run.rewind_params = Some(params.to_vec());
+        Ok(())
+    }
+
+    /// A controls share: no more masks will come; the run ends (Done) once the queued controls
+    /// are trained.
+    pub fn inputs_finished(&mut self) {
+        if let Some(run) = self.run.as_mut().filter(|run| run.share == Share::Controls) {
+            run.more_inputs = false;
+            if run.status == Status::Waiting {
+                run.status = Status::Running;
+            }
+        }
     }
 }
 
 impl Run {
+    /// `run` if it is a controls share that still takes inputs; otherwise what `call` needs first.
+    fn taking_inputs<'a>(run: &'a mut Option<Run>, call: &str) -> Result<&'a mut Run> {
+        let run = run.as_mut().ok_or_else(|| Error::Usage(format!("{call}: load the data (load_idx) first")))?;
+        if run.share != Share::Controls {
+            return Err(Error::Usage(format!(
+                "{call}: only a controls share is given the ticket's masks and rewind weights; this share makes its own"
+            )));
+        }
+        if !run.more_inputs {
+            return Err(Error::Usage(format!("{call}: inputs_finished was called; this share takes no more inputs")));
+        }
+        if !matches!(run.status, Status::Running | Status::Waiting) {
+            return Err(Error::Usage(format!("{call}: the run has ended ({:?}); start a new one", run.status)));
+        }
+        Ok(run)
+    }
+
+    fn training_segment(&self) -> Option<&Segment> {
+        self.segment.as_ref().filter(|segment| segment.is_training())
+    }
+
     fn effort(&self) -> Effort {
         let mut total = self.finished_effort;
-        total.add(self.segment.effort);
+        if let Some(segment) = &self.segment {
+            total.add(segment.effort);
+        }
         total
     }
 
+    fn queue_controls(&mut self, config: &Config, level: usize) {
+        self.queue.extend(config.controls.iter().map(|name| (Branch::from_control(name), level)));
+    }
+
     fn diverge(&mut self, config: &Config, loss: f64, events: &mut Vec<Event>) {
-        let segment = &mut self.segment;
+        let segment = self.segment.as_mut().expect("a segment is training");
         let error = Error::Diverged { iteration: segment.iteration, loss, learning_rate: config.learning_rate };
         events.push(Event::Diverged {
             branch: segment.branch,
@@ -565,51 +770,59 @@ impl Run {
         segment.trainer.model.params.copy_from_slice(&segment.evaluated_params);
         self.error = Some(error.to_string());
         self.status = Status::Diverged;
-        self.rounds.push(self.segment.result(false));
+        self.rounds.push(segment.result(false));
     }
 
     /// Records the finished segment, prunes after a ticket, and starts the next segment (or ends
     /// the run).
     fn finish_segment(&mut self, config: &Config, events: &mut Vec<Event>) -> Result<()> {
-        let result = self.segment.result(true);
+        let segment = self.segment.as_mut().expect("a segment finished");
+        let result = segment.result(true);
+        segment.phase = Phase::Recorded;
+        self.finished_effort.add(std::mem::take(&mut segment.effort));
+        let (branch, level) = (segment.branch, segment.level);
+        let trained = (branch == Branch::Ticket).then(|| segment.trainer.model.params.clone());
         self.rounds.push(result.clone());
         events.push(Event::RoundDone(result));
-        self.finished_effort.add(self.segment.effort);
-        self.segment.effort = Effort::default();
-        let (branch, level) = (self.segment.branch, self.segment.level);
-        if branch == Branch::Ticket {
-            let trained = self.segment.trainer.model.params.clone();
+        if let Some(trained) = trained {
             if level == 0 {
                 self.dense_trained_params = Some(trained.clone());
             }
             if level < config.rounds {
-                // A mask that cannot be made ends the run, keeping what it computed (otherwise
-                // the next step would record this round again and fail again).
+                // A mask that cannot be made ends the run, keeping what it computed.
                 let next_mask = self.next_ticket_mask(config, &trained, level + 1).inspect_err(|error| {
                     self.status = Status::Stopped;
                     self.error = Some(error.to_string());
                 })?;
                 self.ticket_masks.push(next_mask);
                 self.queue.push_back((Branch::Ticket, level + 1));
-                self.queue.extend(config.controls.iter().map(|name| (Branch::from_control(name), level + 1)));
+                match self.share {
+                    Share::Ticket => events.push(Event::TicketMask { level: level + 1 }),
+                    _ => self.queue_controls(config, level + 1),
+                }
             }
             self.last_ticket_params = Some(trained);
         }
-        match self.queue.pop_front() {
-            Some((branch, level)) => {
-                let trainer = self.trainer_for(config, branch, level);
-                self.segment = Segment::new(branch, level, trainer);
-                self.segments_started += 1;
-            }
-            None => {
-                self.status = Status::Done;
-                let effort = self.effort();
-                events.push(Event::Done {
-                    samples_per_second: per_second(effort.train_examples as f64, effort.train_millis),
-                });
-            }
-        }
+        self.start_next(config, events);
         Ok(())
+    }
+
+    /// Starts the next queued segment. With none queued, the run ends, or a controls share that
+    /// may still be given masks waits.
+    fn start_next(&mut self, config: &Config, events: &mut Vec<Event>) {
+        if let Some((branch, level)) = self.queue.pop_front() {
+            let trainer = self.trainer_for(config, branch, level);
+            self.segment = Some(Segment::new(branch, level, trainer));
+            self.segments_started += 1;
+        } else if self.more_inputs {
+            self.status = Status::Waiting;
+        } else {
+            self.status = Status::Done;
+            let effort = self.effort();
+            events.push(Event::Done {
+                samples_per_second: per_second(effort.train_examples as f64, effort.train_millis),
+            });
+        }
     }
 
     /// The ticket's mask for `level`: iterative pruning prunes the previous level's trained

@@ -71,7 +71,7 @@ impl Experiment {
         self.inner.stop();
     }
 
-    /// "no_data", "running", "done", "stopped" or "diverged".
+    /// "no_data", "running", "waiting" (a controls share between masks), "done", "stopped" or "diverged".
     pub fn status(&self) -> String {
         serde_json::to_value(self.inner.status()).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
     }
@@ -173,5 +173,44 @@ impl Bench {
     /// Evaluation images per second of the dense network over `passes` passes of the validation set.
     pub fn evaluation_throughput(&self, passes: usize) -> Result<f64, JsError> {
         Ok(crate::bench::evaluation_throughput(&self.config, self.data()?, passes, &PerformanceClock))
+    }
+}
+
+// --- Shares: one run split over workers, the ticket in one and its controls in others --------
+// (see `experiment::Share`). Masks cross as Uint8Arrays, 1 kept and 0 pruned per prunable
+// weight in the model's layer order; θk as a Float32Array.
+
+#[wasm_bindgen]
+impl Experiment {
+    /// An experiment that trains only `share` of the run: "all", "ticket" or "controls".
+    pub fn with_share(config_json: &str, share: &str) -> Result<Experiment, JsError> {
+        let config = crate::Config::from_json(config_json).map_err(js_error)?;
+        let share = experiment::Share::from_name(share).map_err(js_error)?;
+        Ok(Experiment { inner: experiment::Experiment::with_share(config, share) })
+    }
+
+    /// The ticket's mask of `level` once made (a ticket share announces it with a "ticket_mask" event).
+    pub fn ticket_mask_bytes(&self, level: usize) -> Option<Vec<u8>> {
+        self.inner.ticket_mask(level).map(|mask| mask.to_bytes())
+    }
+
+    /// θk under reset = "rewind", once known.
+    pub fn rewind_params(&self) -> Option<Vec<f32>> {
+        self.inner.rewind_params().map(<[f32]>::to_vec)
+    }
+
+    /// A controls share: the ticket's mask of the next level, which queues that level's controls.
+    pub fn add_ticket_mask(&mut self, level: usize, mask: &[u8]) -> Result<(), JsError> {
+        self.inner.add_ticket_mask(level, mask).map_err(js_error)
+    }
+
+    /// A controls share under reset = "rewind" with rewind_step > 0: θk, before the first mask.
+    pub fn set_rewind_params(&mut self, params: &[f32]) -> Result<(), JsError> {
+        self.inner.set_rewind_params(params).map_err(js_error)
+    }
+
+    /// A controls share: no more masks will come; the run ends once the queued controls are done.
+    pub fn inputs_finished(&mut self) {
+        self.inner.inputs_finished();
     }
 }

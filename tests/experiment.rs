@@ -1,12 +1,13 @@
 //! The Experiment state machine on synthetic digits: its evaluation schedule, that slicing a run
-//! into steps never changes its numbers, stop, divergence, misuse, and seeding.
+//! into steps never changes its numbers, stop, divergence, misuse, seeding, and a run split into
+//! a ticket share and a controls share (the page's two workers) giving the whole run's numbers.
 #![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 mod common;
 
 use common::FrozenClock;
-use ticketlab::experiment::{Branch, Clock, Evaluation, SystemClock};
-use ticketlab::{Error, Event, Experiment, Status};
+use ticketlab::experiment::{Branch, Clock, Evaluation, RoundResult, Share, SystemClock};
+use ticketlab::{Config, Error, Event, Experiment, Results, Status};
 
 /// 700 synthetic training digits (100 held out for validation, so 600 to train on: 10 batches of
 /// 60 an epoch) and 100 test digits.
@@ -15,10 +16,15 @@ fn synthetic_files() -> [Vec<u8>; 4] {
 }
 
 fn loaded_experiment(settings: &str) -> Experiment {
-    let json = format!(r#"{{"validation_size": 100, "batch_size": 60, {settings}}}"#);
-    let mut experiment = Experiment::from_json(&json).expect("valid settings");
-    experiment.load_idx(common::as_slices(&synthetic_files())).expect("valid synthetic data");
+    let experiment = loaded_share(settings, Share::All);
     assert_eq!(experiment.status(), Status::Running);
+    experiment
+}
+
+fn loaded_share(settings: &str, share: Share) -> Experiment {
+    let json = format!(r#"{{"validation_size": 100, "batch_size": 60, {settings}}}"#);
+    let mut experiment = Experiment::with_share(Config::from_json(&json).expect("valid settings"), share);
+    experiment.load_idx(common::as_slices(&synthetic_files())).expect("valid synthetic data");
     experiment
 }
 
@@ -227,4 +233,182 @@ fn the_seed_decides_the_initial_weights() {
         first.len() - differing,
         first.len()
     );
+}
+
+// ------------------------------------------------------------------------------------------------
+// A run split over shares, as the page splits it over workers: the ticket in one, the controls in
+// the others, fed the ticket's masks (and θk) as they are made.
+
+/// The ticket share and one controls share per group of controls, stepped side by side one unit
+/// of work at a time; each mask (and θk, before the first mask) goes to every controls share as
+/// soon as the ticket share announces it. Returns the ticket's results and each group's.
+fn run_split(settings: &str, groups: &[&[&str]]) -> (Results, Vec<Results>) {
+    let mut ticket = loaded_share(settings, Share::Ticket);
+    let mut controls: Vec<Experiment> = groups
+        .iter()
+        .map(|group| {
+            let names = group.iter().map(|name| format!("\"{name}\"")).collect::<Vec<_>>().join(", ");
+            let share = loaded_share(&format!(r#"{settings}, "controls": [{names}]"#), Share::Controls);
+            assert_eq!(share.status(), Status::Waiting, "a controls share waits for its first mask");
+            share
+        })
+        .collect();
+    let rewind_step = ticket.config().rewind_step;
+    let mut waited = vec![0; controls.len()];
+    for _ in 0..100_000 {
+        let ticket_running = ticket.status() == Status::Running;
+        if ticket_running {
+            for event in ticket.step(0.0, &FrozenClock).expect("ticket steps") {
+                if let Event::TicketMask { level } = event {
+                    let bytes = ticket.ticket_mask(level).expect("announced").to_bytes();
+                    for share in &mut controls {
+                        if level == 1 && rewind_step > 0 {
+                            share.set_rewind_params(ticket.rewind_params().expect("θk is known")).expect("θk fits");
+                        }
+                        share.add_ticket_mask(level, &bytes).expect("the ticket's mask fits");
+                        assert_eq!(share.status(), Status::Running, "a mask ends the wait");
+                    }
+                }
+            }
+            if ticket.status() == Status::Done {
+                controls.iter_mut().for_each(Experiment::inputs_finished);
+            }
+        }
+        for (share, waited) in controls.iter_mut().zip(&mut waited) {
+            if share.status() == Status::Waiting {
+                *waited += 1;
+                assert!(share.step(1000.0, &FrozenClock).expect("steps").is_empty(), "a waiting share does nothing");
+            } else if share.status() == Status::Running {
+                share.step(0.0, &FrozenClock).expect("controls step");
+            }
+        }
+        if !ticket_running && controls.iter().all(|share| share.status() != Status::Running) {
+            break;
+        }
+    }
+    assert_eq!(ticket.status(), Status::Done, "{:?}", ticket.results().error);
+    assert!(controls.iter().all(|share| share.status() == Status::Done), "every controls share ends Done");
+    assert!(waited.iter().all(|&w| w > 0), "each controls share waited for the ticket's masks: {waited:?}");
+    (ticket.results(), controls.iter().map(Experiment::results).collect())
+}
+
+/// The rounds in the whole run's order (ticket 0, then per level the ticket and each control in
+/// `controls` order), without their wall times.
+fn merged_rounds(ticket: &Results, controls: &[Results], order: &[Branch]) -> Vec<RoundResult> {
+    let mut rounds = Vec::new();
+    for round in &ticket.rounds {
+        rounds.push(round.clone());
+        for branch in order {
+            let control = controls.iter().flat_map(|c| &c.rounds).filter(|r| r.level == round.level);
+            rounds.extend(control.filter(|r| r.branch == *branch).cloned());
+        }
+    }
+    without_times(&rounds)
+}
+
+fn without_times(rounds: &[RoundResult]) -> Vec<RoundResult> {
+    rounds.iter().map(|round| RoundResult { seconds: 0.0, ..round.clone() }).collect()
+}
+
+fn check_split_matches_whole(settings: &str, groups: &[&[&str]]) {
+    let all_controls = r#""controls": ["random_reinit", "random_prune"]"#;
+    let mut whole = loaded_share(&format!("{settings}, {all_controls}"), Share::All);
+    whole.run_to_end(&FrozenClock, |_| {}).expect("runs");
+    let whole = whole.results();
+    assert_eq!(whole.status, Status::Done);
+    assert_eq!(whole.rounds.len(), 1 + 2 * 3);
+
+    let (ticket, controls) = run_split(&format!("{settings}, {all_controls}"), groups);
+    assert!(ticket.rounds.iter().all(|r| r.branch == Branch::Ticket && r.complete));
+    assert!(controls.iter().flat_map(|c| &c.rounds).all(|r| r.branch != Branch::Ticket && r.complete));
+    assert_eq!(ticket.config, whole.config, "the ticket share reports the whole run's settings");
+    let merged = merged_rounds(&ticket, &controls, &[Branch::RandomReinit, Branch::RandomPrune]);
+    assert_eq!(merged.len(), whole.rounds.len());
+    for (split, whole) in merged.iter().zip(without_times(&whole.rounds)) {
+        assert_eq!(
+            split, &whole,
+            "{:?} at level {} differs between the split and the whole run",
+            whole.branch, whole.level
+        );
+    }
+}
+
+#[test]
+fn a_ticket_share_and_a_controls_share_give_the_whole_runs_rounds() {
+    let settings = r#""seed": 11, "iterations": 20, "eval_every": 10, "rounds": 2, "prune_rate": 0.5"#;
+    check_split_matches_whole(settings, &[&["random_reinit", "random_prune"]]);
+}
+
+#[test]
+fn the_split_gives_the_same_rounds_when_rewinding_to_a_later_step() {
+    let settings = r#""seed": 12, "iterations": 20, "eval_every": 10, "rounds": 2, "prune_rate": 0.5, "reset": "rewind", "rewind_step": 7"#;
+    check_split_matches_whole(settings, &[&["random_reinit", "random_prune"]]);
+}
+
+#[test]
+fn one_controls_share_per_control_gives_the_same_rounds() {
+    let settings = r#""seed": 13, "iterations": 20, "eval_every": 10, "rounds": 2, "prune_rate": 0.5, "reset": "rewind", "rewind_step": 3, "prune_scope": "global""#;
+    check_split_matches_whole(settings, &[&["random_prune"], &["random_reinit"]]);
+}
+
+#[test]
+fn a_controls_share_refuses_masks_and_weights_that_do_not_fit() {
+    let settings =
+        r#""seed": 14, "iterations": 20, "eval_every": 10, "rounds": 2, "controls": "random_reinit,random_prune""#;
+    let message = |result: Result<(), Error>| result.expect_err("refused").to_string();
+    let whole = loaded_share(settings, Share::All);
+    let mask = whole.ticket_mask(0).expect("level 0").to_bytes();
+    assert_eq!(mask.len(), 266_200);
+
+    let mut unloaded = Experiment::with_share(Config::from_json("{}").expect("defaults"), Share::Controls);
+    assert!(message(unloaded.add_ticket_mask(1, &mask)).contains("load_idx"));
+    let mut all = loaded_share(settings, Share::All);
+    assert!(message(all.add_ticket_mask(1, &mask)).contains("only a controls share"));
+
+    let mut controls = loaded_share(settings, Share::Controls);
+    let short = message(controls.add_ticket_mask(1, &mask[..1000]));
+    assert!(short.contains("expected 266200 bytes") && short.contains("got 1000"), "{short}");
+    let mut not_binary = mask.clone();
+    not_binary[5] = 2;
+    assert!(message(controls.add_ticket_mask(1, &not_binary)).contains("byte 5 is 2; expected 0 (pruned) or 1 (kept)"));
+    let order = message(controls.add_ticket_mask(2, &mask));
+    assert!(order.contains("level 2") && order.contains("expected level 1"), "{order}");
+    let dense = message(controls.add_ticket_mask(1, &mask));
+    assert!(
+        dense
+            .contains("keeps 235200 / 30000 / 1000 weights, where these settings keep 188160 / 24000 / 900 at level 1"),
+        "{dense}"
+    );
+    assert!(message(controls.add_ticket_mask(3, &mask)).contains("beyond the run's 2 rounds"));
+    assert!(message(controls.set_rewind_params(&[0.0])).contains("not rewind"));
+    assert_eq!(controls.status(), Status::Waiting, "refused inputs change nothing");
+    assert!(controls.results().rounds.is_empty());
+
+    controls.inputs_finished();
+    assert!(message(controls.add_ticket_mask(1, &mask)).contains("inputs_finished"));
+    let events = controls.step(1000.0, &FrozenClock).expect("steps");
+    assert!(matches!(events[..], [Event::Done { .. }]), "no masks, no segments: {events:?}");
+    assert_eq!(controls.status(), Status::Done);
+
+    let rewind = r#""seed": 14, "iterations": 20, "eval_every": 10, "rounds": 2, "controls": "random_prune", "reset": "rewind", "rewind_step": 5"#;
+    let mut controls = loaded_share(rewind, Share::Controls);
+    let mut ticket = loaded_share(rewind, Share::Ticket);
+    while ticket.ticket_mask(1).is_none() {
+        ticket.step(0.0, &FrozenClock).expect("steps");
+    }
+    let level_one = ticket.ticket_mask(1).expect("made").to_bytes();
+    assert!(message(controls.add_ticket_mask(1, &level_one)).contains("set_rewind_params"));
+    let theta_k = ticket.rewind_params().expect("known after iteration 5");
+    assert!(message(controls.set_rewind_params(&theta_k[1..])).contains(&format!("expected {}", theta_k.len())));
+    let mut not_finite = theta_k.to_vec();
+    not_finite[3] = f32::NAN;
+    assert!(message(controls.set_rewind_params(&not_finite)).contains("parameter 3 is NaN"));
+    controls.set_rewind_params(theta_k).expect("θk fits");
+    assert!(message(controls.set_rewind_params(theta_k)).contains("already"));
+    controls.add_ticket_mask(1, &level_one).expect("the mask fits once θk is known");
+    assert_eq!(controls.status(), Status::Running);
+
+    controls.stop();
+    assert_eq!(controls.status(), Status::Stopped);
+    assert!(message(controls.add_ticket_mask(2, &level_one)).contains("ended"));
 }

@@ -30,3 +30,16 @@ fn corrupt_data_is_refused_through_the_wasm_api() {
     let message = String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message());
     assert!(message.contains("train-images-idx3-ubyte") && message.contains("truncated"), "{message}");
 }
+
+#[wasm_bindgen_test]
+fn a_mask_that_does_not_fit_is_refused_through_the_wasm_api() {
+    let config = r#"{"rounds": 1, "controls": ["random_reinit"], "validation_size": 100}"#;
+    let mut controls = ticketlab::wasm::Experiment::with_share(config, "controls").expect("valid settings");
+    let files = common::synthetic_mnist(1, 200, 10);
+    controls.load_data(&files[0], &files[1], &files[2], &files[3]).expect("valid synthetic data");
+    assert_eq!(controls.status(), "waiting");
+    let error = controls.add_ticket_mask(1, &[1, 0, 1]).err().expect("a 3-byte mask is refused");
+    let message = String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message());
+    assert!(message.contains("expected 266200 bytes") && message.contains("got 3"), "{message}");
+    assert!(ticketlab::wasm::Experiment::with_share(config, "both").is_err(), "unknown share refused");
+}

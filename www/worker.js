@@ -1,12 +1,19 @@
 // The training worker: owns the wasm core and the MNIST bytes; the page never touches wasm.
+// A run is trained whole (share 'all'), or split over workers (app/trainers.js): share 'ticket'
+// trains the ticket and posts each new mask; share 'controls' trains the controls of each mask
+// it is given, and waits between masks.
 //
-// In:  {type:'init'} | {type:'run', config} | {type:'pause'} | {type:'resume'} | {type:'stop'}
-// Out: {type:'ready', simd} | {type:'loading', file, loaded, total} | {type:'started', config}
+// In:  {type:'init'} | {type:'run', config, share?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
+//      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
+// Out: {type:'ready'} | {type:'loading', file, loaded, total} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
+//      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
+//      controls share: {type:'waiting'} (nothing to train until the next mask)
 //
 // Work is done in slices of SLICE_MS; between slices the worker yields to its message queue, so
-// pause and stop are answered within one slice.
+// pause and stop are answered within one slice. Pause, stop and inputs that come while the data
+// loads are kept and applied once it is in.
 import init, { Experiment } from './pkg/ticketlab.js';
 import { fetchMnist } from './app/mnist.js';
 
@@ -15,7 +22,10 @@ const SLICE_MS = 25;
 let ready = null; // memoised init
 let mnist = null; // the four files' bytes, fetched once
 let experiment = null;
-let state = 'idle'; // idle | running | paused
+let state = 'idle'; // idle | loading | running | waiting | paused
+let sendRewind = false; // a ticket share still has θk to send (reset = rewind, rewind_step > 0)
+let pendingInputs = []; // masks and θk that came while loading
+let request = null; // 'pause' or 'stop', asked for while loading
 
 const post = (message) => self.postMessage(message);
 
@@ -57,7 +67,32 @@ function fail(error) {
   post({ type: 'error', message, results: partial });
 }
 
+/** A ticket share's new mask, for the controls (θk first, the first time). */
+function postTicketMask(level) {
+  if (sendRewind) {
+    const params = experiment.rewind_params();
+    self.postMessage({ type: 'rewind_params', params }, [params.buffer]);
+    sendRewind = false;
+  }
+  const mask = experiment.ticket_mask_bytes(level);
+  self.postMessage({ type: 'ticket_mask', level, mask }, [mask.buffer]);
+}
+
+// At most one loop at a time: a resume (or a mask) that comes while the loop awaits its yield
+// finds it still going, and it carries on.
+let looping = false;
+
 async function trainLoop() {
+  if (looping) return;
+  looping = true;
+  try {
+    await trainWhileRunning();
+  } finally {
+    looping = false;
+  }
+}
+
+async function trainWhileRunning() {
   while (state === 'running') {
     const events = experiment.step(SLICE_MS);
     for (const event of events) {
@@ -67,24 +102,78 @@ async function trainLoop() {
       } else if (event.type === 'diverged') {
         state = 'idle';
         post({ type: 'error', message: event.message, results: results() });
+      } else if (event.type === 'ticket_mask') {
+        postTicketMask(event.level);
       } else {
         post(event);
       }
+    }
+    if (state === 'running' && experiment.status() === 'waiting') {
+      state = 'waiting';
+      post({ type: 'waiting' });
     }
     await yieldToMessages();
   }
 }
 
-async function run(config) {
+/** A controls share's input: applied at once, or kept until the data is in. */
+async function takeInput(message) {
+  if (state === 'loading') {
+    pendingInputs.push(message);
+    return;
+  }
+  if (state === 'idle' || !experiment) return; // the run has ended: nothing left to feed
+  applyInput(message);
+  if (state === 'waiting') {
+    state = 'running';
+    await trainLoop();
+  }
+}
+
+function applyInput(message) {
+  if (message.type === 'rewind_params') experiment.set_rewind_params(message.params);
+  else if (message.type === 'ticket_mask') experiment.add_ticket_mask(message.level, message.mask);
+  else experiment.inputs_finished();
+}
+
+function stop() {
+  if (state === 'loading') {
+    request = 'stop';
+  } else if (experiment && ['running', 'waiting', 'paused'].includes(state)) {
+    state = 'idle';
+    experiment.stop();
+    post({ type: 'stopped', results: results() });
+  }
+}
+
+async function run(config, share = 'all') {
   state = 'loading';
-  await initialise();
-  const next = new Experiment(JSON.stringify(config));
-  const files = await loadMnist();
-  next.load_data(...files);
+  pendingInputs = [];
+  request = null;
+  // The last run's results go with it: an error from here on must not report them as this run's.
   experiment?.free();
+  experiment = null;
+  await initialise();
+  const next = Experiment.with_share(JSON.stringify(config), share);
+  const files = await loadMnist();
+  try {
+    next.load_data(...files);
+  } catch (error) {
+    next.free();
+    throw error;
+  }
   experiment = next;
+  const settings = JSON.parse(experiment.config_json());
+  sendRewind = share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0;
   state = 'running';
-  post({ type: 'started', config: JSON.parse(experiment.config_json()) });
+  post({ type: 'started', config: settings });
+  for (const input of pendingInputs.splice(0)) applyInput(input);
+  if (request === 'stop') return stop();
+  if (request === 'pause') {
+    state = 'paused';
+    post({ type: 'paused' });
+    return;
+  }
   await trainLoop();
 }
 
@@ -96,21 +185,24 @@ self.onmessage = async ({ data: message }) => {
         post({ type: 'ready' });
         break;
       case 'run':
-        if (state === 'running' || state === 'loading') throw new Error('a run is already going: stop it first');
-        await run(message.config);
+        if (['loading', 'running', 'waiting'].includes(state)) throw new Error('a run is already going: stop it first');
+        await run(message.config, message.share);
         break;
       case 'pause':
-        if (state === 'running') { state = 'paused'; post({ type: 'paused' }); }
+        if (state === 'running' || state === 'waiting') { state = 'paused'; post({ type: 'paused' }); }
+        else if (state === 'loading') request = 'pause';
         break;
       case 'resume':
         if (state === 'paused') { state = 'running'; post({ type: 'resumed' }); await trainLoop(); }
+        else if (state === 'loading' && request === 'pause') request = null;
         break;
       case 'stop':
-        if (experiment && (state === 'running' || state === 'paused')) {
-          state = 'idle';
-          experiment.stop();
-          post({ type: 'stopped', results: results() });
-        }
+        stop();
+        break;
+      case 'rewind_params':
+      case 'ticket_mask':
+      case 'inputs_finished':
+        await takeInput(message);
         break;
       default:
         throw new Error(`unknown message type "${message.type}"`);

@@ -4,6 +4,11 @@
 
 use crate::rng::{Rng, Stream};
 
+/// ⌊examples / batch size⌋: the last incomplete batch of an epoch is dropped.
+pub fn iterations_per_epoch(examples: usize, batch_size: usize) -> usize {
+    examples / batch_size
+}
+
 pub struct BatchOrder {
     rng: Rng,
     order: Vec<u32>,
@@ -24,7 +29,7 @@ impl BatchOrder {
     }
 
     pub fn iterations_per_epoch(&self) -> usize {
-        self.order.len() / self.batch_size
+        iterations_per_epoch(self.order.len(), self.batch_size)
     }
 
     /// Indices of the next batch.

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::model::{ParamTensor, TensorKind};
+use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerMask {
@@ -88,6 +89,49 @@ impl Mask {
             }
         }
         (0..param_count as u32).filter(|&i| !pruned[i as usize]).collect()
+    }
+
+    /// One byte per prunable weight, 1 kept and 0 pruned, layer after layer in model order: the
+    /// form in which a mask crosses to another worker.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.layers.iter().flat_map(|layer| layer.keep.iter().map(|&keep| u8::from(keep))).collect()
+    }
+
+    /// The mask that `bytes` (as made by `to_bytes`) describe, shaped like this one; `what` names
+    /// the bytes in errors. Refuses bytes of the wrong length or other than 0 and 1.
+    pub fn with_bytes(&self, bytes: &[u8], what: &str) -> Result<Mask> {
+        if bytes.len() != self.size() {
+            return Err(Error::data(
+                what,
+                format!(
+                    "expected {} bytes, one per prunable weight ({}), got {}; was it made for another model?",
+                    self.size(),
+                    self.layers.iter().map(|l| format!("{} {}", l.name, l.size())).collect::<Vec<_>>().join(", "),
+                    bytes.len()
+                ),
+            ));
+        }
+        if let Some(position) = bytes.iter().position(|&b| b > 1) {
+            return Err(Error::data(
+                what,
+                format!("byte {position} is {}; expected 0 (pruned) or 1 (kept)", bytes[position]),
+            ));
+        }
+        let mut rest = bytes;
+        let layers = self
+            .layers
+            .iter()
+            .map(|layer| {
+                let (own, others) = rest.split_at(layer.size());
+                rest = others;
+                LayerMask {
+                    name: layer.name.clone(),
+                    offset: layer.offset,
+                    keep: own.iter().map(|&b| b == 1).collect(),
+                }
+            })
+            .collect();
+        Ok(Mask { layers })
     }
 
     /// True when every weight this mask keeps, `earlier` kept too.

@@ -26,11 +26,15 @@ export async function start() {
   };
 }
 
-/** A new page that fails the test on uncaught page errors, collected in page.errors. */
-export async function openPage(browser, url) {
+/**
+ * A new page that fails the test on uncaught page errors, collected in page.errors. With `cores`,
+ * the page sees that many in navigator.hardwareConcurrency (it decides how many workers train).
+ */
+export async function openPage(browser, url, { cores } = {}) {
   const page = await browser.newPage();
   page.errors = [];
   page.on('pageerror', (error) => page.errors.push(error.message));
+  if (cores) await page.addInitScript((count) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => count }), cores);
   await page.goto(url);
   return page;
 }

@@ -16,14 +16,32 @@ const results = (page) => page.evaluate(() => window.ticketlab.results());
 /** The rounds without their wall times: what must be identical between runs and builds. */
 const numbers = (run) => run.rounds.map(({ seconds, ...round }) => round);
 
-/** The same settings through the native CLI; returns its results JSON. */
+/** The same settings through the native CLI; returns its results JSON (also of a run that ends early). */
 function nativeRun(config) {
   const folder = mkdtempSync(join(tmpdir(), 'ticketlab-'));
   const [configFile, out] = [join(folder, 'config.json'), join(folder, 'native.json')];
   writeFileSync(configFile, JSON.stringify(config));
-  execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'train', '--config', configFile, '--out', out],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'train', '--config', configFile, '--out', out],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    if (error.status !== 3) throw error; // 3: the run stopped or diverged, and its results were written
+  }
   return JSON.parse(readFileSync(out, 'utf8'));
+}
+const segmentName = (round) => `${round.branch}/${round.level}`;
+
+/**
+ * Each round of a page run that ended early (stopped, or ended by another worker's error) against
+ * the CLI's run of the same settings: a round that ended as the CLI's did is identical to it; one
+ * that the page cut short has the first of its evaluations.
+ */
+function matchesNative(run, native) {
+  for (const { seconds, ...round } of run.rounds) {
+    const { seconds: _, ...expected } = native.rounds.find((r) => segmentName(r) === segmentName(round));
+    if (round.complete === expected.complete) assert.deepEqual(round, expected, segmentName(round));
+    else assert.deepEqual(round.evaluations, expected.evaluations.slice(0, round.evaluations.length), `${segmentName(round)} so far`);
+  }
 }
 const iteration = async (page) => Number((await page.textContent('#iteration')).split('/')[0].replace(/\D/g, '') || 0);
 
@@ -48,9 +66,12 @@ test('a short run learns the real MNIST, and gives exactly the numbers of the na
 });
 
 test('a short IMP run finds tickets level by level, draws them, and matches the native CLI', async () => {
-  const page = await openPage(session.browser, `${session.url}#seed=5&epochs=0.1&eval_every=45&rounds=2&controls=random_reinit,random_prune`);
+  // Two cores: one worker trains the ticket, the other the controls; the merged results must be
+  // the single-worker run's, which the CLI's are.
+  const page = await openPage(session.browser, `${session.url}#seed=5&epochs=0.1&eval_every=45&rounds=2&controls=random_reinit,random_prune`, { cores: 2 });
   await page.click('#train');
   await waitForStatus(page, /^Done/);
+  assert.equal(await page.evaluate(() => window.ticketlab.workers()), 2, 'the controls trained in a second worker');
   const run = await results(page);
   assert.deepEqual(run.rounds.map((r) => `${r.branch}/${r.level}`),
     ['ticket/0', 'ticket/1', 'random_reinit/1', 'random_prune/1', 'ticket/2', 'random_reinit/2', 'random_prune/2']);
@@ -128,4 +149,54 @@ test('a missing or corrupt data file shows what is wrong instead of a blank page
   await corrupt.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
   assert.match(await corrupt.textContent('#error'), /train-labels-idx1-ubyte: truncated/);
   assert.equal(await corrupt.isEnabled('#train'), true);
+});
+
+test('with two workers, pause holds both, and stop keeps the finished rounds of both and the unfinished ones as far as they went', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=8&epochs=0.3&eval_every=100&rounds=3`, { cores: 2 });
+  await page.click('#train');
+  // Once each worker has finished a round (the ticket and the control of level 1): pause, resume, stop.
+  await page.waitForFunction(() => ['ticket/1', 'random_reinit/1'].every((name) => window.ticketlab.rounds().includes(name)), null, { timeout: 180_000, polling: 100 });
+  await page.click('#pause');
+  await waitForStatus(page, /^Paused/);
+  // The progress bar counts both workers' iterations.
+  const progress = () => page.evaluate(() => [document.getElementById('progress').value, window.ticketlab.rounds().length]);
+  const pausedAt = await progress();
+  await page.waitForTimeout(700);
+  assert.deepEqual(await progress(), pausedAt, 'neither worker trains while paused');
+  await page.click('#pause'); // now labelled Resume
+  await page.waitForFunction((before) => document.getElementById('progress').value > before, pausedAt[0], { timeout: 60_000 });
+  await page.click('#stop');
+  await waitForStatus(page, /^Stopped/);
+  const run = await results(page);
+  assert.equal(run.status, 'stopped');
+  assert.equal(await page.evaluate(() => window.ticketlab.workers()), 2);
+  const finished = run.rounds.filter((r) => r.complete).map(segmentName);
+  for (const name of ['ticket/0', 'ticket/1', 'random_reinit/1']) assert.ok(finished.includes(name), `${name} kept: ${finished}`);
+  assert.ok(run.rounds.some((r) => !r.complete), 'the ticket segment running at the stop is kept as an incomplete round');
+  const order = ['ticket/0', 'ticket/1', 'random_reinit/1', 'ticket/2', 'random_reinit/2', 'ticket/3', 'random_reinit/3'];
+  assert.deepEqual(run.rounds.map(segmentName), order.filter((name) => run.rounds.some((r) => segmentName(r) === name)),
+    'the rounds in the single-worker order');
+  matchesNative(run, nativeRun(run.config));
+  assert.deepEqual(page.errors, []);
+});
+
+test('with two workers, a diverging control reports its error and stops the ticket, keeping what both computed', async () => {
+  // SGD at learning rate 20, seed 2: the tickets train, but the random re-initialisation of level
+  // 2 diverges at iteration 13 (found with lth; the page computes the same numbers) while the
+  // ticket of level 2 trains beside it.
+  const page = await openPage(session.browser, `${session.url}#seed=2&optimizer=sgd&learning_rate=20&epochs=0.1&eval_every=46&rounds=2`, { cores: 2 });
+  await page.click('#train');
+  await page.waitForSelector('#error:not([hidden])', { timeout: 120_000 });
+  assert.match(await page.textContent('#error'), /diverged.*smaller learning rate/);
+  assert.equal(await page.isEnabled('#train'), true);
+  assert.equal(await page.evaluate(() => window.ticketlab.workers()), 2);
+  const run = await results(page);
+  assert.equal(run.status, 'diverged');
+  assert.deepEqual(run.rounds.map(segmentName), ['ticket/0', 'ticket/1', 'random_reinit/1', 'ticket/2', 'random_reinit/2']);
+  const native = nativeRun(run.config);
+  assert.equal(native.status, 'diverged');
+  assert.equal(run.error, native.error);
+  assert.equal(run.rounds.at(-1).iterations_completed, 13);
+  matchesNative(run, native);
+  assert.deepEqual(page.errors, []);
 });

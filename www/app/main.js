@@ -1,11 +1,11 @@
-// The page: settings form ⇄ URL hash, the worker bridge, and the live views.
+// The page: settings form ⇄ URL hash, and the live views; the training workers are behind trainers.js.
 import { SETTINGS, CONTROLS, fromHash, toHash, toConfig, iterationsFor } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
+import { Trainers } from './trainers.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
 const percent = (fraction) => `${(fraction * 100).toFixed(2)}%`;
-const worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
 
 const accuracyChart = new LineChart($('accuracy-chart'), {
   y: {
@@ -211,14 +211,29 @@ form.addEventListener('submit', (event) => {
   $('progress').value = 0;
   setRunning(true);
   setStatus('Starting…');
-  worker.postMessage({ type: 'run', config });
+  trainers.run(config);
 });
 
-$('pause').addEventListener('click', () => {
-  worker.postMessage({ type: paused ? 'resume' : 'pause' });
-});
+$('pause').addEventListener('click', () => (paused ? trainers.resume() : trainers.pause()));
 
-$('stop').addEventListener('click', () => worker.postMessage({ type: 'stop' }));
+$('stop').addEventListener('click', () => trainers.stop());
+
+/** The status line while training: where each worker is. */
+function describeProgress(parts, segments) {
+  if (parts.length === 1) {
+    const { branch, level, iteration, iterations, segment, percent_remaining: percent } = parts[0].progress;
+    const where = segments > 1 ? ` ${segmentLabel(branch, level, percent).replace('— ', '(')}, segment ${segment + 1} of ${segments})` : '';
+    return `Training: iteration ${iteration.toLocaleString('en')} of ${iterations.toLocaleString('en')}${where}.`;
+  }
+  const each = parts.map(({ share, controls, progress, waiting, ended }) => {
+    const name = share === 'ticket' ? 'ticket' : controls.map((control) => BRANCH_NAMES[control]).join(' and ');
+    if (ended) return `${name} done`;
+    if (waiting) return `${name} waiting for the ticket's next mask`;
+    if (!progress) return `${name} starting`;
+    return `${BRANCH_NAMES[progress.branch]}, round ${progress.level}: iteration ${progress.iteration.toLocaleString('en')} of ${progress.iterations.toLocaleString('en')}`;
+  });
+  return `Training on ${parts.length} workers: ${each.join('; ')}.`;
+}
 
 // --- worker messages -----------------------------------------------------------------------
 
@@ -232,16 +247,16 @@ const handlers = {
     startTime = performance.now();
     setStatus(`Training LeNet-300-100, seed ${config.seed}: evaluating the untrained network…`);
   },
-  progress({ branch, level, iteration, iterations, epoch, samples_per_second: speed, segment, segments, percent_remaining: percent }) {
-    $('iteration').textContent = `${iteration.toLocaleString('en')} / ${iterations.toLocaleString('en')}`;
-    $('epoch').textContent = epoch.toFixed(2);
+  progress({ parts, done, segments, samples_per_second: speed }) {
+    // The numbers follow the first worker still training (the ticket's, while it trains).
+    const { progress } = parts.find((p) => p.progress && !p.waiting && !p.ended) ?? parts.find((p) => p.progress);
+    $('iteration').textContent = `${progress.iteration.toLocaleString('en')} / ${progress.iterations.toLocaleString('en')}`;
+    $('epoch').textContent = progress.epoch.toFixed(2);
     $('speed').textContent = `${Math.round(speed).toLocaleString('en')} images/s`;
-    const done = (segment + iteration / iterations) / segments;
     $('progress').value = done;
     const elapsed = (performance.now() - startTime) / 1000;
     $('eta').textContent = formatDuration((elapsed / done) * (1 - done));
-    const where = segments > 1 ? ` ${segmentLabel(branch, level, percent).replace('— ', '(')}, segment ${segment + 1} of ${segments})` : '';
-    if (!paused) setStatus(`Training: iteration ${iteration.toLocaleString('en')} of ${iterations.toLocaleString('en')}${where}.`);
+    if (!paused) setStatus(describeProgress(parts, segments));
   },
   evaluation(point) {
     const segment = `${point.branch}/${point.level}`;
@@ -305,14 +320,16 @@ const handlers = {
   },
 };
 
-worker.onmessage = ({ data }) => handlers[data.type]?.(data);
-worker.onerror = (event) => {
-  setRunning(false);
-  showError(`the training worker failed to start (${event.message ?? 'no details'}); this page needs a browser with module workers and WebAssembly SIMD`);
-};
+// One worker, or (with controls, on a machine with cores to spare) one for the ticket and more for
+// the controls: see trainers.js.
+const trainers = new Trainers((message) => handlers[message.type]?.(message), navigator.hardwareConcurrency || 1);
 
 loadFromUrl();
-worker.postMessage({ type: 'init' });
 
-// For page tests and the curious: the latest results object.
-window.ticketlab = { results: () => lastResults };
+// For page tests and the curious: the latest results object, the rounds done so far, and how
+// many workers the current (or last) run uses.
+window.ticketlab = {
+  results: () => lastResults,
+  rounds: () => roundsDone.map(({ branch, level }) => `${branch}/${level}`),
+  workers: () => trainers.workerCount,
+};

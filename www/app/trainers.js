@@ -1,0 +1,179 @@
+// The bridge to the training workers (worker.js). A run goes to one worker, or, when it has
+// controls and the machine has cores to spare, is split (split.js): one worker trains the ticket
+// and posts each new mask, which is forwarded to the workers that train the controls. The page
+// sees one stream of the worker's messages and one results object, as if one worker had run it:
+// pause, resume and stop go to every worker; an error in one stops the others; the run ends when
+// every worker has ended. Progress comes as {type:'progress', parts, done, segments, samples_per_second},
+// with each worker's latest progress in `parts`.
+import { planWorkers, mergeResults, segmentsOf } from './split.js';
+
+const WORKER_URL = new URL('../worker.js', import.meta.url);
+
+export class Trainers {
+  /** `onMessage(message)` receives the run's messages; `cores` caps the number of workers. */
+  constructor(onMessage, cores) {
+    this.onMessage = onMessage;
+    this.cores = cores;
+    this.workers = []; // started on first use and kept for later runs (each keeps its MNIST bytes)
+    this.parts = []; // the current run's workers, the ticket's first
+    this.workerAt(0).postMessage({ type: 'init' });
+  }
+
+  /** How many workers the current (or last) run uses. */
+  get workerCount() {
+    return this.parts.length;
+  }
+
+  run(config) {
+    Object.assign(this, { config, settings: config, error: null, pausing: false, pausedShown: false });
+    this.parts = planWorkers(config, this.cores).map((plan, index) => ({
+      ...plan, worker: this.workerAt(index), progress: null, waiting: false, paused: false, ended: false, results: null,
+    }));
+    for (const { worker, share, config: shareConfig } of this.parts) worker.postMessage({ type: 'run', config: shareConfig, share });
+  }
+
+  pause() {
+    this.pausing = true;
+    this.tell('pause', (part) => { part.paused = false; });
+  }
+
+  resume() {
+    this.pausing = false;
+    this.tell('resume');
+  }
+
+  stop() {
+    this.tell('stop');
+  }
+
+  // --- inside ------------------------------------------------------------------------------
+
+  workerAt(index) {
+    if (!this.workers[index]) {
+      const worker = new Worker(WORKER_URL, { type: 'module' });
+      worker.onmessage = ({ data }) => this.receive(worker, data);
+      worker.onerror = (event) => this.receive(worker, {
+        type: 'error',
+        message: `the training worker failed to start (${event.message ?? 'no details'}); this page needs a browser with module workers and WebAssembly SIMD`,
+      });
+      this.workers[index] = worker;
+    }
+    return this.workers[index];
+  }
+
+  /** Posts `type` to every worker of the run that has not ended. */
+  tell(type, before = () => {}) {
+    for (const part of this.parts.filter((p) => !p.ended)) {
+      before(part);
+      part.worker.postMessage({ type });
+    }
+  }
+
+  receive(worker, message) {
+    const part = this.parts.find((p) => p.worker === worker);
+    if (!part) {
+      this.onMessage(message); // before any run: ready, or a failed start
+      return;
+    }
+    if (part.ended) return;
+    const lead = part === this.parts[0];
+    switch (message.type) {
+      case 'loading':
+        if (lead) this.onMessage(message); // every worker loads the same files
+        break;
+      case 'started':
+        if (lead) {
+          this.settings = message.config; // the settings in force, defaults filled in
+          this.onMessage(message);
+        }
+        break;
+      case 'progress':
+        Object.assign(part, { progress: message, waiting: false });
+        this.showProgress();
+        break;
+      case 'waiting':
+        part.waiting = true;
+        this.showProgress();
+        break;
+      case 'evaluation':
+        // The learning curves follow one worker: the first one still training.
+        if (part === (this.parts.find((p) => !p.ended && !p.waiting) ?? part)) this.onMessage(message);
+        break;
+      case 'ticket_mask':
+      case 'rewind_params':
+        this.forward(message);
+        break;
+      case 'paused':
+        part.paused = true;
+        this.checkPaused();
+        break;
+      case 'resumed':
+        if (this.pausedShown) {
+          this.pausedShown = false;
+          this.onMessage(message);
+        }
+        break;
+      case 'done':
+      case 'stopped':
+      case 'error':
+        this.end(part, message);
+        break;
+      default:
+        this.onMessage(message); // round_done
+    }
+  }
+
+  /** A ticket's mask or θk, to every controls worker (the last one gets the buffer itself). */
+  forward(message) {
+    const key = message.type === 'ticket_mask' ? 'mask' : 'params';
+    const targets = this.parts.filter((p) => p.share === 'controls' && !p.ended);
+    targets.forEach((part, index) => {
+      const copy = index === targets.length - 1 ? message : { ...message, [key]: message[key].slice() };
+      part.worker.postMessage(copy, [copy[key].buffer]);
+    });
+  }
+
+  end(part, message) {
+    Object.assign(part, { ended: true, results: message.results ?? null });
+    const others = this.parts.filter((p) => !p.ended);
+    if (message.type === 'error' && !this.error) {
+      this.error = message.message;
+      for (const other of others) other.worker.postMessage({ type: 'stop' });
+    }
+    if (message.type === 'done' && part.share === 'ticket') {
+      for (const other of others) other.worker.postMessage({ type: 'inputs_finished' });
+    }
+    if (others.length) {
+      this.checkPaused();
+      return;
+    }
+    const results = mergeResults(this.parts.map((p) => p.results), this.settings);
+    if (this.error) this.onMessage({ type: 'error', message: this.error, results });
+    else if (this.parts.some((p) => p.results?.status === 'stopped')) this.onMessage({ type: 'stopped', results });
+    else this.onMessage({ type: 'done', results });
+  }
+
+  /** Paused once every worker still running has paused. */
+  checkPaused() {
+    const live = this.parts.filter((p) => !p.ended);
+    if (this.pausing && live.length && live.every((p) => p.paused)) {
+      Object.assign(this, { pausing: false, pausedShown: true });
+      this.onMessage({ type: 'paused' });
+    }
+  }
+
+  showProgress() {
+    const reported = this.parts.filter((p) => p.progress);
+    if (!reported.length) return; // nothing trained yet
+    const segmentsDone = reported.reduce((total, { progress: p }) => total + p.segment + p.iteration / p.iterations, 0);
+    const training = reported.filter((p) => !p.waiting && !p.ended);
+    const segments = segmentsOf(this.config);
+    this.onMessage({
+      type: 'progress',
+      parts: this.parts.map(({ share, config, progress, waiting, ended }) => ({ share, controls: config.controls, progress, waiting, ended })),
+      done: segmentsDone / segments,
+      segments,
+      samples_per_second: training.reduce((total, p) => total + p.progress.samples_per_second, 0),
+    });
+  }
+}
