@@ -58,4 +58,7 @@ if (single) {
   const path = levels.reduce((sum, level) => sum + Math.max(time('ticket', level), time('random_reinit', level)), 0);
   console.log(`one worker's segments took ${total.toFixed(1)} s; with a core free for each of two workers, ticket and control side by side would take ${path.toFixed(1)} s (${(total / path).toFixed(2)}× less)`);
 }
-if (medians.length > 1) console.log(`${medians[0].workers} → ${medians.at(-1).workers} workers: ${(medians[0].seconds / medians.at(-1).seconds).toFixed(2)}× faster`);
+if (medians.length > 1) {
+  const [fewest, most] = [...medians].sort((a, b) => a.workers - b.workers).filter((m, i, all) => i === 0 || i === all.length - 1);
+  console.log(`${most.workers} workers: ${(fewest.seconds / most.seconds).toFixed(2)}× faster than ${fewest.workers}`);
+}
