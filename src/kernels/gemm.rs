@@ -79,23 +79,56 @@ impl Scratch {
 }
 
 /// c[..WIDTH] (+)= Σ over the row's nonzeros a_p of a_p · b[p·n..][..WIDTH], p ascending.
-/// `b` starts at the chunk's first column.
+/// `b` starts at the chunk's first column; the offsets ascend.
 #[inline(always)]
 fn row_chunk<const WIDTH: usize>(b_offsets: &[u32], values: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
     let mut sums = [0.0f32; WIDTH];
     if accumulate {
         sums.copy_from_slice(&c[..WIDTH]);
     }
-    // Every offset is p·n with p < k, and the chunk ends by column n: checked once here.
+    // In gemm every offset is p·n with p < k, and the chunk ends by column n: checked once here.
     assert!(b_offsets.last().is_none_or(|&last| last as usize + WIDTH <= b.len()), "chunk in bounds");
     for (&offset, &a) in b_offsets.iter().zip(values) {
-        // SAFETY: offsets ascend (p ascending), so the last one bounds them all (asserted above).
+        // SAFETY: offsets ascend, so the last one bounds them all (asserted above).
         let b_row = unsafe { b.get_unchecked(offset as usize..offset as usize + WIDTH) };
         for lane in 0..WIDTH {
             sums[lane] += a * b_row[lane];
         }
     }
     c[..WIDTH].copy_from_slice(&sums);
+}
+
+/// The widest chunk that fits in the `rest` columns left.
+fn chunk_width(rest: usize) -> usize {
+    match rest {
+        rest if rest >= CHUNK => CHUNK,
+        rest if rest >= 8 => 8,
+        rest if rest >= 4 => 4,
+        _ => 1,
+    }
+}
+
+/// [`row_chunk`] for a width that [`chunk_width`] chose.
+#[inline(always)]
+fn row_chunk_of_width(width: usize, b_offsets: &[u32], values: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
+    match width {
+        CHUNK => row_chunk::<CHUNK>(b_offsets, values, b, c, accumulate),
+        8 => row_chunk::<8>(b_offsets, values, b, c, accumulate),
+        4 => row_chunk::<4>(b_offsets, values, b, c, accumulate),
+        _ => row_chunk::<1>(b_offsets, values, b, c, accumulate),
+    }
+}
+
+/// One whole row: c (+)= Σ_p values_p · b[b_offsets_p..][..c.len()], in chunks held in registers,
+/// terms in the order given (b_offsets must ascend). The sparse kernels' inner loop.
+pub fn weighted_sum_of_rows(b_offsets: &[u32], values: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
+    let n = c.len();
+    let mut j = 0;
+    while j < n {
+        let width = chunk_width(n - j);
+        row_chunk_of_width(width, b_offsets, values, &b[j..], &mut c[j..], accumulate);
+        j += width;
+    }
 }
 
 /// c = op(a)·op(b) (+ c if `accumulate`). See the module comment for the summation order.
@@ -128,21 +161,10 @@ pub fn gemm(shape: Shape, a: &[f32], op_a: Op, b: &[f32], op_b: Op, c: &mut [f32
         // Chunks of columns outermost: the chunk's slice of b stays in cache across the rows.
         let mut j = 0;
         while j < n {
-            let width = match n - j {
-                rest if rest >= CHUNK => CHUNK,
-                rest if rest >= 8 => 8,
-                rest if rest >= 4 => 4,
-                _ => 1,
-            };
+            let width = chunk_width(n - j);
             for i in 0..m {
                 let (b_offsets, values) = row(i);
-                let c_chunk = &mut c[i * n + j..];
-                match width {
-                    CHUNK => row_chunk::<CHUNK>(b_offsets, values, &b[j..], c_chunk, accumulate),
-                    8 => row_chunk::<8>(b_offsets, values, &b[j..], c_chunk, accumulate),
-                    4 => row_chunk::<4>(b_offsets, values, &b[j..], c_chunk, accumulate),
-                    _ => row_chunk::<1>(b_offsets, values, &b[j..], c_chunk, accumulate),
-                }
+                row_chunk_of_width(width, b_offsets, values, &b[j..], &mut c[i * n + j..], accumulate);
             }
             j += width;
         }

@@ -7,17 +7,20 @@
 //! The kernels work on activations transposed to batch-minor order (xᵀ: inputs × B), so that
 //! every kept weight costs one contiguous, SIMD-friendly pass over the batch:
 //!
-//! forward:  yᵀ_j += W_ij · xᵀ_i            for each kept (i, j), i ascending   (axpy over B)
+//! forward:  yᵀ_j = Σ_i W_ij · xᵀ_i          over column j's kept i, ascending   (rows summed over B)
 //! d_W:      d_W_ij = xᵀ_i · d_yᵀ_j         for each kept (i, j)                (dot over B)
-//! d_x:      d_xᵀ_i += W_ij · d_yᵀ_j        for each kept (i, j), j ascending   (axpy over B)
+//! d_x:      d_xᵀ_i = Σ_j W_ij · d_yᵀ_j     over row i's kept j, ascending      (rows summed over B)
 //!
-//! Inputs whose batch row is all zero (blank pixels, dead ReLUs) are skipped. Every sum runs in
+//! The sums of rows run in gemm's register-held chunks (`weighted_sum_of_rows`), so an output
+//! row is written once rather than once per kept weight. Inputs whose batch row is all zero
+//! (blank pixels, dead ReLUs) are skipped. Every sum runs in
 //! an order fixed by this code (the dot product's eight lanes included), so the results are the
 //! same natively and in wasm; they equal the dense kernels' up to rounding.
 
+use crate::kernels::gemm::weighted_sum_of_rows;
 use crate::kernels::transpose::{transpose, transpose_into};
 
-/// The kept columns of each row of a masked (rows × cols) matrix.
+/// The kept entries of a masked (rows × cols) matrix, by row and by column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SparsePattern {
     pub rows: usize,
@@ -25,6 +28,9 @@ pub struct SparsePattern {
     /// Row i's kept columns are `columns[row_starts[i]..row_starts[i + 1]]`, ascending.
     row_starts: Vec<u32>,
     columns: Vec<u32>,
+    /// Column j's kept rows are `rows_of_columns[column_starts[j]..column_starts[j + 1]]`, ascending.
+    column_starts: Vec<u32>,
+    rows_of_columns: Vec<u32>,
 }
 
 impl SparsePattern {
@@ -38,7 +44,22 @@ impl SparsePattern {
             columns.extend(row.iter().enumerate().filter(|(_, &k)| k).map(|(j, _)| j as u32));
             row_starts.push(columns.len() as u32);
         }
-        SparsePattern { rows, cols, row_starts, columns }
+        let mut column_starts = vec![0u32; cols + 1];
+        for &j in &columns {
+            column_starts[j as usize + 1] += 1;
+        }
+        for j in 0..cols {
+            column_starts[j + 1] += column_starts[j];
+        }
+        let mut rows_of_columns = vec![0u32; columns.len()];
+        let mut next = column_starts.clone();
+        for i in 0..rows {
+            for &j in &columns[row_starts[i] as usize..row_starts[i + 1] as usize] {
+                rows_of_columns[next[j as usize] as usize] = i as u32;
+                next[j as usize] += 1;
+            }
+        }
+        SparsePattern { rows, cols, row_starts, columns, column_starts, rows_of_columns }
     }
 
     /// Kept entries.
@@ -49,6 +70,10 @@ impl SparsePattern {
     fn row(&self, i: usize) -> &[u32] {
         &self.columns[self.row_starts[i] as usize..self.row_starts[i + 1] as usize]
     }
+
+    fn column(&self, j: usize) -> &[u32] {
+        &self.rows_of_columns[self.column_starts[j] as usize..self.column_starts[j + 1] as usize]
+    }
 }
 
 /// Buffers for the transposed activations, reused from step to step.
@@ -57,6 +82,9 @@ pub struct SparseScratch {
     input: Vec<f32>,
     output: Vec<f32>,
     zero_rows: Vec<bool>,
+    /// The terms of one output row's sum: where each source row starts, and its weight.
+    term_offsets: Vec<u32>,
+    term_weights: Vec<f32>,
 }
 
 /// xᵀ into `scratch.input`, and which of its rows are all zero.
@@ -64,14 +92,6 @@ fn transpose_input(x: &[f32], batch: usize, inputs: usize, scratch: &mut SparseS
     transpose_into(x, batch, inputs, &mut scratch.input);
     scratch.zero_rows.clear();
     scratch.zero_rows.extend(scratch.input.chunks_exact(batch).map(|row| row.iter().all(|&v| v == 0.0)));
-}
-
-/// y += a · x, element by element.
-#[inline(always)]
-fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y += a * x;
-    }
 }
 
 /// Σ a_k · b_k with eight interleaved partial sums combined in a fixed order.
@@ -103,15 +123,16 @@ pub fn sparse_forward(
 ) {
     let (rows, cols) = (pattern.rows, pattern.cols);
     transpose_input(x, batch, rows, scratch);
-    let SparseScratch { input: x_t, output: y_t, zero_rows } = scratch;
-    y_t.clear();
+    let SparseScratch { input: x_t, output: y_t, zero_rows, term_offsets, term_weights } = scratch;
     y_t.resize(cols * batch, 0.0);
-    for i in (0..rows).filter(|&i| !zero_rows[i]) {
-        let x_t_i = &x_t[i * batch..(i + 1) * batch];
-        for &j in pattern.row(i) {
-            let j = j as usize;
-            axpy(&mut y_t[j * batch..(j + 1) * batch], w[i * cols + j], x_t_i);
+    for (j, y_t_j) in y_t.chunks_exact_mut(batch).enumerate() {
+        term_offsets.clear();
+        term_weights.clear();
+        for i in pattern.column(j).iter().map(|&i| i as usize).filter(|&i| !zero_rows[i]) {
+            term_offsets.push((i * batch) as u32);
+            term_weights.push(w[i * cols + j]);
         }
+        weighted_sum_of_rows(term_offsets, term_weights, x_t, y_t_j, false);
     }
     transpose(y_t, cols, batch, y);
 }
@@ -128,7 +149,7 @@ pub fn sparse_backward_weights(
     let (rows, cols) = (pattern.rows, pattern.cols);
     assert_eq!(scratch.input.len(), rows * batch, "sparse_backward_weights needs the forward pass's xᵀ");
     transpose_into(d_y, batch, cols, &mut scratch.output);
-    let SparseScratch { input: x_t, output: d_y_t, zero_rows } = scratch;
+    let SparseScratch { input: x_t, output: d_y_t, zero_rows, .. } = scratch;
     for i in 0..rows {
         let x_t_i = &x_t[i * batch..(i + 1) * batch];
         for &j in pattern.row(i) {
@@ -148,15 +169,16 @@ pub fn sparse_backward_input(
     scratch: &mut SparseScratch,
 ) {
     let (rows, cols) = (pattern.rows, pattern.cols);
-    let SparseScratch { input: d_x_t, output: d_y_t, .. } = scratch;
-    d_x_t.clear();
+    let SparseScratch { input: d_x_t, output: d_y_t, term_offsets, term_weights, .. } = scratch;
     d_x_t.resize(rows * batch, 0.0);
-    for i in 0..rows {
-        let d_x_t_i = &mut d_x_t[i * batch..(i + 1) * batch];
+    for (i, d_x_t_i) in d_x_t.chunks_exact_mut(batch).enumerate() {
+        term_offsets.clear();
+        term_weights.clear();
         for &j in pattern.row(i) {
-            let j = j as usize;
-            axpy(d_x_t_i, w[i * cols + j], &d_y_t[j * batch..(j + 1) * batch]);
+            term_offsets.push(j * batch as u32);
+            term_weights.push(w[i * cols + j as usize]);
         }
+        weighted_sum_of_rows(term_offsets, term_weights, d_y_t, d_x_t_i, false);
     }
     transpose(d_x_t, rows, batch, d_x);
 }
