@@ -110,7 +110,7 @@ impl Optimizer {
     fn gather(&mut self, params: &[f32], grads: &[f32]) {
         let active = self.active.as_deref().unwrap_or_default();
         assert!(
-            active.last().is_none_or(|&last| (last as usize) < params.len().min(grads.len())),
+            active.last().map_or(true, |&last| (last as usize) < params.len().min(grads.len())),
             "active index in bounds"
         );
         self.packed_params.clear();
@@ -127,7 +127,7 @@ impl Optimizer {
     /// Writes the packed parameters back to their places.
     fn scatter(&self, params: &mut [f32]) {
         let active = self.active.as_deref().unwrap_or_default();
-        assert!(active.last().is_none_or(|&last| (last as usize) < params.len()), "active index in bounds");
+        assert!(active.last().map_or(true, |&last| (last as usize) < params.len()), "active index in bounds");
         for (&i, &p) in active.iter().zip(&self.packed_params) {
             // SAFETY: as in `gather`.
             unsafe { *params.get_unchecked_mut(i as usize) = p };

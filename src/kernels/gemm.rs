@@ -87,7 +87,7 @@ fn row_chunk<const WIDTH: usize>(b_offsets: &[u32], values: &[f32], b: &[f32], c
         sums.copy_from_slice(&c[..WIDTH]);
     }
     // In gemm every offset is p·n with p < k, and the chunk ends by column n: checked once here.
-    assert!(b_offsets.last().is_none_or(|&last| last as usize + WIDTH <= b.len()), "chunk in bounds");
+    assert!(b_offsets.last().map_or(true, |&last| last as usize + WIDTH <= b.len()), "chunk in bounds");
     for (&offset, &a) in b_offsets.iter().zip(values) {
         // SAFETY: offsets ascend, so the last one bounds them all (asserted above).
         let b_row = unsafe { b.get_unchecked(offset as usize..offset as usize + WIDTH) };
