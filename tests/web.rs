@@ -16,7 +16,7 @@ fn short_run_matches_the_native_golden_record_bit_for_bit() {
 
 #[wasm_bindgen_test]
 fn bad_settings_are_refused_through_the_wasm_api() {
-    let error = ticketlab::wasm::Experiment::new(r#"{"batch_size": 0}"#).err().expect("batch 0 is refused");
+    let error = ticketlab::wasm::Experiment::new(r#"{"batch_size": 0}"#).expect_err("batch 0 is refused");
     let message = js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message();
     assert!(String::from(message).contains("batch_size"));
 }
@@ -26,7 +26,7 @@ fn corrupt_data_is_refused_through_the_wasm_api() {
     let mut experiment = ticketlab::wasm::Experiment::new("{}").expect("defaults are valid");
     let files = common::synthetic_mnist(1, 10, 10);
     let error =
-        experiment.load_data(&files[0][..100], &files[1], &files[2], &files[3]).err().expect("truncated file refused");
+        experiment.load_data(&files[0][..100], &files[1], &files[2], &files[3]).expect_err("truncated file refused");
     let message = String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message());
     assert!(message.contains("train-images-idx3-ubyte") && message.contains("truncated"), "{message}");
 }
@@ -38,7 +38,7 @@ fn a_mask_that_does_not_fit_is_refused_through_the_wasm_api() {
     let files = common::synthetic_mnist(1, 200, 10);
     controls.load_data(&files[0], &files[1], &files[2], &files[3]).expect("valid synthetic data");
     assert_eq!(controls.status(), "waiting");
-    let error = controls.add_ticket_mask(1, &[1, 0, 1]).err().expect("a 3-byte mask is refused");
+    let error = controls.add_ticket_mask(1, &[1, 0, 1]).expect_err("a 3-byte mask is refused");
     let message = String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message());
     assert!(message.contains("expected 266200 bytes") && message.contains("got 3"), "{message}");
     assert!(ticketlab::wasm::Experiment::with_share(config, "both").is_err(), "unknown share refused");
