@@ -16,7 +16,7 @@ fn short_run_matches_the_native_golden_record_bit_for_bit() {
 
 #[wasm_bindgen_test]
 fn bad_settings_are_refused_through_the_wasm_api() {
-    let error = ticketlab::wasm::Experiment::new(r#"{"batch_size": 0}"#).expect_err("batch 0 is refused");
+    let error = ticketlab::wasm::Experiment::new(r#"{"batch_size": 0}"#).err().expect("batch 0 is refused");
     let message = js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message();
     assert!(String::from(message).contains("batch_size"));
 }
