@@ -1,5 +1,5 @@
 //! Finite-difference (central difference) checks of every analytic gradient: the loss, the dense
-//! layer, the ReLU, and the whole model's backward pass.
+//! layer, the ReLU, convolution and max pooling, and the whole model's backward pass.
 //!
 //! Everything runs in f32, so each check compares with a mixed tolerance
 //! |analytic − numerical| <= abs_tol + rel_tol · max(|analytic|, |numerical|), where abs_tol covers
@@ -250,4 +250,75 @@ fn model_gradients_match_finite_differences_of_the_mean_loss() {
     for tensor in &model.tensors {
         assert_gradients_match(&tensor.name, &grads[tensor.range()], &numerical[tensor.range()], &tolerance);
     }
+}
+
+#[test]
+fn convolution_backward_matches_finite_differences_of_a_linear_probe() {
+    use ticketlab::kernels::conv::{conv_backward, conv_forward, ConvGradients, ConvScratch, ConvShape};
+    let shape = ConvShape { channels: 2, height: 6, width: 5, filters: 3, kernel: 3, stride: 2, padding: 1 };
+    let batch = 2;
+    let (out_h, out_w) = shape.output_size().unwrap();
+    let mut rng = Rng::new(4, Stream::Scratch);
+    let mut w = random_values(shape.filters * shape.patch(), 1.0, &mut rng);
+    let mut bias = random_values(shape.filters, 1.0, &mut rng);
+    let mut x = random_values(batch * shape.channels * shape.height * shape.width, 1.0, &mut rng);
+    let r = random_values(batch * shape.filters * out_h * out_w, 1.0, &mut rng);
+    let mut scratch = ConvScratch::default();
+    let mut y = vec![0.0; r.len()];
+
+    conv_forward(&shape, &w, &bias, &x, &mut y, batch, &mut scratch);
+    let (mut d_w, mut d_bias, mut d_x) = (vec![f32::NAN; w.len()], vec![f32::NAN; bias.len()], vec![f32::NAN; x.len()]);
+    let gradients = ConvGradients { weights: &mut d_w, bias: &mut d_bias, input: Some(&mut d_x) };
+    conv_backward(&shape, &w, &r, gradients, batch, &mut scratch);
+
+    // Linear in w, b and x: rounding only. Each y sums at most 18 products and a bias (|y| <= ~10,
+    // rounding ~1e-6); L sums 36 of them times |r| <= 1: ~4e-5, over 2h = 0.02 gives 2e-3.
+    let h = 1e-2;
+    let tolerance = Tolerance { abs: 2e-3, rel: 1e-4 };
+    let mut probe = |w: &[f32], bias: &[f32], x: &[f32]| {
+        let mut scratch = ConvScratch::default();
+        conv_forward(&shape, w, bias, x, &mut y, batch, &mut scratch);
+        probe_loss(&y, &r)
+    };
+    let (w0, b0, x0) = (w.clone(), bias.clone(), x.clone());
+    let numerical_w: Vec<f64> =
+        (0..w.len()).map(|i| central_difference(&mut w, i, h, |w| probe(w, &b0, &x0))).collect();
+    let numerical_b: Vec<f64> =
+        (0..bias.len()).map(|i| central_difference(&mut bias, i, h, |b| probe(&w0, b, &x0))).collect();
+    let numerical_x: Vec<f64> =
+        (0..x.len()).map(|i| central_difference(&mut x, i, h, |x| probe(&w0, &b0, x))).collect();
+    assert_gradients_match("conv d_W", &d_w, &numerical_w, &tolerance);
+    assert_gradients_match("conv d_b", &d_bias, &numerical_b, &tolerance);
+    assert_gradients_match("conv d_x", &d_x, &numerical_x, &tolerance);
+}
+
+#[test]
+fn max_pool_backward_matches_finite_differences_away_from_ties() {
+    use ticketlab::kernels::conv::{max_pool_backward, max_pool_forward, PoolShape};
+    let shape = PoolShape { channels: 2, height: 4, width: 6, size: 2 };
+    let batch = 2;
+    let (out_h, out_w) = shape.output_size().unwrap();
+    let mut rng = Rng::new(6, Stream::Scratch);
+    // Distinct values at least 0.05 apart (a shuffled ramp), so a step of h = 1e-2 never changes
+    // which element is a window's maximum.
+    let len = batch * shape.channels * shape.height * shape.width;
+    let mut x: Vec<f32> = (0..len).map(|i| i as f32 * 0.05 - 1.0).collect();
+    rng.shuffle(&mut x);
+    let r = random_values(batch * shape.channels * out_h * out_w, 1.0, &mut rng);
+    let (mut y, mut argmax) = (vec![0.0; r.len()], Vec::new());
+    max_pool_forward(&shape, &x, &mut y, &mut argmax, batch);
+    let mut d_x = vec![f32::NAN; len];
+    max_pool_backward(&r, &argmax, &mut d_x);
+
+    let numerical: Vec<f64> = (0..len)
+        .map(|i| {
+            central_difference(&mut x, i, 1e-2, |x| {
+                let (mut y, mut argmax) = (vec![0.0; r.len()], Vec::new());
+                max_pool_forward(&shape, x, &mut y, &mut argmax, batch);
+                probe_loss(&y, &r)
+            })
+        })
+        .collect();
+    // A selected element's gradient is exactly its r; the probe sums 12 terms: rounding ~1e-6 / 0.02.
+    assert_gradients_match("max pool d_x", &d_x, &numerical, &Tolerance { abs: 1e-4, rel: 1e-4 });
 }
