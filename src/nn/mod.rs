@@ -1,5 +1,6 @@
 //! Neural-network building blocks: layers with paired forward/backward passes, the loss, weight
 //! initialisers, and the model that strings layers together over one flat parameter buffer.
+pub mod architecture;
 pub mod dense;
 pub mod init;
 pub mod loss;
