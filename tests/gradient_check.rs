@@ -201,9 +201,26 @@ fn smallest_hidden_preactivation(model: &Model, x: &[f32], batch: usize) -> f64 
     smallest
 }
 
+/// Central differences of the model's mean loss on (x, labels) with respect to every parameter.
+fn numerical_model_gradients(model: &mut Model, x: &[f32], labels: &[u8], h: f32) -> Vec<f64> {
+    let mut workspace = Workspace::default();
+    (0..model.params.len())
+        .map(|index| {
+            let original = model.params[index];
+            let (plus, minus) = (original + h, original - h);
+            model.params[index] = plus;
+            let loss_plus = model.evaluate(x, labels, &mut workspace).mean_loss();
+            model.params[index] = minus;
+            let loss_minus = model.evaluate(x, labels, &mut workspace).mean_loss();
+            model.params[index] = original;
+            (loss_plus - loss_minus) / (plus as f64 - minus as f64)
+        })
+        .collect()
+}
+
 #[test]
 fn model_gradients_match_finite_differences_of_the_mean_loss() {
-    let spec = ModelSpec::Mlp { inputs: 6, hidden: vec![5, 4], classes: 3 };
+    let spec = ModelSpec::mlp(6, &[5, 4], 3);
     let mut model = Model::new(spec, Init::GlorotNormal, &mut Rng::new(5, Stream::WeightInit));
     let mut rng = Rng::new(5, Stream::Scratch);
     // Biases start at zero; give them values so their effect is not special-cased by accident.
@@ -230,18 +247,7 @@ fn model_gradients_match_finite_differences_of_the_mean_loss() {
     let stats = model.loss_and_gradients(&x, &labels, &mut workspace, &mut d_logits, &mut grads);
     assert!(stats.mean_loss().is_finite());
 
-    let numerical: Vec<f64> = (0..model.params.len())
-        .map(|index| {
-            let original = model.params[index];
-            let (plus, minus) = (original + h, original - h);
-            model.params[index] = plus;
-            let loss_plus = model.evaluate(&x, &labels, &mut workspace).mean_loss();
-            model.params[index] = minus;
-            let loss_minus = model.evaluate(&x, &labels, &mut workspace).mean_loss();
-            model.params[index] = original;
-            (loss_plus - loss_minus) / (plus as f64 - minus as f64)
-        })
-        .collect();
+    let numerical = numerical_model_gradients(&mut model, &x, &labels, h);
     // The mean loss (≈ 1) carries f32 rounding from the forward pass and the per-row loss, a few
     // 1e-7 at worst; divided by 2h = 6e-3 that is up to ~1e-4, hence abs 1e-4. The truncation
     // error h²/6·f''' (≈ 2e-6 with the softmax's curvature of order 1) fits in rel 1e-3 of
@@ -321,4 +327,49 @@ fn max_pool_backward_matches_finite_differences_away_from_ties() {
         .collect();
     // A selected element's gradient is exactly its r; the probe sums 12 terms: rounding ~1e-6 / 0.02.
     assert_gradients_match("max pool d_x", &d_x, &numerical, &Tolerance { abs: 1e-4, rel: 1e-4 });
+}
+
+#[test]
+fn a_convolutional_models_gradients_match_finite_differences_of_the_mean_loss() {
+    use ticketlab::nn::architecture::Activation;
+    // Every layer kind: padded and unpadded convolutions, pooling, ReLUs, fully connected layers.
+    let spec = ModelSpec::from_architecture("conv:3x3p1,pool,conv:2x2,fc:4,fc:3", Activation::image(2, 6, 6), 3)
+        .expect("valid architecture");
+    let mut model = Model::new(spec, Init::GlorotNormal, &mut Rng::new(8, Stream::WeightInit));
+    let mut rng = Rng::new(8, Stream::Scratch);
+    let bias_ranges: Vec<_> = model.tensors.iter().filter(|t| t.kind == TensorKind::Bias).map(|t| t.range()).collect();
+    for range in bias_ranges {
+        for b in &mut model.params[range] {
+            *b = (rng.uniform_f32() * 2.0 - 1.0) * 0.5;
+        }
+    }
+    let batch = 3;
+    let x = random_values(batch * 2 * 6 * 6, 1.0, &mut rng);
+    let labels: Vec<u8> = (0..batch).map(|_| rng.below(3) as u8).collect();
+
+    let mut workspace = Workspace::default();
+    let mut d_logits = Vec::new();
+    let mut grads = vec![f32::NAN; model.params.len()];
+    model.loss_and_gradients(&x, &labels, &mut workspace, &mut d_logits, &mut grads);
+    // A step this small keeps every ReLU and every pooling window on the same side of its kink
+    // for these seeds (a kink crossed would show as one wildly wrong entry).
+    let numerical = numerical_model_gradients(&mut model, &x, &labels, 3e-3);
+    let tolerance = Tolerance { abs: 1e-4, rel: 1e-3 };
+    let names: Vec<&str> = model.tensors.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "conv1.weight",
+            "conv1.bias",
+            "conv2.weight",
+            "conv2.bias",
+            "fc1.weight",
+            "fc1.bias",
+            "fc2.weight",
+            "fc2.bias"
+        ]
+    );
+    for tensor in &model.tensors {
+        assert_gradients_match(&tensor.name, &grads[tensor.range()], &numerical[tensor.range()], &tolerance);
+    }
 }

@@ -4,66 +4,102 @@
 //! `tensors` names the views into it ("fc1.weight", "fc1.bias", ...). Activations live in a
 //! `Workspace` that is sized once per batch size and reused, so a training step allocates nothing.
 
+use super::architecture::{self, Activation, LayerSpec};
 use super::dense::Dense;
 use super::init::Init;
 use super::loss::{softmax_cross_entropy, LossStats};
 use super::mask::Mask;
+use crate::kernels::conv::{
+    conv_backward, conv_forward, max_pool_backward, max_pool_forward, ConvGradients, ConvScratch, ConvShape, PoolShape,
+};
 use crate::kernels::elementwise::{relu_backward, relu_forward};
 use crate::kernels::sparse::{SparsePattern, SparseScratch};
 use crate::rng::Rng;
 
-/// Which network to build.
+/// Which network to build: its input, its layers (see `architecture` for the text form), and
+/// the number of classes. ReLUs follow every convolution and every fully connected layer but the
+/// last; they are implied, not listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ModelSpec {
-    /// Fully connected ReLU network: inputs -> hidden... -> classes.
-    Mlp { inputs: usize, hidden: Vec<usize>, classes: usize },
+pub struct ModelSpec {
+    pub input: Activation,
+    pub layers: Vec<LayerSpec>,
+    pub classes: usize,
 }
 
+/// MNIST digits: one 28×28 map.
+const MNIST_INPUT: Activation = Activation { channels: 1, height: 28, width: 28, flat: false };
+
 impl ModelSpec {
-    pub const NAMES: [&'static str; 1] = ["lenet-300-100"];
+    pub const NAMES: [&'static str; 2] = ["lenet-300-100", "lenet-5"];
 
     /// The models the page and the CLI offer by name, for 28×28 MNIST digits.
     pub fn from_name(name: &str) -> Option<ModelSpec> {
-        match name {
-            "lenet-300-100" => Some(ModelSpec::Mlp { inputs: 784, hidden: vec![300, 100], classes: 10 }),
-            _ => None,
-        }
+        let text = match name {
+            "lenet-300-100" => "fc:300,fc:100,fc:10",
+            // LeCun et al. 1998, with "same" padding on the first convolution so that 28×28
+            // digits give the classic 5×5×16 maps before the fully connected layers.
+            "lenet-5" => "conv:6x5p2,pool,conv:16x5,pool,fc:120,fc:84,fc:10",
+            _ => return None,
+        };
+        Some(ModelSpec::from_architecture(text, MNIST_INPUT, 10).expect("the named models are valid"))
     }
 
+    /// A network from its text (`conv:6x5p2,pool,fc:10`), checked against `input`.
+    pub fn from_architecture(text: &str, input: Activation, classes: usize) -> Result<ModelSpec, String> {
+        let layers = architecture::parse(text)?;
+        architecture::check(input, &layers, classes)?;
+        Ok(ModelSpec { input, layers, classes })
+    }
+
+    /// A fully connected ReLU network: inputs -> hidden... -> classes.
+    pub fn mlp(inputs: usize, hidden: &[usize], classes: usize) -> ModelSpec {
+        let layers = hidden.iter().chain([&classes]).map(|&outputs| LayerSpec::Fc { outputs }).collect();
+        ModelSpec { input: Activation { channels: inputs, height: 1, width: 1, flat: true }, layers, classes }
+    }
+
+    /// Values per example at the input.
     pub fn inputs(&self) -> usize {
-        match self {
-            ModelSpec::Mlp { inputs, .. } => *inputs,
-        }
+        self.input.len()
     }
 
-    /// An MLP's layer widths, input to output (784, 300, 100, 10 for LeNet-300-100).
-    fn widths(&self) -> Vec<usize> {
-        match self {
-            ModelSpec::Mlp { inputs, hidden, classes } => {
-                std::iter::once(*inputs).chain(hidden.iter().copied()).chain([*classes]).collect()
-            }
-        }
+    /// The shape after each layer (the spec was checked when made).
+    fn shapes(&self) -> Vec<Activation> {
+        architecture::check(self.input, &self.layers, self.classes).expect("spec checked when made")
     }
 
     /// The prunable weight tensors, in order, with their sizes (without building the model).
     pub fn weight_layers(&self) -> Vec<WeightLayer> {
-        let widths = self.widths();
-        let last = widths.len() - 2;
-        widths
-            .windows(2)
-            .enumerate()
-            .map(|(index, pair)| WeightLayer {
-                name: format!("fc{}.weight", index + 1),
-                size: pair[0] * pair[1],
-                is_output: index == last,
-            })
-            .collect()
+        let shapes = self.shapes();
+        let (mut convs, mut fcs) = (0, 0);
+        let mut input = self.input;
+        let mut weight_layers = Vec::new();
+        for (index, (layer, &output)) in self.layers.iter().zip(&shapes).enumerate() {
+            match *layer {
+                LayerSpec::Conv { filters, kernel, .. } => {
+                    convs += 1;
+                    weight_layers.push(WeightLayer {
+                        name: format!("conv{convs}.weight"),
+                        size: filters * input.channels * kernel * kernel,
+                        is_output: false,
+                    });
+                }
+                LayerSpec::Fc { outputs } => {
+                    fcs += 1;
+                    weight_layers.push(WeightLayer {
+                        name: format!("fc{fcs}.weight"),
+                        size: input.len() * outputs,
+                        is_output: index + 1 == self.layers.len(),
+                    });
+                }
+                LayerSpec::MaxPool { .. } => {}
+            }
+            input = output;
+        }
+        weight_layers
     }
 
     pub fn classes(&self) -> usize {
-        match self {
-            ModelSpec::Mlp { classes, .. } => *classes,
-        }
+        self.classes
     }
 }
 
@@ -105,15 +141,43 @@ impl ParamTensor {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+struct Conv {
+    shape: ConvShape,
+    weight_offset: usize,
+    bias_offset: usize,
+}
+
+impl Conv {
+    fn weights<'a>(&self, params: &'a [f32]) -> &'a [f32] {
+        &params[self.weight_offset..self.bias_offset]
+    }
+
+    fn bias_range(&self) -> std::ops::Range<usize> {
+        self.bias_offset..self.bias_offset + self.shape.filters
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
 enum Layer {
     Dense(Dense),
+    Conv(Conv),
+    MaxPool(PoolShape),
     Relu { width: usize },
 }
 
 impl Layer {
+    /// Values per example after this layer.
     fn output_width(&self) -> usize {
         match self {
             Layer::Dense(dense) => dense.outputs,
+            Layer::Conv(conv) => {
+                let (height, width) = conv.shape.output_size().expect("checked");
+                conv.shape.filters * height * width
+            }
+            Layer::MaxPool(pool) => {
+                let (height, width) = pool.output_size().expect("checked");
+                pool.channels * height * width
+            }
             Layer::Relu { width } => *width,
         }
     }
@@ -135,51 +199,91 @@ pub struct Workspace {
     d_previous: Vec<f32>,
     /// One per layer: the sparse kernels' backward pass reuses what their forward pass left there.
     sparse: Vec<SparseScratch>,
+    /// One per layer: a convolution's patch columns, kept from forward for backward.
+    conv: Vec<ConvScratch>,
+    /// One per layer: where each max-pooling window's maximum came from.
+    argmax: Vec<Vec<u32>>,
 }
 
 impl Model {
-    /// Builds the model with freshly initialised weights (zero biases).
+    /// Builds the model with freshly initialised weights (zero biases). Tensors are laid out and
+    /// initialised layer by layer, weight then bias.
     pub fn new(spec: ModelSpec, init: Init, rng: &mut Rng) -> Model {
         let mut layers = Vec::new();
         let mut tensors = Vec::new();
         let mut param_count = 0;
-        match &spec {
-            ModelSpec::Mlp { .. } => {
-                let widths = spec.widths();
-                for (index, pair) in widths.windows(2).enumerate() {
-                    let (fan_in, fan_out) = (pair[0], pair[1]);
-                    let name = format!("fc{}", index + 1);
-                    let weight_offset = param_count;
-                    let bias_offset = weight_offset + fan_in * fan_out;
-                    param_count = bias_offset + fan_out;
-                    tensors.push(ParamTensor {
-                        name: format!("{name}.weight"),
-                        kind: TensorKind::Weight,
-                        offset: weight_offset,
-                        shape: vec![fan_in, fan_out],
-                    });
-                    tensors.push(ParamTensor {
-                        name: format!("{name}.bias"),
-                        kind: TensorKind::Bias,
-                        offset: bias_offset,
-                        shape: vec![fan_out],
-                    });
-                    layers.push(Layer::Dense(Dense {
-                        inputs: fan_in,
-                        outputs: fan_out,
-                        weight_offset,
-                        bias_offset,
-                        sparse: None,
-                    }));
-                    if index + 2 < widths.len() {
-                        layers.push(Layer::Relu { width: fan_out });
-                    }
+        // (fan_in, fan_out) of each weight tensor, for the initialiser.
+        let mut fans = Vec::new();
+        let mut add_tensors =
+            |name: String, weight_shape: Vec<usize>, outputs: usize, tensors: &mut Vec<ParamTensor>| {
+                let weight_offset = param_count;
+                let bias_offset = weight_offset + weight_shape.iter().product::<usize>();
+                param_count = bias_offset + outputs;
+                tensors.push(ParamTensor {
+                    name: format!("{name}.weight"),
+                    kind: TensorKind::Weight,
+                    offset: weight_offset,
+                    shape: weight_shape,
+                });
+                tensors.push(ParamTensor {
+                    name: format!("{name}.bias"),
+                    kind: TensorKind::Bias,
+                    offset: bias_offset,
+                    shape: vec![outputs],
+                });
+                (weight_offset, bias_offset)
+            };
+        let shapes = spec.shapes();
+        let (mut convs, mut fcs) = (0, 0);
+        let mut input = spec.input;
+        for (index, (layer, &output)) in spec.layers.iter().zip(&shapes).enumerate() {
+            let is_last = index + 1 == spec.layers.len();
+            match *layer {
+                LayerSpec::Conv { filters, kernel, padding, stride } => {
+                    convs += 1;
+                    let channels = input.channels;
+                    let (weight_offset, bias_offset) = add_tensors(
+                        format!("conv{convs}"),
+                        vec![filters, channels, kernel, kernel],
+                        filters,
+                        &mut tensors,
+                    );
+                    // Glorot's fans for a convolution count every tap (Keras and PyTorch agree).
+                    fans.push((channels * kernel * kernel, filters * kernel * kernel));
+                    let shape = ConvShape {
+                        channels,
+                        height: input.height,
+                        width: input.width,
+                        filters,
+                        kernel,
+                        stride,
+                        padding,
+                    };
+                    layers.push(Layer::Conv(Conv { shape, weight_offset, bias_offset }));
+                }
+                LayerSpec::MaxPool { size } => layers.push(Layer::MaxPool(PoolShape {
+                    channels: input.channels,
+                    height: input.height,
+                    width: input.width,
+                    size,
+                })),
+                LayerSpec::Fc { outputs } => {
+                    fcs += 1;
+                    let inputs = input.len();
+                    let (weight_offset, bias_offset) =
+                        add_tensors(format!("fc{fcs}"), vec![inputs, outputs], outputs, &mut tensors);
+                    fans.push((inputs, outputs));
+                    layers.push(Layer::Dense(Dense { inputs, outputs, weight_offset, bias_offset, sparse: None }));
                 }
             }
+            if matches!(layer, LayerSpec::Conv { .. }) || (matches!(layer, LayerSpec::Fc { .. }) && !is_last) {
+                layers.push(Layer::Relu { width: output.len() });
+            }
+            input = output;
         }
         let mut params = vec![0.0; param_count];
-        for tensor in tensors.iter().filter(|t| t.kind == TensorKind::Weight) {
-            let (fan_in, fan_out) = (tensor.shape[0], tensor.shape[1]);
+        let weights = tensors.iter().filter(|t| t.kind == TensorKind::Weight);
+        for (tensor, &(fan_in, fan_out)) in weights.zip(&fans) {
             init.fill(&mut params[tensor.range()], fan_in, fan_out, rng);
         }
         Model { spec, layers, tensors, params }
@@ -220,6 +324,8 @@ impl Model {
         debug_assert_eq!(x.len(), batch * self.inputs());
         workspace.outputs.resize_with(self.layers.len(), Vec::new);
         workspace.sparse.resize_with(self.layers.len(), SparseScratch::default);
+        workspace.conv.resize_with(self.layers.len(), ConvScratch::default);
+        workspace.argmax.resize_with(self.layers.len(), Vec::new);
         for (index, layer) in self.layers.iter().enumerate() {
             let (done, rest) = workspace.outputs.split_at_mut(index);
             let input: &[f32] = if index == 0 { x } else { &done[index - 1] };
@@ -227,6 +333,11 @@ impl Model {
             output.resize(batch * layer.output_width(), 0.0);
             match layer {
                 Layer::Dense(dense) => dense.forward(&self.params, input, output, batch, &mut workspace.sparse[index]),
+                Layer::Conv(conv) => {
+                    let (w, bias) = (conv.weights(&self.params), &self.params[conv.bias_range()]);
+                    conv_forward(&conv.shape, w, bias, input, output, batch, &mut workspace.conv[index]);
+                }
+                Layer::MaxPool(pool) => max_pool_forward(pool, input, output, &mut workspace.argmax[index], batch),
                 Layer::Relu { .. } => relu_forward(input, output),
             }
         }
@@ -236,7 +347,7 @@ impl Model {
     /// Backward pass after `forward` on the same x: writes every parameter's gradient of the
     /// loss into `grads` (same layout as `params`), given d_logits (batch, classes).
     pub fn backward(&self, x: &[f32], batch: usize, d_logits: &[f32], workspace: &mut Workspace, grads: &mut [f32]) {
-        let Workspace { outputs, d_current, d_previous, sparse } = workspace;
+        let Workspace { outputs, d_current, d_previous, sparse, conv: conv_scratch, argmax } = workspace;
         d_current.clear();
         d_current.extend_from_slice(d_logits);
         for (index, layer) in self.layers.iter().enumerate().rev() {
@@ -251,6 +362,21 @@ impl Model {
                     let d_input = if need_d_input { Some(&mut d_previous[..]) } else { None };
                     dense.backward(&self.params, input, d_current, grads, d_input, &mut sparse[index]);
                 }
+                Layer::Conv(conv) => {
+                    let (d_weights, d_bias) = grads[conv.weight_offset..conv.bias_range().end]
+                        .split_at_mut(conv.bias_range().start - conv.weight_offset);
+                    let d_input = if need_d_input { Some(&mut d_previous[..]) } else { None };
+                    let gradients = ConvGradients { weights: d_weights, bias: d_bias, input: d_input };
+                    conv_backward(
+                        &conv.shape,
+                        conv.weights(&self.params),
+                        d_current,
+                        gradients,
+                        batch,
+                        &mut conv_scratch[index],
+                    );
+                }
+                Layer::MaxPool(_) => max_pool_backward(d_current, &argmax[index], d_previous),
                 Layer::Relu { .. } => relu_backward(&outputs[index], d_current, d_previous),
             }
             std::mem::swap(d_current, d_previous);
