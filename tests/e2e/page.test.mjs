@@ -65,6 +65,18 @@ test('a short run learns the real MNIST, and gives exactly the numbers of the na
   assert.deepEqual(page.errors, []);
 });
 
+test('LeNet-5, a convolutional network, trains in the page with exactly the numbers of the native CLI', async () => {
+  const page = await openPage(session.browser, `${session.url}#model=lenet-5&seed=2&epochs=0.1&eval_every=45`);
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  assert.equal(run.config.model, 'lenet-5');
+  const accuracies = run.rounds[0].evaluations.map((e) => e.test_accuracy);
+  assert.ok(accuracies.at(-1) > 0.8, `test accuracy after 91 iterations was ${accuracies.at(-1)}`);
+  assert.deepEqual(numbers(nativeRun(run.config)), numbers(run));
+  assert.deepEqual(page.errors, []);
+});
+
 test('a short IMP run finds tickets level by level, draws them, and matches the native CLI', async () => {
   // Two cores: one worker trains the ticket, the other the controls; the merged results must be
   // the single-worker run's, which the CLI's are.

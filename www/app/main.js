@@ -167,6 +167,7 @@ function formatDuration(seconds) {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
+const MODEL_NAMES = { 'lenet-300-100': 'LeNet-300-100', 'lenet-5': 'LeNet-5' };
 const BRANCH_NAMES = { ticket: 'ticket', random_reinit: 'random re-init', random_prune: 'random pruning' };
 
 function segmentLabel(branch, level, percent) {
@@ -245,7 +246,7 @@ const handlers = {
   },
   started({ config }) {
     startTime = performance.now();
-    setStatus(`Training LeNet-300-100, seed ${config.seed}: evaluating the untrained network…`);
+    setStatus(`Training ${MODEL_NAMES[config.model] ?? config.model}, seed ${config.seed}: evaluating the untrained network…`);
   },
   progress({ parts, done, segments, samples_per_second: speed }) {
     // The numbers follow the first worker still training (the ticket's, while it trains).

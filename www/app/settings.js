@@ -40,7 +40,7 @@ const controlList = (raw) => {
 };
 
 export const SETTINGS = {
-  model: { default: 'lenet-300-100', check: choice(['lenet-300-100']) },
+  model: { default: 'lenet-300-100', check: choice(['lenet-300-100', 'lenet-5']) },
   seed: { default: 1, check: integer(0, Number.MAX_SAFE_INTEGER) },
   epochs: { default: 5, check: positive(200) },
   optimizer: { default: 'adam', check: choice(['adam', 'sgd']) },
