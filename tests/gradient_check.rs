@@ -201,6 +201,17 @@ fn smallest_hidden_preactivation(model: &Model, x: &[f32], batch: usize) -> f64 
     smallest
 }
 
+/// Biases start at zero; gives them values in [-0.5, 0.5) so their effect is not special-cased
+/// by accident.
+fn randomise_biases(model: &mut Model, rng: &mut Rng) {
+    let bias_ranges: Vec<_> = model.tensors.iter().filter(|t| t.kind == TensorKind::Bias).map(|t| t.range()).collect();
+    for range in bias_ranges {
+        for b in &mut model.params[range] {
+            *b = (rng.uniform_f32() * 2.0 - 1.0) * 0.5;
+        }
+    }
+}
+
 /// Central differences of the model's mean loss on (x, labels) with respect to every parameter.
 fn numerical_model_gradients(model: &mut Model, x: &[f32], labels: &[u8], h: f32) -> Vec<f64> {
     let mut workspace = Workspace::default();
@@ -223,13 +234,7 @@ fn model_gradients_match_finite_differences_of_the_mean_loss() {
     let spec = ModelSpec::mlp(6, &[5, 4], 3);
     let mut model = Model::new(spec, Init::GlorotNormal, &mut Rng::new(5, Stream::WeightInit));
     let mut rng = Rng::new(5, Stream::Scratch);
-    // Biases start at zero; give them values so their effect is not special-cased by accident.
-    let bias_ranges: Vec<_> = model.tensors.iter().filter(|t| t.kind == TensorKind::Bias).map(|t| t.range()).collect();
-    for range in bias_ranges {
-        for b in &mut model.params[range] {
-            *b = (rng.uniform_f32() * 2.0 - 1.0) * 0.5;
-        }
-    }
+    randomise_biases(&mut model, &mut rng);
     let batch = 4;
     let x = random_values(batch * 6, 1.0, &mut rng);
     let labels: Vec<u8> = (0..batch).map(|_| rng.below(3) as u8).collect();
@@ -337,12 +342,7 @@ fn a_convolutional_models_gradients_match_finite_differences_of_the_mean_loss() 
         .expect("valid architecture");
     let mut model = Model::new(spec, Init::GlorotNormal, &mut Rng::new(8, Stream::WeightInit));
     let mut rng = Rng::new(8, Stream::Scratch);
-    let bias_ranges: Vec<_> = model.tensors.iter().filter(|t| t.kind == TensorKind::Bias).map(|t| t.range()).collect();
-    for range in bias_ranges {
-        for b in &mut model.params[range] {
-            *b = (rng.uniform_f32() * 2.0 - 1.0) * 0.5;
-        }
-    }
+    randomise_biases(&mut model, &mut rng);
     let batch = 3;
     let x = random_values(batch * 2 * 6 * 6, 1.0, &mut rng);
     let labels: Vec<u8> = (0..batch).map(|_| rng.below(3) as u8).collect();

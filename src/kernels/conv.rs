@@ -311,27 +311,8 @@ pub fn max_pool_backward(d_y: &[f32], argmax: &[u32], d_x: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::test_support::{assert_close, random_with_zeros as random};
     use crate::rng::{Rng, Stream};
-
-    fn random(len: usize, zeros: f32, rng: &mut Rng) -> Vec<f32> {
-        (0..len)
-            .map(|_| {
-                let value = rng.uniform_f32() * 2.0 - 1.0;
-                if rng.uniform_f32() < zeros {
-                    0.0
-                } else {
-                    value
-                }
-            })
-            .collect()
-    }
-
-    fn assert_close(fast: &[f32], oracle: &[f32], terms: usize, what: &str) {
-        assert_eq!(fast.len(), oracle.len(), "{what}: lengths");
-        for (index, (a, b)) in fast.iter().zip(oracle).enumerate() {
-            assert!((a - b).abs() <= 1e-6 * terms as f32 + 1e-6, "{what}[{index}]: {a} vs {b}");
-        }
-    }
 
     #[test]
     fn convolution_matches_its_naive_twin_on_odd_shapes_strides_and_padding() {

@@ -213,21 +213,8 @@ pub fn gemm_naive(shape: Shape, a: &[f32], op_a: Op, b: &[f32], op_b: Op, c: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::test_support::random_with_zeros as random;
     use crate::rng::{Rng, Stream};
-
-    /// Uniform in [-1, 1), with about `zeros` of the entries exactly 0 (like pixels and ReLUs).
-    fn random(len: usize, zeros: f32, rng: &mut Rng) -> Vec<f32> {
-        (0..len)
-            .map(|_| {
-                let value = rng.uniform_f32() * 2.0 - 1.0;
-                if rng.uniform_f32() < zeros {
-                    0.0
-                } else {
-                    value
-                }
-            })
-            .collect()
-    }
 
     #[test]
     fn fast_equals_the_sequential_twin_and_the_f64_oracle_on_odd_shapes_and_every_transpose() {

@@ -187,6 +187,7 @@ pub fn sparse_backward_input(
 mod tests {
     use super::*;
     use crate::kernels::gemm::{gemm_naive, Op, Shape};
+    use crate::kernels::test_support::assert_close;
     use crate::rng::{Rng, Stream};
 
     struct Case {
@@ -205,13 +206,6 @@ mod tests {
         let x = (0..batch * rows).map(|_| if rng.below(3) == 0 { 0.0 } else { signed(rng) }).collect();
         let d_y = (0..batch * cols).map(|_| signed(rng)).collect();
         Case { keep, w, x, d_y }
-    }
-
-    fn assert_close(fast: &[f32], oracle: &[f32], terms: usize, what: &str) {
-        for (index, (a, b)) in fast.iter().zip(oracle).enumerate() {
-            // Both sum `terms` products of magnitude ≤ 1 in f32 against an f64 oracle.
-            assert!((a - b).abs() <= 1e-6 * terms as f32 + 1e-6, "{what}[{index}]: {a} vs {b}");
-        }
     }
 
     #[test]
