@@ -327,10 +327,9 @@ options:
             trials.push(results);
         }
         let rows = report::summarise(&trials);
-        let title = format!(
-            "{}: IMP over {} seeds, {} iterations per round, reset {}",
-            base.model, options.trials, base.iterations, base.reset
-        );
+        let seeds = if options.trials == 1 { "1 seed".to_string() } else { format!("{} seeds", options.trials) };
+        let title =
+            format!("{}: IMP over {seeds}, {} iterations per round, reset {}", base.model, base.iterations, base.reset);
         let summary = json!({
             "config": base,
             "trials": options.trials,
