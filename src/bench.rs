@@ -68,7 +68,7 @@ pub fn percent_remaining(config: &Config, level: usize) -> f64 {
     let layers = config.model_spec().weight_layers();
     let total: usize = layers.iter().map(|l| l.size).sum();
     let kept: usize =
-        layers.iter().map(|l| crate::prune::kept_after(l.size, config.layer_prune_rate(l.is_output), level)).sum();
+        layers.iter().map(|l| crate::prune::kept_after(l.size, config.layer_prune_rate(l.kind), level)).sum();
     100.0 * kept as f64 / total as f64
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::nn::init::Init;
 use crate::nn::Mask;
-use crate::nn::ModelSpec;
+use crate::nn::{ModelSpec, WeightKind};
 use crate::optim::OptimizerConfig;
 use crate::prune::kept_after;
 use crate::prune::magnitude::PruneCounts;
@@ -41,6 +41,8 @@ pub struct Config {
     pub prune_rate: f64,
     /// Fraction of the remaining weights removed per round in the output layer.
     pub prune_rate_output: f64,
+    /// Fraction of the remaining weights removed per round in convolutional layers.
+    pub prune_rate_conv: f64,
     /// "layer": each layer prunes its own fraction; "global": one ranking of all weights, at prune_rate.
     pub prune_scope: String,
     /// "iterative": each round prunes the previous round's trained ticket; "one_shot": each level
@@ -75,6 +77,8 @@ impl Default for Config {
             rounds: 0,
             prune_rate: 0.2,
             prune_rate_output: 0.1,
+            // The paper's rate for the convolutions of Conv-2 and Conv-4 (Conv-6: 0.15).
+            prune_rate_conv: 0.1,
             prune_scope: "layer".into(),
             prune_schedule: "iterative".into(),
             reset: "init".into(),
@@ -85,10 +89,10 @@ impl Default for Config {
 }
 
 #[rustfmt::skip]
-const FIELDS: [&str; 22] = [
+const FIELDS: [&str; 23] = [
     "model", "seed", "init", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
     "batch_size", "iterations", "eval_every", "validation_size", "train_size", "rounds", "prune_rate",
-    "prune_rate_output", "prune_scope", "prune_schedule", "reset", "rewind_step", "controls",
+    "prune_rate_output", "prune_rate_conv", "prune_scope", "prune_schedule", "reset", "rewind_step", "controls",
 ];
 
 pub const CONTROLS: [&str; 2] = ["random_reinit", "random_prune"];
@@ -209,6 +213,7 @@ impl Config {
                 "rounds" => config.rounds = integer(field, value, 0, 100)? as usize,
                 "prune_rate" => config.prune_rate = fraction(field, value)?,
                 "prune_rate_output" => config.prune_rate_output = fraction(field, value)?,
+                "prune_rate_conv" => config.prune_rate_conv = fraction(field, value)?,
                 "prune_scope" => config.prune_scope = text(field, value, &["layer", "global"])?.to_string(),
                 "prune_schedule" => config.prune_schedule = text(field, value, &["iterative", "one_shot"])?.to_string(),
                 "reset" => config.reset = text(field, value, &["init", "rewind", "continue"])?.to_string(),
@@ -252,9 +257,9 @@ impl Config {
             return Ok(());
         }
         for layer in &layers {
-            let rate = self.layer_prune_rate(layer.is_output);
+            let rate = self.layer_prune_rate(layer.kind);
             if kept_after(layer.size, rate, self.rounds) == 0 {
-                let rate_field = if layer.is_output { "prune_rate_output" } else { "prune_rate" };
+                let rate_field = Config::rate_field(layer.kind);
                 return Err(Error::config(
                     "rounds",
                     format!(
@@ -273,27 +278,36 @@ impl Config {
     }
 
     /// How many weights `rounds` rounds of pruning at this config's rates remove from `mask`:
-    /// one count per layer (layer-wise, the last layer at `prune_rate_output`), or one in all
-    /// (global, at `prune_rate`).
+    /// one count per layer (layer-wise, each at its kind's rate), or one in all (global, at
+    /// `prune_rate`).
     pub fn prune_counts(&self, mask: &Mask, rounds: usize) -> PruneCounts {
         if self.prune_scope == "global" {
             let kept = mask.kept();
             return PruneCounts::Total(kept - kept_after(kept, self.prune_rate, rounds));
         }
-        let last = mask.layers.len() - 1;
-        let per_layer = mask.layers.iter().enumerate().map(|(index, layer)| {
+        let kinds = self.model_spec().weight_layers().into_iter().map(|layer| layer.kind);
+        let per_layer = mask.layers.iter().zip(kinds).map(|(layer, kind)| {
             let kept = layer.kept();
-            kept - kept_after(kept, self.layer_prune_rate(index == last), rounds)
+            kept - kept_after(kept, self.layer_prune_rate(kind), rounds)
         });
         PruneCounts::PerLayer(per_layer.collect())
     }
 
     /// The per-round pruning fraction of a layer (layer-wise pruning).
-    pub fn layer_prune_rate(&self, is_output: bool) -> f64 {
-        if is_output {
-            self.prune_rate_output
-        } else {
-            self.prune_rate
+    pub fn layer_prune_rate(&self, kind: WeightKind) -> f64 {
+        match kind {
+            WeightKind::Conv => self.prune_rate_conv,
+            WeightKind::Hidden => self.prune_rate,
+            WeightKind::Output => self.prune_rate_output,
+        }
+    }
+
+    /// The setting that holds a kind's rate, for messages.
+    fn rate_field(kind: WeightKind) -> &'static str {
+        match kind {
+            WeightKind::Conv => "prune_rate_conv",
+            WeightKind::Hidden => "prune_rate",
+            WeightKind::Output => "prune_rate_output",
         }
     }
 

@@ -905,3 +905,19 @@ fn global_pruning_that_empties_a_layer_mid_run_ends_the_run_with_the_error() {
     experiment.stop();
     assert_eq!(experiment.results(), results, "nothing changes after the end");
 }
+
+#[test]
+fn convolutions_are_pruned_at_their_own_rate() {
+    // LeNet-5: conv1 150, conv2 2,400, fc1 48,000, fc2 10,080, fc3 840 weights.
+    let config = Config::from_json(r#"{"model": "lenet-5", "prune_rate_conv": 0.5}"#).expect("valid");
+    let model = Model::new(config.model_spec(), Init::GlorotNormal, &mut Rng::new(1, Stream::Scratch));
+    let dense = Mask::dense(&model.tensors);
+    let names: Vec<&str> = dense.layers.iter().map(|layer| layer.name.as_str()).collect();
+    assert_eq!(names, ["conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight", "fc3.weight"]);
+    let PruneCounts::PerLayer(counts) = config.prune_counts(&dense, 1) else { panic!("layer-wise by default") };
+    // 50% of each convolution, 20% of the hidden fully connected layers, 10% of the output layer.
+    assert_eq!(counts, [75, 1_200, 9_600, 2_016, 84]);
+    let error =
+        Config::from_json(r#"{"model": "lenet-5", "prune_rate_conv": 0.9, "rounds": 3}"#).expect_err("conv1 emptied");
+    assert!(error.to_string().contains("prune_rate_conv") && error.to_string().contains("conv1.weight"), "{error}");
+}

@@ -57,7 +57,7 @@ options:
   --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
                         --learning-rate, --momentum, --beta1, --beta2, --epsilon, --batch-size,
                         --iterations, --eval-every, --validation-size, --train-size, --rounds,
-                        --prune-rate, --prune-rate-output, --prune-scope layer|global,
+                        --prune-rate, --prune-rate-output, --prune-rate-conv, --prune-scope layer|global,
                         --prune-schedule iterative|one_shot, --reset init|rewind|continue,
                         --rewind-step K, --controls random_reinit,random_prune
   -h, --help            this text

@@ -8,4 +8,4 @@ pub mod mask;
 pub mod model;
 
 pub use mask::{LayerCount, LayerMask, Mask};
-pub use model::{Model, ModelSpec, ParamTensor, TensorKind, WeightLayer, Workspace};
+pub use model::{Model, ModelSpec, ParamTensor, TensorKind, WeightKind, WeightLayer, Workspace};

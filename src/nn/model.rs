@@ -80,15 +80,16 @@ impl ModelSpec {
                     weight_layers.push(WeightLayer {
                         name: format!("conv{convs}.weight"),
                         size: filters * input.channels * kernel * kernel,
-                        is_output: false,
+                        kind: WeightKind::Conv,
                     });
                 }
                 LayerSpec::Fc { outputs } => {
                     fcs += 1;
+                    let is_output = index + 1 == self.layers.len();
                     weight_layers.push(WeightLayer {
                         name: format!("fc{fcs}.weight"),
                         size: input.len() * outputs,
-                        is_output: index + 1 == self.layers.len(),
+                        kind: if is_output { WeightKind::Output } else { WeightKind::Hidden },
                     });
                 }
                 LayerSpec::MaxPool { .. } => {}
@@ -108,8 +109,18 @@ impl ModelSpec {
 pub struct WeightLayer {
     pub name: String,
     pub size: usize,
-    /// The last layer (the classifier), pruned at its own rate.
-    pub is_output: bool,
+    pub kind: WeightKind,
+}
+
+/// The kinds of weight tensor the paper prunes at different rates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightKind {
+    /// A convolution's filters.
+    Conv,
+    /// A fully connected layer before the last.
+    Hidden,
+    /// The last layer (the classifier).
+    Output,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
