@@ -53,57 +53,85 @@ impl ConvShape {
         let x = (ox * self.stride + kx).checked_sub(self.padding)?;
         (y < self.height && x < self.width).then_some((y, x))
     }
+
+    /// The output positions o (of `outputs`) whose tap `tap` reads inside an input of `size`:
+    /// 0 <= o·stride + tap − padding < size. Outside them the tap reads the zero padding.
+    fn inside(&self, tap: usize, size: usize, outputs: usize) -> std::ops::Range<usize> {
+        let first = self.padding.saturating_sub(tap).div_ceil(self.stride);
+        // o·stride + tap − padding <= size − 1  <=>  o <= (size − 1 + padding − tap) / stride
+        let end = match (size + self.padding).checked_sub(tap + 1) {
+            Some(limit) => (limit / self.stride + 1).min(outputs),
+            None => 0,
+        };
+        first..end.max(first)
+    }
+}
+
+/// Visits, for every kernel tap (c, ky, kx) and image b, each output row oy whose tap row lies
+/// inside the input, with the range of output columns whose tap column does too:
+/// `visit(cols_row_index, b, oy, y, ox_range, x_of_first)`.
+fn for_each_tap_run(
+    shape: &ConvShape,
+    batch: usize,
+    mut visit: impl FnMut(usize, usize, usize, usize, std::ops::Range<usize>, usize),
+) {
+    let (out_h, out_w) = shape.output();
+    let k = shape.kernel;
+    for c in 0..shape.channels {
+        for ky in 0..k {
+            let rows = shape.inside(ky, shape.height, out_h);
+            for kx in 0..k {
+                let columns = shape.inside(kx, shape.width, out_w);
+                if columns.is_empty() {
+                    continue;
+                }
+                let x_of_first = columns.start * shape.stride + kx - shape.padding;
+                for b in 0..batch {
+                    for oy in rows.clone() {
+                        let y = oy * shape.stride + ky - shape.padding;
+                        visit((c * k + ky) * k + kx, b * shape.channels + c, oy, y, columns.clone(), x_of_first);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// cols (C·KH·KW, B·OH·OW) from x (B, C, H, W).
 fn im2col(shape: &ConvShape, x: &[f32], batch: usize, cols: &mut Vec<f32>) {
     let (out_h, out_w) = shape.output();
-    let (pixels, k) = (out_h * out_w, shape.kernel);
-    let columns = batch * pixels;
+    let columns = batch * out_h * out_w;
+    let (plane, stride) = (shape.height * shape.width, shape.stride);
     cols.clear();
     cols.resize(shape.patch() * columns, 0.0);
-    for c in 0..shape.channels {
-        for ky in 0..k {
-            for kx in 0..k {
-                let row = &mut cols[((c * k + ky) * k + kx) * columns..][..columns];
-                for b in 0..batch {
-                    let image = &x[(b * shape.channels + c) * shape.height * shape.width..];
-                    for oy in 0..out_h {
-                        for ox in 0..out_w {
-                            if let Some((y, xx)) = shape.source(oy, ox, ky, kx) {
-                                row[b * pixels + oy * out_w + ox] = image[y * shape.width + xx];
-                            }
-                        }
-                    }
-                }
+    for_each_tap_run(shape, batch, |tap, image_plane, oy, y, ox, x_first| {
+        let b = image_plane / shape.channels;
+        let out = &mut cols[tap * columns + b * out_h * out_w + oy * out_w..][ox.clone()];
+        let source = &x[image_plane * plane + y * shape.width + x_first..];
+        if stride == 1 {
+            out.copy_from_slice(&source[..out.len()]);
+        } else {
+            for (i, value) in out.iter_mut().enumerate() {
+                *value = source[i * stride];
             }
         }
-    }
+    });
 }
 
 /// d_x (B, C, H, W) = the sum, over every patch column, of d_cols added where it came from.
 fn col2im(shape: &ConvShape, d_cols: &[f32], batch: usize, d_x: &mut [f32]) {
     let (out_h, out_w) = shape.output();
-    let (pixels, k) = (out_h * out_w, shape.kernel);
-    let columns = batch * pixels;
-    d_x[..batch * shape.channels * shape.height * shape.width].fill(0.0);
-    for c in 0..shape.channels {
-        for ky in 0..k {
-            for kx in 0..k {
-                let row = &d_cols[((c * k + ky) * k + kx) * columns..][..columns];
-                for b in 0..batch {
-                    let image = &mut d_x[(b * shape.channels + c) * shape.height * shape.width..];
-                    for oy in 0..out_h {
-                        for ox in 0..out_w {
-                            if let Some((y, xx)) = shape.source(oy, ox, ky, kx) {
-                                image[y * shape.width + xx] += row[b * pixels + oy * out_w + ox];
-                            }
-                        }
-                    }
-                }
-            }
+    let columns = batch * out_h * out_w;
+    let (plane, stride) = (shape.height * shape.width, shape.stride);
+    d_x[..batch * shape.channels * plane].fill(0.0);
+    for_each_tap_run(shape, batch, |tap, image_plane, oy, y, ox, x_first| {
+        let b = image_plane / shape.channels;
+        let from = &d_cols[tap * columns + b * out_h * out_w + oy * out_w..][ox];
+        let target = &mut d_x[image_plane * plane + y * shape.width + x_first..];
+        for (i, &g) in from.iter().enumerate() {
+            target[i * stride] += g;
         }
-    }
+    });
 }
 
 /// (F, B, P) <-> (B, F, P): the product's filter-major output and the batch-major activations.
