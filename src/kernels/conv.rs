@@ -67,29 +67,39 @@ impl ConvShape {
     }
 }
 
-/// Visits, for every kernel tap (c, ky, kx) and image b, each output row oy whose tap row lies
-/// inside the input, with the range of output columns whose tap column does too:
-/// `visit(cols_row_index, b, oy, y, ox_range, x_of_first)`.
-fn for_each_tap_run(
-    shape: &ConvShape,
-    batch: usize,
-    mut visit: impl FnMut(usize, usize, usize, usize, std::ops::Range<usize>, usize),
-) {
+/// One run of a kernel tap: the output columns of one output row whose tap reads inside the
+/// input, where they start in `cols` (C·KH·KW, B·OH·OW), and where the first of them reads in
+/// x (B, C, H, W); successive columns read `stride` apart.
+struct TapRun {
+    cols_start: usize,
+    len: usize,
+    x_start: usize,
+}
+
+/// Every run of every kernel tap (c, ky, kx), image and output row, in the order tap, image, row
+/// (col2im's sums depend on it). Taps that read only zero padding have no runs.
+fn for_each_tap_run(shape: &ConvShape, batch: usize, mut visit: impl FnMut(TapRun)) {
     let (out_h, out_w) = shape.output();
-    let k = shape.kernel;
+    let (k, pixels, plane) = (shape.kernel, out_h * out_w, shape.height * shape.width);
+    let columns = batch * pixels;
     for c in 0..shape.channels {
         for ky in 0..k {
             let rows = shape.inside(ky, shape.height, out_h);
             for kx in 0..k {
-                let columns = shape.inside(kx, shape.width, out_w);
-                if columns.is_empty() {
+                let outputs = shape.inside(kx, shape.width, out_w);
+                if outputs.is_empty() {
                     continue;
                 }
-                let x_of_first = columns.start * shape.stride + kx - shape.padding;
+                let tap = (c * k + ky) * k + kx;
+                let x_of_first = outputs.start * shape.stride + kx - shape.padding;
                 for b in 0..batch {
                     for oy in rows.clone() {
                         let y = oy * shape.stride + ky - shape.padding;
-                        visit((c * k + ky) * k + kx, b * shape.channels + c, oy, y, columns.clone(), x_of_first);
+                        visit(TapRun {
+                            cols_start: tap * columns + b * pixels + oy * out_w + outputs.start,
+                            len: outputs.len(),
+                            x_start: (b * shape.channels + c) * plane + y * shape.width + x_of_first,
+                        });
                     }
                 }
             }
@@ -100,19 +110,16 @@ fn for_each_tap_run(
 /// cols (C·KH·KW, B·OH·OW) from x (B, C, H, W).
 fn im2col(shape: &ConvShape, x: &[f32], batch: usize, cols: &mut Vec<f32>) {
     let (out_h, out_w) = shape.output();
-    let columns = batch * out_h * out_w;
-    let (plane, stride) = (shape.height * shape.width, shape.stride);
     cols.clear();
-    cols.resize(shape.patch() * columns, 0.0);
-    for_each_tap_run(shape, batch, |tap, image_plane, oy, y, ox, x_first| {
-        let b = image_plane / shape.channels;
-        let out = &mut cols[tap * columns + b * out_h * out_w + oy * out_w..][ox.clone()];
-        let source = &x[image_plane * plane + y * shape.width + x_first..];
-        if stride == 1 {
-            out.copy_from_slice(&source[..out.len()]);
+    cols.resize(shape.patch() * batch * out_h * out_w, 0.0);
+    for_each_tap_run(shape, batch, |run| {
+        let out = &mut cols[run.cols_start..][..run.len];
+        let source = &x[run.x_start..];
+        if shape.stride == 1 {
+            out.copy_from_slice(&source[..run.len]);
         } else {
             for (i, value) in out.iter_mut().enumerate() {
-                *value = source[i * stride];
+                *value = source[i * shape.stride];
             }
         }
     });
@@ -120,16 +127,11 @@ fn im2col(shape: &ConvShape, x: &[f32], batch: usize, cols: &mut Vec<f32>) {
 
 /// d_x (B, C, H, W) = the sum, over every patch column, of d_cols added where it came from.
 fn col2im(shape: &ConvShape, d_cols: &[f32], batch: usize, d_x: &mut [f32]) {
-    let (out_h, out_w) = shape.output();
-    let columns = batch * out_h * out_w;
-    let (plane, stride) = (shape.height * shape.width, shape.stride);
-    d_x[..batch * shape.channels * plane].fill(0.0);
-    for_each_tap_run(shape, batch, |tap, image_plane, oy, y, ox, x_first| {
-        let b = image_plane / shape.channels;
-        let from = &d_cols[tap * columns + b * out_h * out_w + oy * out_w..][ox];
-        let target = &mut d_x[image_plane * plane + y * shape.width + x_first..];
-        for (i, &g) in from.iter().enumerate() {
-            target[i * stride] += g;
+    d_x[..batch * shape.channels * shape.height * shape.width].fill(0.0);
+    for_each_tap_run(shape, batch, |run| {
+        let target = &mut d_x[run.x_start..];
+        for (i, &g) in d_cols[run.cols_start..][..run.len].iter().enumerate() {
+            target[i * shape.stride] += g;
         }
     });
 }

@@ -82,9 +82,28 @@ pub struct SparseScratch {
     input: Vec<f32>,
     output: Vec<f32>,
     zero_rows: Vec<bool>,
-    /// The terms of one output row's sum: where each source row starts, and its weight.
-    term_offsets: Vec<u32>,
-    term_weights: Vec<f32>,
+    terms: RowTerms,
+}
+
+/// The terms of one output row's sum: where each source row starts, and its weight.
+#[derive(Default)]
+struct RowTerms {
+    offsets: Vec<u32>,
+    weights: Vec<f32>,
+}
+
+impl RowTerms {
+    /// out = Σ over `terms` (source row index, weight) of weight · that row of `sources` (rows of
+    /// out.len() values), in the order given (source rows ascending).
+    fn sum_into(&mut self, terms: impl Iterator<Item = (usize, f32)>, sources: &[f32], out: &mut [f32]) {
+        self.offsets.clear();
+        self.weights.clear();
+        for (row, weight) in terms {
+            self.offsets.push((row * out.len()) as u32);
+            self.weights.push(weight);
+        }
+        weighted_sum_of_rows(&self.offsets, &self.weights, sources, out, false);
+    }
 }
 
 /// xᵀ into `scratch.input`, and which of its rows are all zero.
@@ -123,16 +142,11 @@ pub fn sparse_forward(
 ) {
     let (rows, cols) = (pattern.rows, pattern.cols);
     transpose_input(x, batch, rows, scratch);
-    let SparseScratch { input: x_t, output: y_t, zero_rows, term_offsets, term_weights } = scratch;
+    let SparseScratch { input: x_t, output: y_t, zero_rows, terms } = scratch;
     y_t.resize(cols * batch, 0.0);
     for (j, y_t_j) in y_t.chunks_exact_mut(batch).enumerate() {
-        term_offsets.clear();
-        term_weights.clear();
-        for i in pattern.column(j).iter().map(|&i| i as usize).filter(|&i| !zero_rows[i]) {
-            term_offsets.push((i * batch) as u32);
-            term_weights.push(w[i * cols + j]);
-        }
-        weighted_sum_of_rows(term_offsets, term_weights, x_t, y_t_j, false);
+        let kept_inputs = pattern.column(j).iter().map(|&i| i as usize).filter(|&i| !zero_rows[i]);
+        terms.sum_into(kept_inputs.map(|i| (i, w[i * cols + j])), x_t, y_t_j);
     }
     transpose(y_t, cols, batch, y);
 }
@@ -169,16 +183,11 @@ pub fn sparse_backward_input(
     scratch: &mut SparseScratch,
 ) {
     let (rows, cols) = (pattern.rows, pattern.cols);
-    let SparseScratch { input: d_x_t, output: d_y_t, term_offsets, term_weights, .. } = scratch;
+    let SparseScratch { input: d_x_t, output: d_y_t, terms, .. } = scratch;
     d_x_t.resize(rows * batch, 0.0);
     for (i, d_x_t_i) in d_x_t.chunks_exact_mut(batch).enumerate() {
-        term_offsets.clear();
-        term_weights.clear();
-        for &j in pattern.row(i) {
-            term_offsets.push(j * batch as u32);
-            term_weights.push(w[i * cols + j as usize]);
-        }
-        weighted_sum_of_rows(term_offsets, term_weights, d_y_t, d_x_t_i, false);
+        let kept_outputs = pattern.row(i).iter().map(|&j| j as usize);
+        terms.sum_into(kept_outputs.map(|j| (j, w[i * cols + j])), d_y_t, d_x_t_i);
     }
     transpose(d_x_t, rows, batch, d_x);
 }
