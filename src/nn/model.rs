@@ -418,6 +418,7 @@ impl Model {
                     conv_backward(
                         &conv.shape,
                         conv.weights(&self.params),
+                        input,
                         d_current,
                         gradients,
                         batch,
