@@ -131,8 +131,16 @@ fn col2im(shape: &ConvShape, d_cols: &[f32], d_x: &mut [f32]) {
     d_x.fill(0.0);
     for_each_tap_run(shape, |run| {
         let target = &mut d_x[run.x_start..];
-        for (i, &g) in d_cols[run.cols_start..][..run.len].iter().enumerate() {
-            target[i * shape.stride] += g;
+        let gradients = &d_cols[run.cols_start..][..run.len];
+        if shape.stride == 1 {
+            // A slice add, which the compiler vectorises.
+            for (t, &g) in target[..run.len].iter_mut().zip(gradients) {
+                *t += g;
+            }
+        } else {
+            for (i, &g) in gradients.iter().enumerate() {
+                target[i * shape.stride] += g;
+            }
         }
     });
 }
