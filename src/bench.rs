@@ -1,6 +1,7 @@
-//! Training-step throughput of LeNet-300-100 on MNIST at the levels of the pruning ladder, with
-//! the dense kernels, the sparse kernels, or the automatic choice. Shared by `lth bench` and the
-//! page's benchmark, so both measure the same thing; the caller supplies the clock.
+//! Training-step throughput of the config's model (LeNet-300-100 by default, or LeNet-5) on MNIST
+//! at the levels of the pruning ladder, with the dense kernels, the sparse kernels, or the
+//! automatic choice; and evaluation throughput. Shared by `lth bench` and the page's benchmark,
+//! so both measure the same thing; the caller supplies the clock.
 
 use serde::Serialize;
 
@@ -19,6 +20,52 @@ pub const LEVELS: [usize; 5] = [0, 3, 7, 12, 15];
 
 /// Passes over the validation set per evaluation measurement (5,000 images each by default).
 pub const EVALUATION_PASSES: usize = 10;
+
+/// What a benchmark run measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// The training step at every level of `LEVELS` with every choice of kernels, and evaluation.
+    Ladder,
+    /// The training step of the dense network only, with the kernels training uses: quick, for
+    /// comparing models (scripts/bench runs it for LeNet-5).
+    Dense,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 2] = [Measure::Ladder, Measure::Dense];
+
+    /// "ladder" or "dense".
+    pub fn from_name(name: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Ladder => "ladder",
+            Measure::Dense => "dense",
+        }
+    }
+
+    /// The ladder levels whose training step is timed.
+    pub fn levels(self) -> &'static [usize] {
+        match self {
+            Measure::Ladder => &LEVELS,
+            Measure::Dense => &LEVELS[..1],
+        }
+    }
+
+    /// The kernel choices each level is timed with.
+    pub fn kernels(self) -> &'static [Kernels] {
+        match self {
+            Measure::Ladder => &Kernels::ALL,
+            Measure::Dense => &[Kernels::Auto],
+        }
+    }
+
+    pub fn times_evaluation(self) -> bool {
+        self == Measure::Ladder
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,14 +1,20 @@
 //! The benchmark's pieces (src/bench.rs), shared by `lth bench` and the page: ladder percentages,
-//! kernel names, the batches a measurement trains on, and the throughput arithmetic (timed by a
-//! clock that ticks a fixed amount per reading, so nothing depends on the machine's speed).
+//! kernel and measure names, the batches a measurement trains on, and the throughput arithmetic
+//! (timed by a clock that ticks a fixed amount per reading, so nothing depends on the machine's
+//! speed), for LeNet-300-100 and the convolutional LeNet-5; and `lth bench --model lenet-5
+//! --measure dense` on synthetic digits (its report's shape, never its speed).
 #![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 mod common;
 
 use std::cell::Cell;
+use std::path::PathBuf;
+use std::process::Command;
 
 use common::{as_slices, synthetic_mnist};
-use ticketlab::bench::{batch_indices, evaluation_throughput, percent_remaining, training_throughput, Kernels, LEVELS};
+use ticketlab::bench::{
+    batch_indices, evaluation_throughput, percent_remaining, training_throughput, Kernels, Measure, LEVELS,
+};
 use ticketlab::data::{BatchOrder, Mnist};
 use ticketlab::experiment::Clock;
 use ticketlab::Config;
@@ -23,8 +29,10 @@ impl Clock for TickingClock {
     }
 }
 
-fn small() -> (Config, Mnist) {
-    let config = Config::from_json(r#"{"validation_size": 100, "batch_size": 20}"#).unwrap();
+/// `model` on 400 synthetic training digits (100 more held out for validation), batch 20.
+fn small(model: &str) -> (Config, Mnist) {
+    let config =
+        Config::from_json(&format!(r#"{{"model": "{model}", "validation_size": 100, "batch_size": 20}}"#)).unwrap();
     let files = synthetic_mnist(4, 500, 50);
     let data = Mnist::from_idx(as_slices(&files), config.validation_size, config.train_size).unwrap();
     (config, data)
@@ -49,7 +57,7 @@ fn kernels_are_named_and_a_wrong_name_is_explained() {
 
 #[test]
 fn batch_indices_are_the_seeds_training_order() {
-    let (config, data) = small();
+    let (config, data) = small("lenet-300-100");
     let indices = batch_indices(&config, &data, 30);
     let mut order = BatchOrder::new(data.train.len(), config.batch_size, config.seed);
     let expected: Vec<u32> = (0..30).flat_map(|_| order.next_batch().to_vec()).collect();
@@ -59,14 +67,93 @@ fn batch_indices_are_the_seeds_training_order() {
 }
 
 #[test]
-fn throughput_is_examples_over_the_timed_interval() {
-    let (config, data) = small();
-    for kernels in Kernels::ALL {
-        for level in [0, 15] {
-            let rate = training_throughput(&config, &data, level, kernels, 7, &TickingClock(Cell::new(0.0)));
-            assert_eq!(rate, (7 * config.batch_size) as f64, "{kernels:?} at level {level}: 7 steps in one second");
+fn throughput_is_examples_over_the_timed_interval_for_each_model() {
+    for model in ["lenet-300-100", "lenet-5"] {
+        let (config, data) = small(model);
+        for kernels in Kernels::ALL {
+            for level in [0, 15] {
+                let rate = training_throughput(&config, &data, level, kernels, 7, &TickingClock(Cell::new(0.0)));
+                let expected = (7 * config.batch_size) as f64;
+                assert_eq!(rate, expected, "{model}, {kernels:?} at level {level}: 7 steps in one second");
+            }
         }
+        let rate = evaluation_throughput(&config, &data, 3, &TickingClock(Cell::new(0.0)));
+        assert_eq!(rate, 3.0 * data.validation.len() as f64, "{model}");
     }
-    let rate = evaluation_throughput(&config, &data, 3, &TickingClock(Cell::new(0.0)));
-    assert_eq!(rate, 3.0 * data.validation.len() as f64);
+}
+
+#[test]
+fn measures_are_named_and_dense_times_only_the_dense_network_as_training_runs_it() {
+    for measure in Measure::ALL {
+        assert_eq!(Measure::from_name(measure.name()), Some(measure));
+    }
+    assert_eq!(Measure::from_name("fast"), None);
+    assert_eq!((Measure::Ladder.levels(), Measure::Ladder.kernels()), (&LEVELS[..], &Kernels::ALL[..]));
+    assert_eq!((Measure::Dense.levels(), Measure::Dense.kernels()), (&[0][..], &[Kernels::Auto][..]));
+    assert!(Measure::Ladder.times_evaluation() && !Measure::Dense.times_evaluation());
+}
+
+#[test]
+fn lenet_5s_ladder_descends_from_the_dense_network() {
+    let config = Config::from_json(r#"{"model": "lenet-5"}"#).unwrap();
+    let percents: Vec<f64> = LEVELS.iter().map(|&level| percent_remaining(&config, level)).collect();
+    assert_eq!(percents[0], 100.0);
+    assert!(percents.windows(2).all(|pair| pair[1] < pair[0]), "{percents:?}");
+}
+
+/// A folder of synthetic MNIST files for the CLI, removed when dropped.
+struct SyntheticMnistDir(PathBuf);
+
+impl SyntheticMnistDir {
+    fn new(name: &str) -> SyntheticMnistDir {
+        let dir = std::env::temp_dir().join(format!("ticketlab-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in ticketlab::data::mnist::FILES.iter().zip(synthetic_mnist(4, 500, 50)) {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        SyntheticMnistDir(dir)
+    }
+}
+
+impl Drop for SyntheticMnistDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn lth_bench(data: &SyntheticMnistDir, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lth"))
+        .args(["bench", "--data"])
+        .arg(&data.0)
+        .args(["--validation-size", "100", "--batch-size", "20", "--repetitions", "2", "--iterations", "3"])
+        .args(args)
+        .output()
+        .expect("lth runs")
+}
+
+#[test]
+fn lth_bench_measures_lenet_5s_dense_training_and_names_the_fix_for_an_unknown_model() {
+    let data = SyntheticMnistDir::new("bench-cli");
+    let out = data.0.join("native.json");
+    let run = lth_bench(&data, &["--model", "lenet-5", "--measure", "dense", "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!((report["model"].as_str(), report["measure"].as_str()), (Some("lenet-5"), Some("dense")));
+    assert_eq!((report["steps"].as_u64(), report["repetitions"].as_u64()), (Some(3), Some(2)));
+    let rows = report["training"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "the dense network only: {rows:?}");
+    assert_eq!(rows[0]["level"], 0);
+    assert!(rows[0]["automatic"].as_f64().is_some_and(|rate| rate > 0.0), "{rows:?}");
+    assert!(rows[0].get("sparse_kernels").is_none() && report.get("evaluation_samples_per_second").is_none());
+
+    let unknown = lth_bench(&data, &["--model", "lenet-6", "--measure", "dense"]);
+    let message = String::from_utf8_lossy(&unknown.stderr);
+    assert!(!unknown.status.success());
+    assert!(
+        message.contains("\"lenet-6\"") && message.contains("lenet-5") && message.contains("lenet-300-100"),
+        "{message}"
+    );
+    let wrong_measure = lth_bench(&data, &["--measure", "fast"]);
+    let message = String::from_utf8_lossy(&wrong_measure.stderr);
+    assert!(!wrong_measure.status.success() && message.contains("--measure: expected ladder or dense"), "{message}");
 }

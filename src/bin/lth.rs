@@ -2,7 +2,8 @@
 //!
 //!     lth train [options]                      train (and, with --rounds, prune) one seed
 //!     lth imp [--preset quick|paper] [options] iterative magnitude pruning over --trials seeds
-//!     lth bench [options]                      training throughput along the pruning ladder
+//!     lth bench [options]                      training throughput along the pruning ladder, or of
+//!                                              the dense network only (--measure dense)
 //!
 //! Every setting of the config JSON is also a flag (`--learning-rate 0.001`, `--seed 3`, ...).
 
@@ -23,6 +24,7 @@ mod cli {
     use std::sync::Mutex;
 
     use serde_json::{json, Map, Value};
+    use ticketlab::bench::{Kernels, Measure};
     use ticketlab::data::mnist;
     use ticketlab::experiment::{Event, Experiment, Results, Status, SystemClock};
     use ticketlab::{report, Config, Error};
@@ -30,7 +32,7 @@ mod cli {
     const USAGE: &str = "\
 usage: lth train [options]
        lth imp [--preset quick|paper] [--trials N] [options]
-       lth bench [--iterations N] [--repetitions R] [--out FILE]
+       lth bench [--model NAME] [--measure ladder|dense] [--iterations N] [--repetitions R] [--out FILE]
 
 train  trains one network on MNIST (the LTH paper's LeNet-300-100 settings unless told otherwise),
        printing each evaluation, and writes the results JSON. With --rounds N it also prunes.
@@ -38,9 +40,12 @@ imp    iterative magnitude pruning: the ticket and its controls at every level, 
        seeds, run in parallel; writes per-trial JSON, a summary (JSON, CSV, Markdown), the
        learning curves (CSV) and a plot of test accuracy against weights remaining (SVG).
 
-bench  training throughput of LeNet-300-100 at 100, 51.3, 21.1, 6.95 and 3.6% of its weights, with
-       the dense kernels, the sparse ones, and the automatic choice (median of R interleaved
-       repetitions of N steps), and evaluation throughput; writes JSON (default bench/native.json).
+bench  training throughput of the --model network (default lenet-300-100) at five levels of the
+       pruning ladder (for LeNet-300-100: 100, 51.3, 21.1, 6.95 and 3.6% of its weights), with the
+       dense kernels, the sparse ones, and the automatic choice (median of R interleaved repetitions
+       of N steps, default 200), and evaluation throughput; with --measure dense, only the dense
+       network's training step, with the kernels training uses. Writes JSON (default
+       bench/native.json).
 
 presets (imp; flags given after them override them):
   quick    1,500 iterations a round, evaluated every 150, 15 rounds (to 3.6%), random reinit
@@ -58,6 +63,8 @@ options:
   --out-dir DIR         imp: folder for the reports (default: results/imp-<preset>)
   --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3)
   --jobs N              imp: trials trained at once (default: the number of cores)
+  --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)
+  --measure WHAT        bench: ladder (default) or dense
   --config FILE         a JSON object of settings; flags given after it override it
   --epochs E            sets --iterations to E epochs (an epoch is ⌊train size / batch⌋ iterations)
   --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
@@ -75,6 +82,7 @@ options:
         trials: usize,
         jobs: usize,
         repetitions: usize,
+        measure: Measure,
         preset: Option<String>,
         settings: Map<String, Value>,
         epochs: Option<f64>,
@@ -112,6 +120,7 @@ options:
             trials: 3,
             jobs: cores,
             repetitions: 5,
+            measure: Measure::Ladder,
             preset: None,
             settings: Map::new(),
             epochs: None,
@@ -128,6 +137,10 @@ options:
                 "trials" => options.trials = count(flag, value)?,
                 "jobs" => options.jobs = count(flag, value)?,
                 "repetitions" => options.repetitions = count(flag, value)?,
+                "measure" => {
+                    options.measure = Measure::from_name(value)
+                        .ok_or_else(|| format!("--measure: expected ladder or dense, got \"{value}\""))?;
+                }
                 "preset" => {
                     options.settings.extend(preset(value)?);
                     options.preset = Some(value.clone());
@@ -364,11 +377,18 @@ options:
         values[values.len() / 2]
     }
 
+    /// The name of a kernel choice's column in `lth bench`'s JSON (and, with spaces, its table).
+    fn kernels_column(kernels: Kernels) -> &'static str {
+        match kernels {
+            Kernels::Dense => "dense_kernels",
+            Kernels::Sparse => "sparse_kernels",
+            Kernels::Auto => "automatic",
+        }
+    }
+
     /// `bench`: interleaved repetitions, medians, a table and a JSON file.
     fn bench(options: Options) -> Result<Status, Error> {
-        use ticketlab::bench::{
-            evaluation_throughput, percent_remaining, training_throughput, Kernels, EVALUATION_PASSES, LEVELS,
-        };
+        use ticketlab::bench::{evaluation_throughput, percent_remaining, training_throughput, EVALUATION_PASSES};
         let mut settings = options.settings.clone();
         settings.entry("iterations").or_insert(json!(200));
         let config = Config::from_map(&settings)?;
@@ -379,12 +399,12 @@ options:
             config.train_size,
         )?;
         let clock = SystemClock::new();
-        let kernels = Kernels::ALL;
-        let mut samples = vec![vec![Vec::new(); kernels.len()]; LEVELS.len()];
+        let (levels, kernels) = (options.measure.levels(), options.measure.kernels());
+        let mut samples = vec![vec![Vec::new(); kernels.len()]; levels.len()];
         let mut evaluation = Vec::new();
         for repetition in 0..options.repetitions {
-            eprintln!("repetition {} of {}", repetition + 1, options.repetitions);
-            for (level_index, &level) in LEVELS.iter().enumerate() {
+            eprintln!("{}: repetition {} of {}", config.model, repetition + 1, options.repetitions);
+            for (level_index, &level) in levels.iter().enumerate() {
                 for (kernel_index, &kernel) in kernels.iter().enumerate() {
                     samples[level_index][kernel_index].push(training_throughput(
                         &config,
@@ -396,36 +416,50 @@ options:
                     ));
                 }
             }
-            evaluation.push(evaluation_throughput(&config, &data, EVALUATION_PASSES, &clock));
+            if options.measure.times_evaluation() {
+                evaluation.push(evaluation_throughput(&config, &data, EVALUATION_PASSES, &clock));
+            }
         }
-        let dense_network = median(samples[0][2].clone());
+        let automatic = kernels.iter().position(|&k| k == Kernels::Auto).expect("always timed");
+        let dense_network = median(samples[0][automatic].clone());
+        let columns: Vec<&str> = kernels.iter().map(|&k| kernels_column(k)).collect();
+        println!(
+            "{}, training images/s:\n\n| weights remaining | {} | automatic / dense network |",
+            config.model,
+            columns.iter().map(|c| c.replace('_', " ")).collect::<Vec<_>>().join(" | ")
+        );
+        println!("|---:|{}---:|", "---:|".repeat(columns.len()));
         let mut rows = Vec::new();
-        println!("| weights remaining | dense kernels | sparse kernels | automatic | automatic / dense network |");
-        println!("|---:|---:|---:|---:|---:|");
-        for (level_index, &level) in LEVELS.iter().enumerate() {
+        for (level_index, &level) in levels.iter().enumerate() {
             let medians: Vec<f64> = samples[level_index].iter().map(|s| median(s.clone())).collect();
             let percent_remaining = percent_remaining(&config, level);
-            println!(
-                "| {percent_remaining:.2}% | {:.0} | {:.0} | {:.0} | {:.2}× |",
-                medians[0],
-                medians[1],
-                medians[2],
-                medians[2] / dense_network
-            );
-            rows.push(json!({
-                "level": level, "percent_remaining": percent_remaining,
-                "dense_kernels": medians[0], "sparse_kernels": medians[1], "automatic": medians[2],
-                "automatic_over_dense_network": medians[2] / dense_network,
-            }));
+            let over_dense_network = medians[automatic] / dense_network;
+            let cells: Vec<String> = medians.iter().map(|m| format!("{m:.0}")).collect();
+            println!("| {percent_remaining:.2}% | {} | {over_dense_network:.2}× |", cells.join(" | "));
+            let mut row = json!({"level": level, "percent_remaining": percent_remaining});
+            for (column, value) in columns.iter().zip(&medians) {
+                row[column] = json!(value);
+            }
+            row["automatic_over_dense_network"] = json!(over_dense_network);
+            rows.push(row);
         }
-        let evaluation = median(evaluation);
-        println!("\nevaluation (dense network): {evaluation:.0} images/s; training steps of batch {}, median of {} repetitions of {} steps", config.batch_size, options.repetitions, config.iterations);
-        let out = options.out.clone().unwrap_or_else(|| PathBuf::from("bench/native.json"));
-        let report = json!({
+        println!(
+            "\ntraining steps of batch {}, median of {} repetitions of {} steps",
+            config.batch_size, options.repetitions, config.iterations
+        );
+        let mut report = json!({
+            "model": config.model, "measure": options.measure.name(),
             "unit": "training examples per second", "batch_size": config.batch_size, "steps": config.iterations,
             "repetitions": options.repetitions, "sparse_below": ticketlab::nn::dense::SPARSE_BELOW,
-            "training": rows, "evaluation_samples_per_second": evaluation, "evaluation_passes": EVALUATION_PASSES,
+            "training": rows,
         });
+        if options.measure.times_evaluation() {
+            let evaluation = median(evaluation);
+            println!("evaluation (dense network): {evaluation:.0} images/s over {EVALUATION_PASSES} passes");
+            report["evaluation_samples_per_second"] = json!(evaluation);
+            report["evaluation_passes"] = json!(EVALUATION_PASSES);
+        }
+        let out = options.out.clone().unwrap_or_else(|| PathBuf::from("bench/native.json"));
         write_file(&out, &(serde_json::to_string_pretty(&report).expect("serialises") + "\n"))?;
         Ok(Status::Done)
     }
