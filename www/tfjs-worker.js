@@ -1,26 +1,33 @@
-// The benchmark page's TensorFlow.js baseline: LeNet-300-100 (784-300-100-10, ReLU, Gaussian
-// Glorot init, softmax cross-entropy, Adam) written with TF.js's own ops, on the backend named at
-// init ('wasm' or 'cpu'), trained on the very batches ticketlab trains on. Protocol in app/rpc.js.
+// The benchmark page's TensorFlow.js baseline, on the backend named at init ('wasm' or 'cpu'),
+// trained on the very batches ticketlab trains on. Protocol in app/rpc.js.
 //   init {backend, config, evaluation_chunk} -> {info}
 //   train {batches, steps} -> {images_per_second}   evaluate {passes} -> {images_per_second, accuracy, loss}
+// The model is the config's, with ticketlab's Gaussian Glorot init (untruncated), biases at zero,
+// softmax cross-entropy and Adam:
+//   lenet-300-100  784-300-100-10, ReLU, written with TF.js's own ops;
+//   lenet-5        built with tf.layers: conv 6@5×5 'same', max pool 2, conv 16@5×5 'valid',
+//                  max pool 2, flatten, dense 120, dense 84 (ReLU after each conv and dense but
+//                  the last), dense 10. TF.js's layers are channels-last (NHWC), ticketlab's
+//                  channels-first (NCHW): with one input channel the images are the same bytes;
+//                  only the order in which the 16 maps are flattened differs, which permutes the
+//                  first dense layer's rows and changes nothing else.
 //
 // The training step is TF.js's fastest honest one: optimizer.minimize over the loss inside
-// tf.tidy, no Layers API, no reads back until the clock stops. Like ticketlab's step, it
-// assembles its batch from the image bytes (scaled to [0, 1]) each time.
+// tf.tidy, no reads back until the clock stops. Like ticketlab's step, it assembles its batch
+// from the image bytes (scaled to [0, 1]) each time.
 import { fetchFile, MNIST_FILES } from './app/mnist.js';
 import { serve } from './app/rpc.js';
 
 const VENDOR = new URL('vendor/tfjs/', import.meta.url).href;
 const PIXELS = 784;
 const CLASSES = 10;
-const WIDTHS = [PIXELS, 300, 100, CLASSES];
 
 let tf = null;
 let config = null;
 let evaluationChunk = 0;
 let train = null; // {images: Uint8Array, labels: Uint8Array}, the examples after the validation set
 let validation = null;
-let network = null; // {layers: [{w, b}], optimizer}
+let network = null; // {inputShape, logits, variables, dispose, optimizer}
 
 async function startTf(backend) {
   try {
@@ -79,28 +86,68 @@ function gather(set, indices, x, labels) {
   });
 }
 
+/** Gaussian Glorot, untruncated: Normal(0, 2 / (fan_in + fan_out)), as ticketlab draws it. */
+const glorotScale = (fanIn, fanOut) => Math.sqrt(2 / (fanIn + fanOut));
+
+// Each builder returns {inputShape, logits(x) -> (batch, 10), variables, dispose()}.
+const MODELS = {
+  // x: (batch, 784). fused.matMul adds the bias and applies ReLU in one op where TF.js can (in
+  // inference; under a gradient tape it runs them as separate ops).
+  'lenet-300-100'(seed) {
+    const widths = [PIXELS, 300, 100, CLASSES];
+    const layers = widths.slice(1).map((outputs, i) => ({
+      w: tf.variable(tf.randomNormal([widths[i], outputs], 0, glorotScale(widths[i], outputs), 'float32', seed + i)),
+      b: tf.variable(tf.zeros([outputs])),
+    }));
+    return {
+      inputShape: [PIXELS],
+      logits: (x) => layers.reduce((h, { w, b }, i) =>
+        tf.fused.matMul({ a: h, b: w, bias: b, activation: i < layers.length - 1 ? 'relu' : 'linear' }), x),
+      variables: layers.flatMap(({ w, b }) => [w, b]),
+      dispose: () => layers.forEach(({ w, b }) => { w.dispose(); b.dispose(); }),
+    };
+  },
+  // x: (batch, 28, 28, 1) -> conv (28, 28, 6) -> pool (14, 14, 6) -> conv (10, 10, 16)
+  // -> pool (5, 5, 16) -> flatten 400 -> 120 -> 84 -> 10.
+  'lenet-5'(seed) {
+    // A convolution's fans count every tap, as ticketlab's (and Keras's) do.
+    const init = (fanIn, fanOut, index) => ({ kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: glorotScale(fanIn, fanOut), seed: seed + index }) });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu', ...init(1 * 25, 6 * 25, 0) }),
+        tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+        tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu', ...init(6 * 25, 16 * 25, 1) }),
+        tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 120, activation: 'relu', ...init(400, 120, 2) }),
+        tf.layers.dense({ units: 84, activation: 'relu', ...init(120, 84, 3) }),
+        tf.layers.dense({ units: CLASSES, ...init(84, CLASSES, 4) }),
+      ],
+    });
+    return {
+      inputShape: [28, 28, 1],
+      logits: (x) => model.apply(x),
+      variables: model.trainableWeights.map((weight) => weight.read()),
+      dispose: () => model.dispose(),
+    };
+  },
+};
+
 function newNetwork() {
   if (network) {
-    network.layers.forEach(({ w, b }) => { w.dispose(); b.dispose(); });
+    network.dispose();
     network.optimizer.dispose();
   }
-  const layers = WIDTHS.slice(1).map((outputs, i) => {
-    const inputs = WIDTHS[i];
-    const scale = Math.sqrt(2 / (inputs + outputs)); // Glorot, untruncated normal
-    return { w: tf.variable(tf.randomNormal([inputs, outputs], 0, scale, 'float32', config.seed + i)), b: tf.variable(tf.zeros([outputs])) };
-  });
-  network = { layers, optimizer: tf.train.adam(config.learning_rate, config.beta1, config.beta2, config.epsilon) };
+  network = { ...MODELS[config.model](config.seed), optimizer: tf.train.adam(config.learning_rate, config.beta1, config.beta2, config.epsilon) };
 }
 
-// x: (batch, 784) -> logits (batch, 10). fused.matMul adds the bias and applies ReLU in one op
-// where TF.js can (in inference; under a gradient tape it runs them as separate ops).
-const logits = (x) => network.layers.reduce((h, { w, b }, i) =>
-  tf.fused.matMul({ a: h, b: w, bias: b, activation: i < network.layers.length - 1 ? 'relu' : 'linear' }), x);
+/** `count` examples of `x` as the model's input tensor. */
+const inputTensor = (x, count) => tf.tensor(x.subarray(0, count * PIXELS), [count, ...network.inputShape]);
 
 serve({
   async init({ backend, config: settings, evaluation_chunk }) {
-    if (settings.model !== 'lenet-300-100' || settings.optimizer !== 'adam' || settings.init !== 'glorot-normal') {
-      throw new Error('the TF.js baseline is LeNet-300-100 with Gaussian Glorot init and Adam: change the other settings back');
+    if (!(settings.model in MODELS) || settings.optimizer !== 'adam' || settings.init !== 'glorot-normal') {
+      throw new Error(`the TF.js baseline is ${Object.keys(MODELS).join(' or ')} with Gaussian Glorot init and Adam: change the other settings back`);
     }
     config = settings;
     evaluationChunk = evaluation_chunk;
@@ -126,16 +173,16 @@ serve({
     const step = (s) => {
       gather(train, batches.subarray(s * batch, (s + 1) * batch), x, labels);
       tf.tidy(() => {
-        const xs = tf.tensor2d(x, [batch, PIXELS]);
+        const xs = inputTensor(x, batch);
         const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
-        network.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, logits(xs)));
+        network.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, network.logits(xs)), false, network.variables);
       });
     };
     step(0);
-    await network.layers[0].w.data();
+    await network.variables[0].data();
     const start = performance.now();
     for (let s = 1; s <= steps; s++) step(s);
-    await network.layers[0].w.data(); // every queued kernel has run
+    await network.variables[0].data(); // every queued kernel has run
     return { images_per_second: (steps * batch * 1000) / (performance.now() - start) };
   },
 
@@ -150,7 +197,7 @@ serve({
         const count = Math.min(evaluationChunk, validation.labels.length - start);
         gather(validation, Array.from({ length: count }, (_, i) => start + i), x, labels);
         const scores = tf.tidy(() => {
-          const out = logits(tf.tensor2d(x.subarray(0, count * PIXELS), [count, PIXELS]));
+          const out = network.logits(inputTensor(x, count));
           const truth = tf.tensor1d(labels.subarray(0, count), 'int32');
           const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(truth, CLASSES), out, undefined, undefined, tf.Reduction.SUM);
           const hits = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), truth), 'float32'));

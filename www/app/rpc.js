@@ -22,7 +22,8 @@ export function connect(url, name) {
   worker.onmessage = ({ data: { id, type, ...reply } }) => {
     const { resolve, reject } = pending.get(id);
     pending.delete(id);
-    if (type === 'error') reject(new Error(`${name}: ${reply.message}`));
+    // The error names the worker; workerMessage keeps the worker's own words.
+    if (type === 'error') reject(Object.assign(new Error(`${name}: ${reply.message}`), { workerMessage: reply.message }));
     else resolve(reply);
   };
   // A worker whose script fails to load or throws outside a handler: fail whatever waits on it.
