@@ -2,18 +2,22 @@
 //   1. REPETITIONS times, alternately: natively, `lth bench` (the training step along the pruning
 //      ladder, and evaluation); and in headless Chromium, one run of the benchmark page
 //      (bench.html): ticketlab against TensorFlow.js (wasm and cpu backends) and the same ladder,
-//      interleaved in one page. Figures are medians over the repetitions.
+//      interleaved in one page. Figures are medians over the repetitions. Each repetition also
+//      times LeNet-5's training step: natively (`lth bench --model lenet-5 --measure dense`), and in
+//      the page with ticketlab and TF.js (cpu backend; its wasm backend is tried, and its error kept
+//      if it cannot train a CNN).
 //   2. a whole training run of EPOCHS epochs natively and in the main page: accuracy per epoch,
 //      which must be identical, and throughput including evaluations.
 // Writes bench/native.json, bench/results.json and bench/results.md.
 //   node scripts/bench.mjs [epochs=5] [seed=1] [repetitions=5] [steps=200] [cpu_steps=50] [passes=10] [cpu_passes=1]
+//                          [lenet5_steps=100] [lenet5_cpu_steps=10]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { start, openPage, waitForStatus, ROOT } from '../tests/e2e/browser.mjs';
 import { median, pool } from '../www/app/bench-figures.js';
 
-const options = { epochs: 5, seed: 1, repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1 };
+const options = { epochs: 5, seed: 1, repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1, lenet5_steps: 100, lenet5_cpu_steps: 10 };
 for (const argument of process.argv.slice(2)) {
   const [name, value] = argument.split('=');
   if (!(name in options) || !/^\d+$/.test(value ?? '')) {
@@ -22,9 +26,9 @@ for (const argument of process.argv.slice(2)) {
   }
   options[name] = Number(value);
 }
-const { epochs, seed, repetitions, steps } = options;
+const { epochs, seed, repetitions, steps, lenet5_steps: lenet5Steps } = options;
 // The page runs one repetition at a time; the script alternates them with native ones.
-const pageSettings = ['steps', 'cpu_steps', 'passes', 'cpu_passes'].map((name) => `${name}=${options[name]}`).join('&') + '&repetitions=1';
+const pageSettings = ['steps', 'cpu_steps', 'passes', 'cpu_passes', 'lenet5_steps', 'lenet5_cpu_steps'].map((name) => `${name}=${options[name]}`).join('&') + '&repetitions=1';
 const iterationsPerEpoch = 916; // ⌊55,000 / 60⌋
 const out = `${ROOT}/bench`;
 const lth = `${ROOT}/target/release/lth`;
@@ -32,6 +36,7 @@ mkdirSync(out, { recursive: true });
 
 const scratch = mkdtempSync(`${tmpdir()}/ticketlab-bench-`);
 const nativeRuns = [];
+const nativeLenet5Runs = [];
 const pageRuns = [];
 let nativeRun;
 let pageRun;
@@ -44,6 +49,10 @@ try {
     const file = `${scratch}/native-${repetition}.json`;
     execFileSync(lth, ['bench', '--iterations', String(steps), '--repetitions', '1', '--out', file], { cwd: ROOT, stdio: 'pipe' }); // a failure's message carries stderr
     nativeRuns.push(JSON.parse(readFileSync(file, 'utf8')));
+    console.log(`repetition ${repetition} of ${repetitions}: lth bench --model lenet-5 --measure dense (${lenet5Steps} steps)`);
+    const lenet5File = `${scratch}/native-lenet5-${repetition}.json`;
+    execFileSync(lth, ['bench', '--model', 'lenet-5', '--measure', 'dense', '--iterations', String(lenet5Steps), '--repetitions', '1', '--out', lenet5File], { cwd: ROOT, stdio: 'pipe' });
+    nativeLenet5Runs.push(JSON.parse(readFileSync(lenet5File, 'utf8')));
     console.log(`repetition ${repetition} of ${repetitions}: bench.html#${pageSettings} in headless Chromium`);
     await tab.click('#measure');
     await tab.waitForFunction(() => ['done', 'error'].includes(window.bench.results().status), null, { timeout: 600_000, polling: 250 });
@@ -87,6 +96,20 @@ const native = {
 };
 writeFileSync(`${out}/native.json`, JSON.stringify(native, null, 2) + '\n');
 
+// LeNet-5's training step: the page's engines (TF.js's wasm backend may have no figure, only the
+// error that stopped it) and the native dense network's step.
+const nativeLenet5Samples = nativeLenet5Runs.map((run) => run.training[0].automatic);
+const lenet5 = {
+  config: page.lenet5.config,
+  page: page.lenet5.engines,
+  native: { steps: lenet5Steps, repetitions, training: { samples: nativeLenet5Samples, median: median(nativeLenet5Samples) } },
+};
+const [lenet5Ticketlab, lenet5TfjsCpu, lenet5TfjsWasm] = lenet5.page;
+lenet5.ratios = {
+  ...page.lenet5.ratios,
+  training_page_over_native: lenet5Ticketlab.training.median / lenet5.native.training.median,
+};
+
 const chromium = execFileSync(process.env.CHROMIUM ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
 const engine = (name) => page.engines.find((e) => e.name === name);
 const [ticketlab, tfjsWasm, tfjsCpu] = ['ticketlab-wasm', 'tfjs-wasm', 'tfjs-cpu'].map(engine);
@@ -110,8 +133,9 @@ const report = {
   machine: { cores: cpus().length, cpu: cpus()[0].model, chromium },
   options,
   targets,
-  page,
+  page: { ...page, lenet5: undefined }, // LeNet-5's page figures are in lenet5, beside the native ones
   native,
+  lenet5,
   training_run: {
     config: nativeRun.config,
     identical_evaluations: identical,
@@ -186,6 +210,24 @@ const lines = [
   `| evaluation | ${rate(nativeRun.evaluation_samples_per_second)} | ${rate(pageRun.evaluation_samples_per_second)} | ${times(pageRun.evaluation_samples_per_second / nativeRun.evaluation_samples_per_second)} |`,
   '',
   identical ? 'The page and the native build gave identical evaluations, bit for bit.' : '**The page and the native build gave different evaluations.**',
+  '',
+  '## LeNet-5 training',
+  '',
+  `LeNet-5 (conv 6@5×5 with "same" padding, 2×2 max pool, conv 16@5×5, 2×2 max pool, 120, 84, 10; ReLU after each conv and each fully connected layer but the last), ` +
+    `batch ${lenet5.config.batch_size}, Adam ${lenet5.config.learning_rate}, Gaussian Glorot init, softmax cross-entropy; the training step only. ` +
+    `A measurement is ${count(lenet5Ticketlab.steps, 'step')} (TF.js cpu: ${lenet5TfjsCpu.steps}) from a fresh network and optimizer after one untimed warm-up step, every library on the same batches; ` +
+    `medians of ${count(page.settings.repetitions, 'repetition')}, interleaved with the measurements above. ` +
+    `TensorFlow.js builds the model with \`tf.layers\` (conv2d, maxPooling2d, flatten, dense) and trains it with the same custom loop; its layers are channels-last (NHWC), ticketlab's channels-first (NCHW): ` +
+    `with one input channel the images are the same bytes, and the flatten order only permutes the first dense layer's rows. ` +
+    `Its wasm backend is tried once a page run; where it cannot train, its error stands in the row. ` +
+    `**Natively**: \`lth bench --model lenet-5 --measure dense --iterations ${lenet5Steps}\`, once per repetition.`,
+  '',
+  '| | training images/s | ticketlab-wasm ÷ this row |',
+  '|---|---:|---:|',
+  ...[['ticketlab-wasm', lenet5Ticketlab], ['TF.js-cpu', lenet5TfjsCpu], ['TF.js-wasm', lenet5TfjsWasm]].map(([name, engine]) => (engine.cannot_train
+    ? `| ${name} | cannot train: ${engine.cannot_train.replaceAll('|', '\\|')} | – |`
+    : `| ${name} | ${rate(engine.training.median)} | ${times(lenet5Ticketlab.training.median / engine.training.median)} |`)),
+  `| native (\`lth\`) | ${rate(lenet5.native.training.median)} | ${times(lenet5.ratios.training_page_over_native)} |`,
 ];
 writeFileSync(`${out}/results.md`, lines.join('\n') + '\n');
 console.log(lines.join('\n'));
