@@ -10,14 +10,14 @@
 //      which must be identical, and throughput including evaluations.
 // Writes bench/native.json, bench/results.json and bench/results.md.
 //   node scripts/bench.mjs [epochs=5] [seed=1] [repetitions=5] [steps=200] [cpu_steps=50] [passes=10] [cpu_passes=1]
-//                          [lenet5_steps=100] [lenet5_cpu_steps=10]
+//                          [lenet5_steps=100] [lenet5_cpu_steps=6]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { start, openPage, waitForStatus, ROOT } from '../tests/e2e/browser.mjs';
 import { median, pool } from '../www/app/bench-figures.js';
 
-const options = { epochs: 5, seed: 1, repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1, lenet5_steps: 100, lenet5_cpu_steps: 10 };
+const options = { epochs: 5, seed: 1, repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1, lenet5_steps: 100, lenet5_cpu_steps: 6 };
 for (const argument of process.argv.slice(2)) {
   const [name, value] = argument.split('=');
   if (!(name in options) || !/^\d+$/.test(value ?? '')) {

@@ -9,7 +9,7 @@ import { KERNELS, withMedians } from './bench-figures.js';
 
 // Each a whole number from 1, in the URL hash; the cpu_ ones apply to TF.js's slow cpu backend,
 // the lenet5_ ones to LeNet-5's training measurements.
-const SETTINGS = { repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1, lenet5_steps: 100, lenet5_cpu_steps: 10 };
+const SETTINGS = { repetitions: 5, steps: 200, cpu_steps: 50, passes: 10, cpu_passes: 1, lenet5_steps: 100, lenet5_cpu_steps: 6 };
 const WARM_UP_STEPS = 10;
 const ENGINES = [
   { name: 'ticketlab-wasm', label: 'ticketlab (wasm, SIMD)', worker: 'bench-worker.js' },
