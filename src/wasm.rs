@@ -96,6 +96,7 @@ impl Experiment {
 // ---- The benchmark page's handle (www/bench.html) -----------------------------------------
 // Times the training step along the pruning ladder and evaluation, through src/bench.rs: the
 // code `lth bench` runs natively, so the page's figures and the native ones measure one thing.
+// The model is the config's: the page makes one handle for LeNet-300-100 and one for LeNet-5.
 
 /// The ladder and the settings a benchmark page needs to build the same model elsewhere.
 #[derive(serde::Serialize)]

@@ -1,5 +1,6 @@
 // The benchmark page's ticketlab worker: times the core's training step and evaluation through
-// its Bench handle (src/bench.rs, the code `lth bench` runs natively). Protocol in app/rpc.js.
+// its Bench handle (src/bench.rs, the code `lth bench` runs natively), for the model of the config
+// it is given (the page starts one worker for LeNet-300-100, one for LeNet-5). Protocol in app/rpc.js.
 //   init {config} -> {info}   batches {count} -> {indices}
 //   train {level, kernels, steps} -> {images_per_second}   evaluate {passes} -> {images_per_second}
 import init, { Bench } from './pkg/ticketlab.js';
