@@ -4,9 +4,9 @@
 //! page's Web Worker), from the same code, bit for bit for the same seed. Dependencies point one
 //! way: `kernels` (hot loops) ← `nn` (layers, loss, model over a flat parameter buffer) ←
 //! `optim` / `train` ← `experiment` (the stateful object: config in, `step(budget)` → events out)
-//! ← { `wasm` (the wasm-bindgen surface), `bin/lth` }. `filters` keeps the ticket's conv filters
-//! round by round for the page. `data` parses and splits MNIST; `rng` is
-//! the portable seeded randomness; `config` checks settings; `error` names what went wrong.
+//! ← { `wasm` (the wasm-bindgen surface), `bin/lth` }. `data` parses and splits MNIST; `rng` is
+//! the portable seeded randomness; `config` checks settings; `error` names what went wrong;
+//! `filters` keeps the ticket's conv filters round by round, for the page's Filters panel.
 
 pub mod bench;
 pub mod config;

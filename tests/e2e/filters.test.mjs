@@ -83,8 +83,10 @@ test('one worker, the dense LeNet-5 only: the panel shows its filters; LeNet-300
   await page.click('#train');
   await waitForStatus(page, /^Done/);
   assert.equal(await page.evaluate(() => window.ticketlab.workers()), 1);
-  assert.deepEqual(await page.$$eval('#filters-layers figure', (figures) => figures.map((f) => [f.dataset.layer, f.querySelectorAll('canvas').length])),
-    [['conv1', 6], ['conv2', 16]]);
+  // conv1: an image per filter; conv2: a row per filter, an image per input channel.
+  const drawn = await page.$$eval('#filters-layers figure', (figures) => figures.map((figure) =>
+    [figure.dataset.layer, figure.querySelectorAll('[role="img"]').length, figure.querySelectorAll('canvas').length]));
+  assert.deepEqual(drawn, [['conv1', 6, 6], ['conv2', 16, 96]]);
   assert.equal((await readConv1(page, 5)).drawnPruned, 0);
 
   // A new run without convolutions hides the last run's filters.

@@ -19,7 +19,7 @@ const MOST_FILTER_ROWS = 16;
 const MOST_CHANNELS = 8;
 /** Largest and smallest side of one image in CSS pixels: one-channel filters, and a row's channel images. */
 const IMAGE_SIDE = { single: [72, 30], channel: [36, 20] };
-const CHANNEL_GAP = 4;
+const CHANNEL_GAP = 4; // between a row's images (style.css: .filter-row)
 const FILTER_GAP = 8; // between one-channel filters (style.css: .filter-grid)
 const ROW_INDEX_WIDTH = 26; // a row's filter number and its gap (style.css: .filter-index)
 
@@ -39,30 +39,20 @@ const countPruned = (mask, start, length) => {
   return pruned;
 };
 
-/** One canvas: `channels` k×k images of filter `filter` side by side, `cell` device pixels a cell. */
-function drawFilter(canvas, layer, weights, filter, channels, cell, scale) {
-  const [, channelCount, k] = layer.shape;
-  const gap = Math.round(CHANNEL_GAP * devicePixelRatio);
-  canvas.width = channels * k * cell + (channels - 1) * gap;
-  canvas.height = k * cell;
-  canvas.style.width = `${canvas.width / devicePixelRatio}px`;
-  canvas.style.height = `${canvas.height / devicePixelRatio}px`;
+/** One k×k image on `canvas`, `cell` device pixels a cell: the weights and mask from `start` on. */
+function drawImage(canvas, { weights, mask, start, k, cell, scale }) {
+  canvas.width = canvas.height = k * cell;
+  canvas.style.width = canvas.style.height = `${canvas.width / devicePixelRatio}px`;
   const context = canvas.getContext('2d');
   context.lineWidth = Math.max(1, Math.round(cell / 6));
-  for (let channel = 0; channel < channels; channel += 1) {
-    const start = (filter * channelCount + channel) * k * k;
-    const left = channel * (k * cell + gap);
-    for (let index = 0; index < k * k; index += 1) {
-      const [x, y] = [left + (index % k) * cell, Math.floor(index / k) * cell];
-      if (layer.mask[start + index]) {
-        context.fillStyle = `rgb(${colourOf(weights[start + index], scale)})`;
-        context.fillRect(x, y, cell, cell);
-        continue;
-      }
-      context.fillStyle = `rgb(${PRUNED_FILL})`;
-      context.fillRect(x, y, cell, cell);
+  context.strokeStyle = PRUNED_HATCH;
+  for (let index = 0; index < k * k; index += 1) {
+    const [x, y] = [(index % k) * cell, Math.floor(index / k) * cell];
+    const kept = mask[start + index] === 1;
+    context.fillStyle = `rgb(${kept ? colourOf(weights[start + index], scale) : PRUNED_FILL})`;
+    context.fillRect(x, y, cell, cell);
+    if (!kept) {
       // One diagonal stroke, corner to corner: a hatch that no weight's colour has.
-      context.strokeStyle = PRUNED_HATCH;
       context.beginPath();
       context.moveTo(x, y + cell);
       context.lineTo(x + cell, y);
@@ -119,20 +109,23 @@ function layerFigure(layer, weights, width) {
   const cell = single
     ? cellSize(k, IMAGE_SIDE.single, { width, perLine: Math.min(filtersShown, 8), gap: FILTER_GAP })
     : cellSize(k, IMAGE_SIDE.channel, { width, perLine: channelsShown, gap: CHANNEL_GAP, overhead: ROW_INDEX_WIDTH });
+  const filterSize = channels * k * k;
   for (let filter = 0; filter < filtersShown; filter += 1) {
-    const canvas = element('canvas', 'filter');
-    drawFilter(canvas, layer, weights, filter, channelsShown, cell, scale);
-    const filterSize = channels * k * k;
-    const filterPruned = countPruned(layer.mask, filter * filterSize, filterSize);
-    canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `${name} filter ${filter + 1}: ${filterSize - filterPruned} of ${filterSize} weights remain`);
-    if (single) {
-      grid.append(canvas);
-    } else {
-      const row = element('div', 'filter-row');
-      row.append(element('span', 'filter-index', String(filter + 1)), canvas);
-      grid.append(row);
+    const images = Array.from({ length: channelsShown }, (_, channel) => {
+      const canvas = element('canvas', 'filter');
+      drawImage(canvas, { weights, mask: layer.mask, start: filter * filterSize + channel * k * k, k, cell, scale });
+      return canvas;
+    });
+    // A one-channel filter is its image; a wider one is a row of images behind one label.
+    const figureOfFilter = single ? images[0] : element('div', 'filter-row');
+    if (!single) {
+      images.forEach((image) => image.setAttribute('aria-hidden', 'true'));
+      figureOfFilter.append(element('span', 'filter-index', String(filter + 1)), ...images);
     }
+    const filterPruned = countPruned(layer.mask, filter * filterSize, filterSize);
+    figureOfFilter.setAttribute('role', 'img');
+    figureOfFilter.setAttribute('aria-label', `${name} filter ${filter + 1}: ${filterSize - filterPruned} of ${filterSize} weights remain`);
+    grid.append(figureOfFilter);
   }
   figure.append(grid);
   return figure;
