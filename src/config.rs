@@ -191,12 +191,33 @@ impl Config {
         Config::from_map(object)
     }
 
+    /// The defaults for a model: the paper's settings for Conv-2/4/6 and their quarter-width
+    /// variants (its figure 2: Adam learning rate, iterations per round, and Conv-6's 15%
+    /// convolution rate); LeNet-300-100's for the others (LeNet-5 and networks given as text).
+    pub fn defaults_for(model: &str) -> Config {
+        let mut config = Config { model: model.to_string(), ..Config::default() };
+        match model.trim_end_matches("-quarter") {
+            "conv-2" => (config.learning_rate, config.iterations) = (2e-4, 20_000),
+            "conv-4" => (config.learning_rate, config.iterations) = (3e-4, 25_000),
+            "conv-6" => {
+                (config.learning_rate, config.iterations) = (3e-4, 30_000);
+                config.prune_rate_conv = 0.15;
+            }
+            _ => {}
+        }
+        config
+    }
+
+    /// Settings over the defaults of their model (see `defaults_for`).
     pub fn from_map(object: &Map<String, Value>) -> Result<Config> {
         let mut config = Config::default();
+        if let Some(model) = object.get("model") {
+            config = Config::defaults_for(Config::model_text(model)?);
+        }
         for (field, value) in object {
             let field = field.as_str();
             match field {
-                "model" => config.model = text(field, value, &ModelSpec::NAMES)?.to_string(),
+                "model" => config.model = Config::model_text(value)?.to_string(),
                 "seed" => config.seed = integer(field, value, 0, MAX_SAFE_INTEGER)?,
                 "init" => config.init = text(field, value, &Init::NAMES)?.to_string(),
                 "optimizer" => config.optimizer = text(field, value, &["adam", "sgd"])?.to_string(),
@@ -229,6 +250,13 @@ impl Config {
         }
         config.check_pruning()?;
         Ok(config)
+    }
+
+    /// A model setting: a name or an architecture text that fits 28×28 digits.
+    fn model_text(value: &Value) -> Result<&str> {
+        let model = value.as_str().ok_or_else(|| Error::config("model", format!("expected a string, got {value}")))?;
+        ModelSpec::for_mnist(model).map_err(|message| Error::config("model", message))?;
+        Ok(model)
     }
 
     /// Settings that only make sense together, checked before any work starts.
@@ -316,7 +344,7 @@ impl Config {
     }
 
     pub fn model_spec(&self) -> ModelSpec {
-        ModelSpec::from_name(&self.model).expect("model name checked when parsed")
+        ModelSpec::for_mnist(&self.model).expect("model checked when parsed")
     }
 
     pub fn init(&self) -> Init {

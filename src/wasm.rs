@@ -32,6 +32,13 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// The settings a model defaults to (`Config::defaults_for`), as JSON: the page's table of
+/// model defaults is checked against it.
+#[wasm_bindgen]
+pub fn model_defaults_json(model: &str) -> String {
+    crate::Config::defaults_for(model).to_json()
+}
+
 #[wasm_bindgen]
 pub struct Experiment {
     inner: experiment::Experiment,

@@ -65,6 +65,71 @@ fn an_unknown_model_lists_the_known_ones() {
 }
 
 #[test]
+fn the_conv_models_default_to_the_papers_settings_for_them() {
+    // Frankle & Carbin, figure 2: Adam 2e-4 / 3e-4 / 3e-4, 20k / 25k / 30k iterations, convolutions
+    // pruned 10% / 10% / 15% a round, fully connected 20%, output 10%.
+    for (model, learning_rate, iterations, prune_rate_conv) in [
+        ("conv-2", 2e-4, 20_000, 0.1),
+        ("conv-4", 3e-4, 25_000, 0.1),
+        ("conv-6", 3e-4, 30_000, 0.15),
+        ("conv-6-quarter", 3e-4, 30_000, 0.15),
+    ] {
+        let config = Config::from_json(&format!(r#"{{"model": "{model}"}}"#)).expect("a named model");
+        assert_eq!(
+            (
+                config.learning_rate,
+                config.iterations,
+                config.prune_rate_conv,
+                config.prune_rate,
+                config.prune_rate_output
+            ),
+            (learning_rate, iterations, prune_rate_conv, 0.2, 0.1),
+            "{model}"
+        );
+        // A setting given beside the model wins over the model's default, in any order.
+        let custom = Config::from_json(&format!(r#"{{"learning_rate": 0.01, "model": "{model}"}}"#)).expect("valid");
+        assert_eq!((custom.learning_rate, custom.iterations), (0.01, iterations));
+        assert_eq!(Config::from_json(&config.to_json()).expect("re-parses"), config);
+    }
+    let lenet5 = Config::from_json(r#"{"model": "lenet-5"}"#).expect("a named model");
+    assert_eq!(lenet5, Config { model: "lenet-5".into(), ..Config::default() });
+}
+
+#[test]
+fn the_named_conv_models_have_the_papers_shapes() {
+    use ticketlab::nn::ModelSpec;
+    let sizes = |name: &str| -> Vec<usize> {
+        ModelSpec::from_name(name).expect("named").weight_layers().iter().map(|layer| layer.size).collect()
+    };
+    // Conv-2 on 28×28: 3×3 "same" convs keep 28×28, one pool gives 14×14×64 into fc 256.
+    assert_eq!(sizes("conv-2"), [9 * 64, 9 * 64 * 64, 14 * 14 * 64 * 256, 256 * 256, 256 * 10]);
+    // Conv-6: 28 -> 14 -> 7 -> 3 after three pools.
+    assert_eq!(sizes("conv-6")[6], 3 * 3 * 256 * 256);
+    assert_eq!(sizes("conv-4-quarter")[..4], [9 * 16, 9 * 16 * 16, 9 * 16 * 32, 9 * 32 * 32]);
+}
+
+#[test]
+fn a_network_can_be_given_as_text() {
+    let config = Config::from_json(r#"{"model": "conv:8x3,pool,fc:32,fc:10", "rounds": 2}"#).expect("fits 28×28");
+    let layers = config.model_spec().weight_layers();
+    assert_eq!(layers.iter().map(|layer| layer.size).collect::<Vec<_>>(), [72, 13 * 13 * 8 * 32, 320]);
+    assert_eq!(Config::from_json(&config.to_json()).expect("re-parses"), config);
+}
+
+#[test]
+fn a_network_that_does_not_fit_names_the_layer_and_the_shapes() {
+    // Five 2×2 pools shrink 28 -> 14 -> 7 -> 3 -> 1 -> nothing.
+    let message = config_error(r#"{"model": "conv:4x3p1,pool,pool,pool,pool,pool,fc:10"}"#, "model");
+    assert_mentions(&message, &["pool", "1×1"]);
+    let message = config_error(r#"{"model": "conv:4x29,fc:10"}"#, "model");
+    assert_mentions(&message, &["conv:4x29", "28×28"]);
+    let message = config_error(r#"{"model": "fc:100,fc:7"}"#, "model");
+    assert_mentions(&message, &["10"]);
+    let message = config_error(r#"{"model": "conv:4x3,pool,dense:10"}"#, "model");
+    assert_mentions(&message, &["\"dense\"", "fc:N"]);
+}
+
+#[test]
 fn unknown_optimizer_and_init_list_the_choices() {
     assert_mentions(&config_error(r#"{"optimizer": "rmsprop"}"#, "optimizer"), &["rmsprop", "adam", "sgd"]);
     assert_mentions(&config_error(r#"{"init": "zeros"}"#, "init"), &["zeros", "glorot-normal", "he-normal"]);

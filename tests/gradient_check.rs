@@ -280,7 +280,7 @@ fn convolution_backward_matches_finite_differences_of_a_linear_probe() {
     conv_forward(&shape, &w, &bias, &x, &mut y, batch, &mut scratch);
     let (mut d_w, mut d_bias, mut d_x) = (vec![f32::NAN; w.len()], vec![f32::NAN; bias.len()], vec![f32::NAN; x.len()]);
     let gradients = ConvGradients { weights: &mut d_w, bias: &mut d_bias, input: Some(&mut d_x) };
-    conv_backward(&shape, &w, &r, gradients, batch, &mut scratch);
+    conv_backward(&shape, &w, &x, &r, gradients, batch, &mut scratch);
 
     // Linear in w, b and x: rounding only. Each y sums at most 18 products and a bias (|y| <= ~10,
     // rounding ~1e-6); L sums 36 of them times |r| <= 1: ~4e-5, over 2h = 0.02 gives 2e-3.

@@ -44,7 +44,13 @@ bench  training throughput of LeNet-300-100 at 100, 51.3, 21.1, 6.95 and 3.6% of
 
 presets (imp; flags given after them override them):
   quick    1,500 iterations a round, evaluated every 150, 15 rounds (to 3.6%), random reinit
-  paper    the paper: 50,000 iterations a round, evaluated every 100, 18 rounds (to 1.85%), random reinit
+  paper    the paper: the model's iterations a round (LeNet-300-100 50,000; Conv-2/4/6 20,000/25,000/
+           30,000), evaluated every 100, 18 rounds (to 1.85% for LeNet-300-100), random reinit
+
+models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the paper's widths, 64/128/256
+  filters; slow), conv-2-quarter, conv-4-quarter, conv-6-quarter (a quarter of the filters), or a
+  network as text, e.g. --model conv:32x3,pool,fc:100,fc:10 (layers conv:FxK[pP][sS], pool[:S], fc:N).
+  The Conv models default to the paper's learning rate, iterations and conv pruning rate for them.
 
 options:
   --data DIR            folder with the four MNIST IDX files (default: data/mnist)
@@ -77,7 +83,8 @@ options:
     fn preset(name: &str) -> Result<Map<String, Value>, String> {
         let settings = match name {
             "quick" => json!({"iterations": 1500, "eval_every": 150, "rounds": 15, "controls": ["random_reinit"]}),
-            "paper" => json!({"iterations": 50000, "eval_every": 100, "rounds": 18, "controls": ["random_reinit"]}),
+            // The iterations a round are the model's own (see Config::defaults_for).
+            "paper" => json!({"eval_every": 100, "rounds": 18, "controls": ["random_reinit"]}),
             other => return Err(format!("--preset: unknown preset \"{other}\"; the presets are quick and paper")),
         };
         Ok(settings.as_object().expect("object").clone())

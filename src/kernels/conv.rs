@@ -1,12 +1,16 @@
 //! 2-D convolution and max pooling, NCHW (PyTorch's layout, so an exported ticket's conv weights
 //! (filters, channels, kh, kw) load there as they are).
 //!
-//! Convolution runs through the dense kernel: the batch's input patches are laid out as columns
-//! (im2col: one row per (channel, ky, kx), one column per (image, output pixel)), and
+//! Convolution runs through the dense kernel, one image at a time (its columns stay in cache): the
+//! image's input patches are laid out as columns (im2col: one row per (channel, ky, kx), one
+//! column per output pixel), and
 //!
-//!   forward:  out (F, B·OH·OW) = W (F, C·KH·KW) · cols
-//!   d_W:      d_W (F, C·KH·KW) = d_out · colsᵀ
+//!   forward:  out (F, OH·OW) = W (F, C·KH·KW) · cols
+//!   d_W:      d_W (F, C·KH·KW) += d_out · colsᵀ       (summed over the images in order)
 //!   d_x:      d_cols = Wᵀ · d_out, then each column added back where its patch came from (col2im)
+//!
+//! The backward pass rebuilds each image's columns rather than keeping the batch's (for Conv-2 at
+//! the paper's width they would take over 100 MB).
 //!
 //! `gemm` skips the zeros of its left operand, so pruned filter weights cost nothing in the
 //! forward pass and in d_x, and dead ReLUs nothing in d_W. Each fast function has its naive twin
@@ -67,21 +71,20 @@ impl ConvShape {
     }
 }
 
-/// One run of a kernel tap: the output columns of one output row whose tap reads inside the
-/// input, where they start in `cols` (C·KH·KW, B·OH·OW), and where the first of them reads in
-/// x (B, C, H, W); successive columns read `stride` apart.
+/// One run of a kernel tap in one image: the output columns of one output row whose tap reads
+/// inside the input, where they start in the image's `cols` (C·KH·KW, OH·OW), and where the first
+/// of them reads in the image's x (C, H, W); successive columns read `stride` apart.
 struct TapRun {
     cols_start: usize,
     len: usize,
     x_start: usize,
 }
 
-/// Every run of every kernel tap (c, ky, kx), image and output row, in the order tap, image, row
+/// Every run of every kernel tap (c, ky, kx) and output row of one image, in the order tap, row
 /// (col2im's sums depend on it). Taps that read only zero padding have no runs.
-fn for_each_tap_run(shape: &ConvShape, batch: usize, mut visit: impl FnMut(TapRun)) {
+fn for_each_tap_run(shape: &ConvShape, mut visit: impl FnMut(TapRun)) {
     let (out_h, out_w) = shape.output();
     let (k, pixels, plane) = (shape.kernel, out_h * out_w, shape.height * shape.width);
-    let columns = batch * pixels;
     for c in 0..shape.channels {
         for ky in 0..k {
             let rows = shape.inside(ky, shape.height, out_h);
@@ -92,27 +95,25 @@ fn for_each_tap_run(shape: &ConvShape, batch: usize, mut visit: impl FnMut(TapRu
                 }
                 let tap = (c * k + ky) * k + kx;
                 let x_of_first = outputs.start * shape.stride + kx - shape.padding;
-                for b in 0..batch {
-                    for oy in rows.clone() {
-                        let y = oy * shape.stride + ky - shape.padding;
-                        visit(TapRun {
-                            cols_start: tap * columns + b * pixels + oy * out_w + outputs.start,
-                            len: outputs.len(),
-                            x_start: (b * shape.channels + c) * plane + y * shape.width + x_of_first,
-                        });
-                    }
+                for oy in rows.clone() {
+                    let y = oy * shape.stride + ky - shape.padding;
+                    visit(TapRun {
+                        cols_start: tap * pixels + oy * out_w + outputs.start,
+                        len: outputs.len(),
+                        x_start: c * plane + y * shape.width + x_of_first,
+                    });
                 }
             }
         }
     }
 }
 
-/// cols (C·KH·KW, B·OH·OW) from x (B, C, H, W).
-fn im2col(shape: &ConvShape, x: &[f32], batch: usize, cols: &mut Vec<f32>) {
+/// cols (C·KH·KW, OH·OW) from one image's x (C, H, W).
+fn im2col(shape: &ConvShape, x: &[f32], cols: &mut Vec<f32>) {
     let (out_h, out_w) = shape.output();
     cols.clear();
-    cols.resize(shape.patch() * batch * out_h * out_w, 0.0);
-    for_each_tap_run(shape, batch, |run| {
+    cols.resize(shape.patch() * out_h * out_w, 0.0);
+    for_each_tap_run(shape, |run| {
         let out = &mut cols[run.cols_start..][..run.len];
         let source = &x[run.x_start..];
         if shape.stride == 1 {
@@ -125,36 +126,34 @@ fn im2col(shape: &ConvShape, x: &[f32], batch: usize, cols: &mut Vec<f32>) {
     });
 }
 
-/// d_x (B, C, H, W) = the sum, over every patch column, of d_cols added where it came from.
-fn col2im(shape: &ConvShape, d_cols: &[f32], batch: usize, d_x: &mut [f32]) {
-    d_x[..batch * shape.channels * shape.height * shape.width].fill(0.0);
-    for_each_tap_run(shape, batch, |run| {
+/// One image's d_x (C, H, W) = the sum, over every patch column, of d_cols added where it came from.
+fn col2im(shape: &ConvShape, d_cols: &[f32], d_x: &mut [f32]) {
+    d_x.fill(0.0);
+    for_each_tap_run(shape, |run| {
         let target = &mut d_x[run.x_start..];
-        for (i, &g) in d_cols[run.cols_start..][..run.len].iter().enumerate() {
-            target[i * shape.stride] += g;
+        let gradients = &d_cols[run.cols_start..][..run.len];
+        if shape.stride == 1 {
+            // A slice add, which the compiler vectorises.
+            for (t, &g) in target[..run.len].iter_mut().zip(gradients) {
+                *t += g;
+            }
+        } else {
+            for (i, &g) in gradients.iter().enumerate() {
+                target[i * shape.stride] += g;
+            }
         }
     });
 }
 
-/// (F, B, P) <-> (B, F, P): the product's filter-major output and the batch-major activations.
-fn swap_outer(src: &[f32], outer: usize, middle: usize, inner: usize, out: &mut [f32]) {
-    for o in 0..outer {
-        for m in 0..middle {
-            out[(m * outer + o) * inner..][..inner].copy_from_slice(&src[(o * middle + m) * inner..][..inner]);
-        }
-    }
-}
-
-/// Buffers reused from step to step: the patch columns (kept from forward for d_W) and the
-/// filter-major products.
+/// Buffers reused from step to step: one image's patch columns and their gradient.
 #[derive(Default)]
 pub struct ConvScratch {
     cols: Vec<f32>,
-    filter_major: Vec<f32>,
     d_cols: Vec<f32>,
 }
 
-/// y (B, F, OH, OW) = conv(x (B, C, H, W), w (F, C, KH, KW)) + bias (F).
+/// y (B, F, OH, OW) = conv(x (B, C, H, W), w (F, C, KH, KW)) + bias (F), image by image (one
+/// image's columns stay in cache, and its product lands in y's layout as it is).
 pub fn conv_forward(
     shape: &ConvShape,
     w: &[f32],
@@ -165,17 +164,18 @@ pub fn conv_forward(
     scratch: &mut ConvScratch,
 ) {
     let (out_h, out_w) = shape.output();
-    let columns = batch * out_h * out_w;
-    im2col(shape, x, batch, &mut scratch.cols);
-    scratch.filter_major.resize(shape.filters * columns, 0.0);
-    let product = Shape { m: shape.filters, k: shape.patch(), n: columns };
-    gemm(product, w, Op::AsIs, &scratch.cols, Op::AsIs, &mut scratch.filter_major, false);
-    for (f, row) in scratch.filter_major.chunks_exact_mut(columns).enumerate() {
-        for value in row {
-            *value += bias[f];
+    let pixels = out_h * out_w;
+    let product = Shape { m: shape.filters, k: shape.patch(), n: pixels };
+    let (image_in, image_out) = (shape.channels * shape.height * shape.width, shape.filters * pixels);
+    for (x, y) in x.chunks_exact(image_in).zip(y.chunks_exact_mut(image_out)).take(batch) {
+        im2col(shape, x, &mut scratch.cols);
+        gemm(product, w, Op::AsIs, &scratch.cols, Op::AsIs, y, false);
+        for (map, &b) in y.chunks_exact_mut(pixels).zip(bias) {
+            for value in map {
+                *value += b;
+            }
         }
     }
-    swap_outer(&scratch.filter_major, shape.filters, batch, out_h * out_w, y);
 }
 
 /// Where a convolution's backward pass writes: d_w (F, C, KH, KW), d_bias (F), and d_x
@@ -186,32 +186,37 @@ pub struct ConvGradients<'a> {
     pub input: Option<&'a mut [f32]>,
 }
 
-/// The gradients of a convolution from d_y (B, F, OH, OW). Call after `conv_forward` on the same
-/// input with the same scratch (it reuses the columns).
+/// The gradients of a convolution of x (B, C, H, W) from d_y (B, F, OH, OW), image by image.
+/// d_w and d_bias sum over the images in order, as one product over the whole batch would.
 pub fn conv_backward(
     shape: &ConvShape,
     w: &[f32],
+    x: &[f32],
     d_y: &[f32],
     gradients: ConvGradients,
     batch: usize,
     scratch: &mut ConvScratch,
 ) {
-    let ConvGradients { weights: d_w, bias: d_bias, input: d_x } = gradients;
+    let ConvGradients { weights: d_w, bias: d_bias, mut input } = gradients;
     let (out_h, out_w) = shape.output();
-    let columns = batch * out_h * out_w;
-    scratch.filter_major.resize(shape.filters * columns, 0.0);
-    swap_outer(d_y, batch, shape.filters, out_h * out_w, &mut scratch.filter_major);
-    let d_out = &scratch.filter_major;
-    for (f, row) in d_out.chunks_exact(columns).enumerate() {
-        d_bias[f] = row.iter().sum();
-    }
-    let weights = Shape { m: shape.filters, k: columns, n: shape.patch() };
-    gemm(weights, d_out, Op::AsIs, &scratch.cols, Op::Transposed, d_w, false);
-    if let Some(d_x) = d_x {
-        scratch.d_cols.resize(shape.patch() * columns, 0.0);
-        let inputs = Shape { m: shape.patch(), k: shape.filters, n: columns };
-        gemm(inputs, w, Op::Transposed, d_out, Op::AsIs, &mut scratch.d_cols, false);
-        col2im(shape, &scratch.d_cols, batch, d_x);
+    let pixels = out_h * out_w;
+    let (image_in, image_out) = (shape.channels * shape.height * shape.width, shape.filters * pixels);
+    d_bias.fill(0.0);
+    let weights = Shape { m: shape.filters, k: pixels, n: shape.patch() };
+    let inputs = Shape { m: shape.patch(), k: shape.filters, n: pixels };
+    for (b, (x, d_out)) in x.chunks_exact(image_in).zip(d_y.chunks_exact(image_out)).take(batch).enumerate() {
+        for (sum, map) in d_bias.iter_mut().zip(d_out.chunks_exact(pixels)) {
+            for &g in map {
+                *sum += g;
+            }
+        }
+        im2col(shape, x, &mut scratch.cols);
+        gemm(weights, d_out, Op::AsIs, &scratch.cols, Op::Transposed, d_w, b > 0);
+        if let Some(d_x) = input.as_deref_mut() {
+            scratch.d_cols.resize(shape.patch() * pixels, 0.0);
+            gemm(inputs, w, Op::Transposed, d_out, Op::AsIs, &mut scratch.d_cols, false);
+            col2im(shape, &scratch.d_cols, &mut d_x[b * image_in..][..image_in]);
+        }
     }
 }
 
@@ -376,7 +381,7 @@ mod tests {
             let (mut d_b, mut d_b_naive) = (vec![f32::NAN; filters], vec![f32::NAN; filters]);
             let (mut d_x, mut d_x_naive) = (vec![f32::NAN; x.len()], vec![f32::NAN; x.len()]);
             let gradients = ConvGradients { weights: &mut d_w, bias: &mut d_b, input: Some(&mut d_x) };
-            conv_backward(&shape, &w, &d_y, gradients, batch, &mut scratch);
+            conv_backward(&shape, &w, &x, &d_y, gradients, batch, &mut scratch);
             let naive = ConvGradients { weights: &mut d_w_naive, bias: &mut d_b_naive, input: Some(&mut d_x_naive) };
             conv_backward_naive(&shape, &w, &x, &d_y, naive, batch);
             let pixels = batch * out_h * out_w;

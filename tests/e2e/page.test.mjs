@@ -77,6 +77,50 @@ test('LeNet-5, a convolutional network, trains in the page with exactly the numb
   assert.deepEqual(page.errors, []);
 });
 
+test('each model brings the core\'s defaults for it, in the form and the URL', async () => {
+  const page = await openPage(session.browser, `${session.url}#model=conv-6`);
+  assert.equal(await page.inputValue('#learning_rate'), '0.0003');
+  assert.equal(await page.inputValue('#prune_rate_conv'), '0.15');
+  // The page's table of model defaults against the core's own (Config::defaults_for).
+  const models = await page.$$eval('#model option', (options) => options.map((option) => option.value).filter((value) => value !== 'custom'));
+  assert.ok(models.includes('conv-2') && models.includes('conv-4-quarter'), models.join());
+  const core = await page.evaluate(async (names) => {
+    const wasm = await import('./pkg/ticketlab.js');
+    await wasm.default();
+    return names.map((name) => JSON.parse(wasm.model_defaults_json(name)));
+  }, models);
+  for (const [index, model] of models.entries()) {
+    await page.selectOption('#model', model);
+    const form = { learning_rate: Number(await page.inputValue('#learning_rate')), prune_rate_conv: Number(await page.inputValue('#prune_rate_conv')) };
+    assert.deepEqual(form, { learning_rate: core[index].learning_rate, prune_rate_conv: core[index].prune_rate_conv }, model);
+    // Only the model is in the link: the rest are its defaults.
+    assert.equal(new URL(page.url()).hash, model === 'lenet-300-100' ? '' : `#model=${model}`);
+  }
+  assert.deepEqual(page.errors, []);
+});
+
+test('a custom network written as text trains in the page as in the CLI, and one that does not fit 28×28 is refused by layer', async () => {
+  const architecture = 'conv:4x3s2,pool,fc:10';
+  const page = await openPage(session.browser, `${session.url}#model=custom&architecture=${architecture}&seed=4&epochs=0.05&eval_every=20`);
+  assert.ok(await page.isVisible('#architecture'));
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  assert.equal(run.config.model, architecture);
+  assert.deepEqual(run.rounds[0].weights.map((w) => w.size), [36, 6 * 6 * 4 * 10]);
+  assert.deepEqual(numbers(nativeRun(run.config)), numbers(run));
+
+  // Text that is not a layer is caught as it is typed; shapes that do not fit, by the core.
+  await page.fill('#architecture', 'conv:4x3,dense:10');
+  assert.match(await page.textContent('#architecture-error'), /"dense:10" is not a layer/);
+  await page.fill('#architecture', 'conv:4x29,fc:10');
+  await page.click('#train');
+  await waitForStatus(page, /could not start/);
+  assert.match(await page.textContent('#architecture-error'), /layer 1 \(conv:4x29\): a 29×29 kernel does not fit 1 map\(s\) of 28×28/);
+  assert.equal(await page.getAttribute('#architecture', 'aria-invalid'), 'true');
+  assert.deepEqual(page.errors, []);
+});
+
 test('a short IMP run finds tickets level by level, draws them, and matches the native CLI', async () => {
   // Two cores: one worker trains the ticket, the other the controls; the merged results must be
   // the single-worker run's, which the CLI's are.

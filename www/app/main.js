@@ -1,5 +1,5 @@
 // The page: settings form ⇄ URL hash, and the live views; the training workers are behind trainers.js.
-import { SETTINGS, CONTROLS, fromHash, toHash, toConfig, iterationsFor } from './settings.js';
+import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
 import { Trainers } from './trainers.js';
 import { FilterView } from './filters.js';
@@ -64,7 +64,9 @@ function showFieldError(name, message) {
 
 /** The core names the setting it refuses ('setting "rewind_step": ...'): show it there too. */
 function showCoreErrorBesideField(message) {
-  const field = /^setting "(\w+)"/.exec(message ?? '')?.[1];
+  let field = /^setting "(\w+)"/.exec(message ?? '')?.[1];
+  // A custom network's shapes are checked by the core; its "model" is the architecture field.
+  if (field === 'model' && $('model').value === 'custom') field = 'architecture';
   if (field && SETTINGS[field]) showFieldError(field, message.replace(/^setting "\w+": /, ''));
 }
 
@@ -103,7 +105,22 @@ function readForm() {
 
 function writeForm(values) {
   for (const name of Object.keys(SETTINGS)) setFieldValue(name, values[name]);
+  showModelFields(values.model);
   updateIterationsHint(values);
+}
+
+/** The architecture field for a custom network only; the conv rate for networks with convolutions. */
+function showModelFields(model) {
+  $('architecture-field').hidden = model !== 'custom';
+  $('prune_rate_conv-field').hidden = model === 'lenet-300-100';
+}
+
+/** A newly chosen model brings its own defaults (learning rate, conv rate, epochs). */
+function onModelChosen() {
+  const model = $('model').value;
+  const standard = defaults(model);
+  for (const name of MODEL_SETTINGS) setFieldValue(name, standard[name]);
+  showModelFields(model);
 }
 
 function updateIterationsHint(values) {
@@ -124,7 +141,10 @@ function loadFromUrl() {
   notice.textContent = problems.length ? `Some settings in the link were not used: ${problems.join('; ')}.` : '';
 }
 
-form.addEventListener('input', onSettingsChanged);
+form.addEventListener('input', (event) => {
+  if (event.target.id === 'model') onModelChosen();
+  onSettingsChanged();
+});
 window.addEventListener('hashchange', loadFromUrl);
 $('new-seed').addEventListener('click', () => {
   $('seed').value = crypto.getRandomValues(new Uint32Array(1))[0];
@@ -179,7 +199,6 @@ function formatDuration(seconds) {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
-const MODEL_NAMES = { 'lenet-300-100': 'LeNet-300-100', 'lenet-5': 'LeNet-5' };
 const BRANCH_NAMES = { ticket: 'ticket', random_reinit: 'random re-init', random_prune: 'random pruning' };
 
 function segmentLabel(branch, level, percent) {
@@ -259,7 +278,7 @@ const handlers = {
   },
   started({ config }) {
     startTime = performance.now();
-    setStatus(`Training ${MODEL_NAMES[config.model] ?? config.model}, seed ${config.seed}: evaluating the untrained network…`);
+    setStatus(`Training ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}: evaluating the untrained network…`);
   },
   progress({ parts, done, segments, samples_per_second: speed }) {
     // The numbers follow the first worker still training (the ticket's, while it trains).

@@ -39,8 +39,42 @@ const controlList = (raw) => {
   return { value: CONTROLS.filter((name) => names.includes(name)).join(',') };
 };
 
+/**
+ * The models on offer. `learning_rate` and `prune_rate_conv` are the core's defaults for the
+ * model (Config::defaults_for: the paper's figure 2 for Conv-2/4/6; a page test checks that they
+ * agree); `epochs` is the page's own choice, short enough to watch. "custom" trains the network
+ * written in the architecture field.
+ */
+export const MODELS = {
+  'lenet-300-100': { label: 'LeNet-300-100', epochs: 5 },
+  'lenet-5': { label: 'LeNet-5', epochs: 3 },
+  'conv-2-quarter': { label: 'Conv-2, ¼ width', learning_rate: 2e-4, epochs: 2 },
+  'conv-4-quarter': { label: 'Conv-4, ¼ width', learning_rate: 3e-4, epochs: 2 },
+  'conv-6-quarter': { label: 'Conv-6, ¼ width', learning_rate: 3e-4, prune_rate_conv: 0.15, epochs: 2 },
+  'conv-2': { label: 'Conv-2', learning_rate: 2e-4, epochs: 1 },
+  'conv-4': { label: 'Conv-4', learning_rate: 3e-4, epochs: 1 },
+  'conv-6': { label: 'Conv-6', learning_rate: 3e-4, prune_rate_conv: 0.15, epochs: 1 },
+  custom: { label: 'custom network', epochs: 3 },
+};
+
+/** The settings whose defaults depend on the model. */
+export const MODEL_SETTINGS = ['epochs', 'learning_rate', 'prune_rate_conv'];
+
+// The layers of a network as text: conv:FxK[pP][sS], pool[:S], fc:N (the core checks the shapes).
+const LAYER = /^(conv:[1-9]\d*x[1-9]\d*(p\d+)?(s[1-9]\d*)?|pool(:[1-9]\d*)?|fc:[1-9]\d*)$/;
+const architecture = (raw) => {
+  const text = String(raw).replace(/\s+/g, '');
+  const layers = text.split(',');
+  const bad = layers.find((layer) => !LAYER.test(layer));
+  if (bad !== undefined) {
+    return { error: `"${bad}" is not a layer: write layers like conv:32x3 (32 filters of 3×3; p1 pads, s2 strides), pool, fc:100, separated by commas, ending in fc:10` };
+  }
+  return { value: text };
+};
+
 export const SETTINGS = {
-  model: { default: 'lenet-300-100', check: choice(['lenet-300-100', 'lenet-5']) },
+  model: { default: 'lenet-300-100', check: choice(Object.keys(MODELS)) },
+  architecture: { default: 'conv:32x3,pool,fc:100,fc:10', check: architecture },
   seed: { default: 1, check: integer(0, Number.MAX_SAFE_INTEGER) },
   epochs: { default: 5, check: positive(200) },
   optimizer: { default: 'adam', check: choice(['adam', 'sgd']) },
@@ -50,20 +84,27 @@ export const SETTINGS = {
   rounds: { default: 0, check: integer(0, 40) },
   prune_rate: { default: 0.2, check: fraction },
   prune_rate_output: { default: 0.1, check: fraction },
+  prune_rate_conv: { default: 0.1, check: fraction },
   reset: { default: 'init', check: choice(['init', 'rewind', 'continue']) },
   rewind_step: { default: 0, check: integer(0, 100_000_000) },
   controls: { default: 'random_reinit', check: controlList },
 };
 
-export function defaults() {
-  return Object.fromEntries(Object.entries(SETTINGS).map(([name, { default: value }]) => [name, value]));
+/** The defaults of every setting for a model (the first one's without). */
+export function defaults(model = SETTINGS.model.default) {
+  const values = Object.fromEntries(Object.entries(SETTINGS).map(([name, { default: value }]) => [name, value]));
+  for (const name of MODEL_SETTINGS) values[name] = MODELS[model]?.[name] ?? values[name];
+  values.model = model;
+  return values;
 }
 
 /** Reads settings from a URL hash; returns the values and a message per rejected parameter. */
 export function fromHash(hash) {
-  const values = defaults();
-  const problems = [];
   const params = new URLSearchParams(hash.replace(/^#/, ''));
+  // The model first: the other settings default to its values.
+  const model = SETTINGS.model.check(params.get('model') ?? SETTINGS.model.default).value ?? SETTINGS.model.default;
+  const values = defaults(model);
+  const problems = [];
   for (const [name, raw] of params) {
     const setting = SETTINGS[name];
     if (!setting) {
@@ -71,17 +112,19 @@ export function fromHash(hash) {
       continue;
     }
     const { value, error } = setting.check(raw);
-    if (error) problems.push(`${name}=${raw}: ${error}; using ${setting.default}`);
+    if (error) problems.push(`${name}=${raw}: ${error}; using ${values[name]}`);
     else values[name] = value;
   }
   return { values, problems };
 }
 
-/** The hash for a set of values (only those that differ from the defaults, in a fixed order). */
+/** The hash for a set of values (only those that differ from the model's defaults, in a fixed order). */
 export function toHash(values) {
   const params = new URLSearchParams();
-  for (const [name, setting] of Object.entries(SETTINGS)) {
-    if (values[name] !== setting.default) params.set(name, values[name]);
+  const standard = { ...defaults(values.model), model: SETTINGS.model.default };
+  for (const name of Object.keys(SETTINGS)) {
+    if (name === 'architecture' && values.model !== 'custom') continue;
+    if (values[name] !== standard[name]) params.set(name, values[name]);
   }
   const text = params.toString();
   return text ? `#${text}` : '';
@@ -98,7 +141,7 @@ export function iterationsFor(values) {
 /** The core's config JSON object for these page settings. */
 export function toConfig(values) {
   return {
-    model: values.model,
+    model: values.model === 'custom' ? values.architecture : values.model,
     seed: values.seed,
     optimizer: values.optimizer,
     learning_rate: values.learning_rate,
@@ -108,6 +151,7 @@ export function toConfig(values) {
     rounds: values.rounds,
     prune_rate: values.prune_rate,
     prune_rate_output: values.prune_rate_output,
+    prune_rate_conv: values.prune_rate_conv,
     reset: values.reset,
     rewind_step: values.rewind_step,
     controls: values.controls ? values.controls.split(',') : [],
