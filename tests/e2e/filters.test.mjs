@@ -91,6 +91,7 @@ test('one worker, the dense LeNet-5 only: the panel shows its filters; LeNet-300
 
   // A new run without convolutions hides the last run's filters.
   await page.selectOption('#model', 'lenet-300-100');
+  await page.fill('#epochs', '0.02'); // a model brings its own epochs
   await page.click('#train');
   await waitForStatus(page, /^Done/);
   assert.equal(await page.isVisible('#filters-panel'), false);
