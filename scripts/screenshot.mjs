@@ -1,10 +1,12 @@
 // Screenshots of the page as a user sees it, after a real run: desktop and phone width, light and
 // dark. Writes PNGs to docs/screenshots/ (the README opens with one).
-//   node scripts/screenshot.mjs ['#hash of settings']        (needs scripts/build first)
+//   node scripts/screenshot.mjs ['#hash of settings'] [name] [CSS selector]   (needs scripts/build first)
+// With a name, the files are name-desktop.png, ...; with a selector, only that element is shot
+// (for example: '#model=lenet-5&epochs=1&rounds=2' filters '#filters-panel').
 import { mkdirSync } from 'node:fs';
 import { start, openPage, waitForStatus, ROOT } from '../tests/e2e/browser.mjs';
 
-const hash = process.argv[2] ?? '#epochs=2';
+const [hash = '#epochs=2', name, selector] = process.argv.slice(2);
 const out = `${ROOT}/docs/screenshots`;
 mkdirSync(out, { recursive: true });
 const session = await start();
@@ -13,14 +15,17 @@ try {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.click('#train');
   await waitForStatus(page, /^Done/, 600_000);
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: `${out}/desktop.png`, fullPage: true });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: `${out}/desktop-dark.png`, fullPage: true });
-  await page.emulateMedia({ colorScheme: 'light' });
+  const shoot = async (view, scheme) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(300);
+    const path = `${out}/${name ? `${name}-` : ''}${view}${scheme === 'dark' ? '-dark' : ''}.png`;
+    await (selector ? page.locator(selector).screenshot({ path }) : page.screenshot({ path, fullPage: true }));
+  };
+  await shoot('desktop', 'light');
+  await shoot('desktop', 'dark');
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: `${out}/phone.png`, fullPage: true });
+  await shoot('phone', 'light');
+  if (selector) await shoot('phone', 'dark');
   console.log(`screenshots in ${out}`);
 } finally {
   await session.close();

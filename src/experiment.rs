@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::data::batches::iterations_per_epoch;
 use crate::data::{Dataset, Mnist};
 use crate::error::{Error, Result};
+use crate::filters::{ConvFilters, ConvRecorder, LevelFilters};
 use crate::nn::loss::LossStats;
 use crate::nn::LayerCount;
 use crate::nn::Model;
@@ -278,11 +279,14 @@ struct Segment {
     /// The weights as of the last evaluation: put back if training diverges, so the model that
     /// the last scores describe is not lost to NaNs.
     evaluated_params: Vec<f32>,
+    /// A ticket's conv weights as the segment started (`ConvRecorder::copy`); empty for controls.
+    start_filters: Vec<f32>,
     effort: Effort,
 }
 
 impl Segment {
-    fn new(branch: Branch, level: usize, trainer: Trainer) -> Segment {
+    fn new(branch: Branch, level: usize, trainer: Trainer, recorder: &ConvRecorder) -> Segment {
+        let start_filters = if branch == Branch::Ticket { recorder.copy(&trainer.model.params) } else { Vec::new() };
         Segment {
             branch,
             level,
@@ -293,6 +297,7 @@ impl Segment {
             train_since_evaluation: LossStats::default(),
             evaluations: Vec::new(),
             evaluated_params: Vec::new(),
+            start_filters,
             effort: Effort::default(),
         }
     }
@@ -335,6 +340,10 @@ struct Run {
     last_ticket_params: Option<Vec<f32>>,
     /// The ticket's mask at each level reached so far (level 0: dense).
     ticket_masks: Vec<Mask>,
+    /// Which conv weights `ticket_filters` keeps.
+    conv_recorder: ConvRecorder,
+    /// The ticket's conv weights at the start and end of each finished level, in level order.
+    ticket_filters: Vec<LevelFilters>,
     queue: VecDeque<(Branch, usize)>,
     /// The segment in training, or the last one trained; None in a controls share until its
     /// first mask.
@@ -410,8 +419,10 @@ impl Experiment {
         let dense = Mask::dense(&model.tensors);
         let rewind_params = (config.reset == "rewind" && config.rewind_step == 0).then(|| model.params.clone());
         let controls_only = self.share == Share::Controls;
+        let conv_recorder = ConvRecorder::for_model(&model);
         let segment = (!controls_only).then(|| {
-            Segment::new(Branch::Ticket, 0, Trainer::new(config, model.clone(), dense.clone(), data.train.len()))
+            let trainer = Trainer::new(config, model.clone(), dense.clone(), data.train.len());
+            Segment::new(Branch::Ticket, 0, trainer, &conv_recorder)
         });
         self.run = Some(Run {
             share: self.share,
@@ -423,6 +434,8 @@ impl Experiment {
             dense_trained_params: None,
             last_ticket_params: None,
             ticket_masks: vec![dense],
+            conv_recorder,
+            ticket_filters: Vec::new(),
             queue: VecDeque::new(),
             segments_started: usize::from(segment.is_some()),
             segment,
@@ -612,6 +625,37 @@ impl Experiment {
         self.run.as_ref().and_then(|run| run.ticket_masks.get(level))
     }
 
+    /// The ticket's conv layers at the end of round `level` (0: the dense network), with the
+    /// weights they started the round from and that round's mask (see `filters`). Empty for a
+    /// network without convolutions. An error until that round has finished, and in a controls
+    /// share (the ticket share has them).
+    pub fn ticket_filters(&self, level: usize) -> Result<Vec<ConvFilters>> {
+        let run =
+            self.run.as_ref().ok_or_else(|| Error::Usage("ticket_filters: load the data (load_idx) first".into()))?;
+        if run.share == Share::Controls {
+            return Err(Error::Usage(
+                "ticket_filters: this share trains the controls only; the ticket share has the ticket's filters".into(),
+            ));
+        }
+        if level > self.config.rounds {
+            return Err(Error::Usage(format!(
+                "ticket_filters: round {level} is beyond the run's {} rounds",
+                self.config.rounds
+            )));
+        }
+        let Some(snapshot) = run.ticket_filters.get(level) else {
+            let finished = match run.ticket_filters.len() {
+                0 => "none has yet".to_string(),
+                1 => "round 0 has".to_string(),
+                count => format!("rounds 0 to {} have", count - 1),
+            };
+            return Err(Error::Usage(format!(
+                "ticket_filters: the ticket's round {level} has not finished training ({finished})"
+            )));
+        };
+        Ok(run.conv_recorder.filters(&snapshot.initial, &snapshot.trained, &run.ticket_masks[level]))
+    }
+
     /// The mask of the segment being trained (or last trained).
     pub fn current_mask(&self) -> Option<&Mask> {
         self.segment().map(|segment| &segment.trainer.mask)
@@ -782,9 +826,12 @@ impl Run {
         self.finished_effort.add(std::mem::take(&mut segment.effort));
         let (branch, level) = (segment.branch, segment.level);
         let trained = (branch == Branch::Ticket).then(|| segment.trainer.model.params.clone());
+        let start_filters = std::mem::take(&mut segment.start_filters);
         self.rounds.push(result.clone());
         events.push(Event::RoundDone(result));
         if let Some(trained) = trained {
+            self.ticket_filters
+                .push(LevelFilters { initial: start_filters, trained: self.conv_recorder.copy(&trained) });
             if level == 0 {
                 self.dense_trained_params = Some(trained.clone());
             }
@@ -812,7 +859,7 @@ impl Run {
     fn start_next(&mut self, config: &Config, events: &mut Vec<Event>) {
         if let Some((branch, level)) = self.queue.pop_front() {
             let trainer = self.trainer_for(config, branch, level);
-            self.segment = Some(Segment::new(branch, level, trainer));
+            self.segment = Some(Segment::new(branch, level, trainer, &self.conv_recorder));
             self.segments_started += 1;
         } else if self.more_inputs {
             self.status = Status::Waiting;

@@ -5,13 +5,15 @@
 //! way: `kernels` (hot loops) ← `nn` (layers, loss, model over a flat parameter buffer) ←
 //! `optim` / `train` ← `experiment` (the stateful object: config in, `step(budget)` → events out)
 //! ← { `wasm` (the wasm-bindgen surface), `bin/lth` }. `data` parses and splits MNIST; `rng` is
-//! the portable seeded randomness; `config` checks settings; `error` names what went wrong.
+//! the portable seeded randomness; `config` checks settings; `error` names what went wrong;
+//! `filters` keeps the ticket's conv filters round by round, for the page's Filters panel.
 
 pub mod bench;
 pub mod config;
 pub mod data;
 pub mod error;
 pub mod experiment;
+pub mod filters;
 pub mod kernels;
 pub mod nn;
 pub mod optim;

@@ -91,6 +91,31 @@ impl Experiment {
     pub fn results_json(&self) -> String {
         serde_json::to_string(&self.inner.results()).expect("results serialise")
     }
+
+    /// The ticket's conv layers at the end of round `level` (see `Experiment::ticket_filters`):
+    /// [{name, shape: [filters, channels, k, k], initial: Float32Array, trained: Float32Array,
+    /// mask: Uint8Array (1 kept, 0 pruned)}]; empty for a network without convolutions.
+    pub fn ticket_filters(&self, level: usize) -> Result<js_sys::Array, JsError> {
+        let layers = self.inner.ticket_filters(level).map_err(js_error)?;
+        let set = |object: &js_sys::Object, key: &str, value: &JsValue| {
+            js_sys::Reflect::set(object, &key.into(), value)
+                .map(drop)
+                .map_err(|_| JsError::new("could not build a filter object"))
+        };
+        let array = js_sys::Array::new();
+        for layer in layers {
+            let object = js_sys::Object::new();
+            set(&object, "name", &layer.name.as_str().into())?;
+            let shape: js_sys::Array = layer.shape.iter().map(|&size| JsValue::from(size as u32)).collect();
+            set(&object, "shape", &shape)?;
+            set(&object, "initial", &js_sys::Float32Array::from(&layer.initial[..]))?;
+            set(&object, "trained", &js_sys::Float32Array::from(&layer.trained[..]))?;
+            let mask: Vec<u8> = layer.keep.iter().map(|&keep| u8::from(keep)).collect();
+            set(&object, "mask", &js_sys::Uint8Array::from(&mask[..]))?;
+            array.push(&object);
+        }
+        Ok(array)
+    }
 }
 
 // ---- The benchmark page's handle (www/bench.html) -----------------------------------------

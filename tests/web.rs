@@ -43,3 +43,29 @@ fn a_mask_that_does_not_fit_is_refused_through_the_wasm_api() {
     assert!(message.contains("expected 266200 bytes") && message.contains("got 3"), "{message}");
     assert!(ticketlab::wasm::Experiment::with_share(config, "both").is_err(), "unknown share refused");
 }
+
+#[wasm_bindgen_test]
+fn the_tickets_filters_cross_the_wasm_api_as_typed_arrays_and_an_unfinished_round_is_an_error() {
+    use wasm_bindgen::JsCast;
+    let config = r#"{"model": "lenet-5", "iterations": 2, "eval_every": 2, "validation_size": 100, "controls": []}"#;
+    let mut experiment = ticketlab::wasm::Experiment::new(config).expect("valid settings");
+    let files = common::synthetic_mnist(1, 200, 10);
+    experiment.load_data(&files[0], &files[1], &files[2], &files[3]).expect("valid synthetic data");
+    let error = experiment.ticket_filters(0).expect_err("round 0 has not trained yet");
+    let message = String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message());
+    assert!(message.contains("round 0 has not finished training"), "{message}");
+    while experiment.status() == "running" {
+        experiment.step(1000.0).expect("steps");
+    }
+    let layers = experiment.ticket_filters(0).expect("round 0 finished");
+    let field = |layer: &wasm_bindgen::JsValue, key: &str| js_sys::Reflect::get(layer, &key.into()).expect("a field");
+    let conv1 = layers.get(0);
+    assert_eq!(layers.length(), 2);
+    assert_eq!(field(&conv1, "name").as_string().as_deref(), Some("conv1.weight"));
+    assert_eq!(js_sys::Array::from(&field(&conv1, "shape")).length(), 4);
+    for key in ["initial", "trained"] {
+        assert_eq!(field(&conv1, key).dyn_into::<js_sys::Float32Array>().expect("a Float32Array").length(), 150);
+    }
+    let mask = field(&conv1, "mask").dyn_into::<js_sys::Uint8Array>().expect("a Uint8Array").to_vec();
+    assert_eq!(mask, vec![1; 150], "the dense network keeps every weight");
+}

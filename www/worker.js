@@ -7,6 +7,7 @@
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
 // Out: {type:'ready'} | {type:'loading', file, loaded, total} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
+//      | {type:'filters', level, layers} (after a ticket's round_done, for a network with convolutions)
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
@@ -78,6 +79,14 @@ function postTicketMask(level) {
   self.postMessage({ type: 'ticket_mask', level, mask }, [mask.buffer]);
 }
 
+/** The ticket's conv layers of a finished round, for the page's Filters panel (buffers transferred). */
+function postTicketFilters(level) {
+  const layers = experiment.ticket_filters(level);
+  if (!layers.length) return;
+  const buffers = layers.flatMap((layer) => [layer.initial.buffer, layer.trained.buffer, layer.mask.buffer]);
+  self.postMessage({ type: 'filters', level, layers }, buffers);
+}
+
 // At most one loop at a time: a resume (or a mask) that comes while the loop awaits its yield
 // finds it still going, and it carries on.
 let looping = false;
@@ -106,6 +115,7 @@ async function trainWhileRunning() {
         postTicketMask(event.level);
       } else {
         post(event);
+        if (event.type === 'round_done' && event.branch === 'ticket') postTicketFilters(event.level);
       }
     }
     if (state === 'running' && experiment.status() === 'waiting') {

@@ -2,6 +2,7 @@
 import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
 import { Trainers } from './trainers.js';
+import { FilterView } from './filters.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -41,6 +42,17 @@ const ticketsChart = new LineChart($('tickets-chart'), {
   x: { label: 'weights remaining (log scale)', log: true, reversed: true, format: (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)}%` },
   y: { label: 'test accuracy at early stop', format: (v) => `${(v * 100).toFixed(1)}%` },
   series: BRANCHES.map(({ label, colour, dash }) => ({ label, colour, dash, points: { size: 7 } })),
+});
+
+const filterView = new FilterView({
+  panel: $('filters-panel'),
+  layers: $('filters-layers'),
+  round: $('filters-round'),
+  roundLabel: $('filters-round-label'),
+  choices: [...document.querySelectorAll('input[name="filters-weights"]')],
+  note: $('filters-note'),
+  scale: document.querySelector('#filters-panel .filter-scale'),
+  prunedSwatch: document.querySelector('#filters-panel .filter-pruned-swatch'),
 });
 
 // --- settings ------------------------------------------------------------------------------
@@ -223,6 +235,7 @@ form.addEventListener('submit', (event) => {
   lossChart.reset();
   roundsDone.length = 0;
   drawTickets();
+  filterView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   currentSegment = null;
   showError(null);
@@ -296,6 +309,9 @@ const handlers = {
   round_done(round) {
     roundsDone.push(round);
     drawTickets();
+  },
+  filters({ level, layers }) {
+    filterView.add(level, layers);
   },
   done({ results }) {
     setRunning(false);
