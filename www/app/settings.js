@@ -47,7 +47,7 @@ const controlList = (raw) => {
  */
 export const MODELS = {
   'lenet-300-100': { label: 'LeNet-300-100', epochs: 5 },
-  'lenet-5': { label: 'LeNet-5', epochs: 3 },
+  'lenet-5': { label: 'LeNet-5', epochs: 5 },
   'conv-2-quarter': { label: 'Conv-2, ¼ width', learning_rate: 2e-4, epochs: 2 },
   'conv-4-quarter': { label: 'Conv-4, ¼ width', learning_rate: 3e-4, epochs: 2 },
   'conv-6-quarter': { label: 'Conv-6, ¼ width', learning_rate: 3e-4, prune_rate_conv: 0.15, epochs: 2 },
