@@ -923,6 +923,36 @@ fn convolutions_are_pruned_at_their_own_rate() {
 }
 
 #[test]
+fn global_pruning_ranks_convolution_and_fully_connected_weights_together() {
+    let config = Config::from_json(r#"{"model": "lenet-5", "prune_scope": "global"}"#).expect("valid");
+    let mut model = Model::new(config.model_spec(), Init::GlorotNormal, &mut Rng::new(2, Stream::Scratch));
+    let dense = Mask::dense(&model.tensors);
+    // Make conv1's weights the largest of the network: a global ranking keeps all of them.
+    let conv1 = &dense.layers[0];
+    for weight in &mut model.params[conv1.offset..conv1.offset + conv1.size()] {
+        *weight = 10.0 + weight.abs();
+    }
+    let counts = config.prune_counts(&dense, 1);
+    assert_eq!(counts, PruneCounts::Total(61_470 - kept_after(61_470, 0.2, 1)));
+    let pruned = prune_by_magnitude(&dense, &model.params, &counts);
+    assert_eq!(pruned.kept(), kept_after(61_470, 0.2, 1));
+    assert_eq!(pruned.layers[0].kept(), 150, "conv1's large weights all survive a global ranking");
+    // Every survivor outweighs every pruned weight, across conv and fully connected layers.
+    let params = &model.params;
+    let magnitudes = |keep: bool| -> Vec<f32> {
+        let mut found = Vec::new();
+        for layer in &pruned.layers {
+            let chosen = layer.keep.iter().enumerate().filter(|&(_, &k)| k == keep);
+            found.extend(chosen.map(|(i, _)| params[layer.offset + i].abs()));
+        }
+        found
+    };
+    let smallest_kept = magnitudes(true).into_iter().fold(f32::INFINITY, f32::min);
+    let largest_pruned = magnitudes(false).into_iter().fold(0.0f32, f32::max);
+    assert!(smallest_kept >= largest_pruned, "{smallest_kept} kept < {largest_pruned} pruned");
+}
+
+#[test]
 fn the_sparse_kernels_train_as_the_dense_ones_do_up_to_rounding_in_an_mlp_and_a_cnn() {
     use ticketlab::bench::ladder_mask;
     use ticketlab::data::Mnist;
