@@ -134,6 +134,12 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   assert.deepEqual(run.rounds.filter((r) => r.branch === 'ticket').map((r) => r.weights.map((w) => w.kept)),
     [[235200, 30000, 1000], [188160, 24000, 900], [150528, 19200, 810]]);
   assert.ok(await page.isVisible('#tickets-chart'));
+  // The early-stop chart: x ascending (level 2, 1, 0), the ticket's and each control's iteration.
+  assert.ok(await page.isVisible('#early-stop-chart'));
+  const { earlyStop } = await page.evaluate(() => window.ticketlab.chartData());
+  const stopOf = (branch, level) => run.rounds.find((r) => r.level === level && (r.branch === branch || level === 0)).early_stop.iteration;
+  assert.deepEqual(earlyStop[0], [2, 1, 0].map((level) => run.rounds.find((r) => r.level === level).percent_remaining));
+  assert.deepEqual(earlyStop.slice(1), ['ticket', 'random_reinit', 'random_prune'].map((branch) => [2, 1, 0].map((level) => stopOf(branch, level))));
   assert.deepEqual(numbers(nativeRun(run.config)), numbers(run));
   assert.deepEqual(page.errors, []);
 });
@@ -160,6 +166,19 @@ test('pause holds the run still, resume continues it, stop keeps what was comput
   assert.ok(run.rounds[0].evaluations.length >= 2, 'evaluations before the stop are kept');
   assert.ok(await page.isVisible('#download'));
   assert.equal(await page.isEnabled('#train'), true);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the pruning ranking, schedule and training-set size reach the core from the form and the link', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=6&epochs=1&train_size=3000&eval_every=25&rounds=2&prune_scope=global&prune_schedule=one_shot&controls=`);
+  assert.equal(await page.textContent('#iterations-hint'), '= 50 iterations per round');
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  assert.deepEqual([run.config.train_size, run.config.iterations, run.config.prune_scope, run.config.prune_schedule], [3000, 50, 'global', 'one_shot']);
+  // Global: one ranking of all 266,200 weights at 20% a round; one-shot: level 2 straight from the dense network.
+  assert.deepEqual(run.rounds.filter((r) => r.branch === 'ticket').map((r) => r.weights_remaining), [266200, 212960, 170368]);
+  assert.deepEqual(numbers(nativeRun(run.config)), numbers(run));
   assert.deepEqual(page.errors, []);
 });
 

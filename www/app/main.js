@@ -38,10 +38,17 @@ const BRANCHES = [
   { branch: 'random_reinit', label: 'random re-init', colour: PALETTE.orange, dash: [6, 3] },
   { branch: 'random_prune', label: 'random pruning', colour: PALETTE.vermillion, dash: [2, 3] },
 ];
+const WEIGHTS_REMAINING_AXIS = { label: 'weights remaining (log scale)', log: true, reversed: true, format: (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)}%` };
+const BRANCH_SERIES = BRANCHES.map(({ label, colour, dash }) => ({ label, colour, dash, points: { size: 7 } }));
 const ticketsChart = new LineChart($('tickets-chart'), {
-  x: { label: 'weights remaining (log scale)', log: true, reversed: true, format: (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)}%` },
+  x: WEIGHTS_REMAINING_AXIS,
   y: { label: 'test accuracy at early stop', format: (v) => `${(v * 100).toFixed(1)}%` },
-  series: BRANCHES.map(({ label, colour, dash }) => ({ label, colour, dash, points: { size: 7 } })),
+  series: BRANCH_SERIES,
+});
+const earlyStopChart = new LineChart($('early-stop-chart'), {
+  x: WEIGHTS_REMAINING_AXIS,
+  y: { label: 'early-stop iteration', format: (v) => Math.round(v).toLocaleString('en') },
+  series: BRANCH_SERIES,
 });
 
 const filterView = new FilterView({
@@ -206,17 +213,21 @@ function segmentLabel(branch, level, percent) {
   return `— ${BRANCH_NAMES[branch]}, round ${level}${percent ? `, ${percent.toFixed(1)}% of weights` : ''}`;
 }
 
-/** The tickets chart from the rounds done: x = % remaining (ascending for uPlot), one column per branch. */
+/**
+ * The charts against weights remaining, from the rounds done: x = % remaining (ascending for
+ * uPlot), one column per branch: test accuracy and iteration at early stop.
+ */
 function drawTickets() {
   const levels = [...new Set(roundsDone.map((r) => r.level))];
   const percentOf = (level) => roundsDone.find((r) => r.level === level).percent_remaining;
   const ordered = levels.sort((a, b) => percentOf(a) - percentOf(b));
-  const columns = BRANCHES.map(({ branch }) => ordered.map((level) => {
+  const columns = (measure) => BRANCHES.map(({ branch }) => ordered.map((level) => {
     // The dense network (level 0) is every branch's starting point.
     const round = roundsDone.find((r) => r.level === level && (r.branch === branch || level === 0));
-    return round?.early_stop ? round.early_stop.test_accuracy : null;
+    return round?.early_stop ? measure(round.early_stop) : null;
   }));
-  ticketsChart.setData(ordered.map(percentOf), columns);
+  ticketsChart.setData(ordered.map(percentOf), columns((stop) => stop.test_accuracy));
+  earlyStopChart.setData(ordered.map(percentOf), columns((stop) => stop.iteration));
 }
 
 /** The run's last test accuracy, from its last round with an evaluation. */
@@ -237,6 +248,7 @@ form.addEventListener('submit', (event) => {
   drawTickets();
   filterView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
+  $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
   showError(null);
   offerDownload(null);
@@ -368,4 +380,6 @@ window.ticketlab = {
   results: () => lastResults,
   rounds: () => roundsDone.map(({ branch, level }) => `${branch}/${level}`),
   workers: () => trainers.workerCount,
+  // What the charts against weights remaining hold: [x, ...one column per branch].
+  chartData: () => ({ tickets: ticketsChart.data, earlyStop: earlyStopChart.data }),
 };

@@ -80,11 +80,14 @@ export const SETTINGS = {
   optimizer: { default: 'adam', check: choice(['adam', 'sgd']) },
   learning_rate: { default: 0.0012, check: positive(1e6) },
   batch_size: { default: 60, check: integer(1, 10_000) },
+  train_size: { default: 0, check: integer(0, MNIST_TRAIN_IMAGES) },
   eval_every: { default: 100, check: integer(1, 1_000_000) },
   rounds: { default: 0, check: integer(0, 40) },
   prune_rate: { default: 0.2, check: fraction },
   prune_rate_output: { default: 0.1, check: fraction },
   prune_rate_conv: { default: 0.1, check: fraction },
+  prune_scope: { default: 'layer', check: choice(['layer', 'global']) },
+  prune_schedule: { default: 'iterative', check: choice(['iterative', 'one_shot']) },
   reset: { default: 'init', check: choice(['init', 'rewind', 'continue']) },
   rewind_step: { default: 0, check: integer(0, 100_000_000) },
   controls: { default: 'random_reinit', check: controlList },
@@ -130,12 +133,13 @@ export function toHash(values) {
   return text ? `#${text}` : '';
 }
 
-export function iterationsPerEpoch(batchSize) {
-  return Math.floor(MNIST_TRAIN_IMAGES / batchSize);
+/** Batches per pass over the training images used (train_size 0: all of them). */
+export function iterationsPerEpoch(batchSize, trainSize = 0) {
+  return Math.max(1, Math.floor((trainSize || MNIST_TRAIN_IMAGES) / batchSize));
 }
 
 export function iterationsFor(values) {
-  return Math.max(1, Math.round(values.epochs * iterationsPerEpoch(values.batch_size)));
+  return Math.max(1, Math.round(values.epochs * iterationsPerEpoch(values.batch_size, values.train_size)));
 }
 
 /** The core's config JSON object for these page settings. */
@@ -146,12 +150,15 @@ export function toConfig(values) {
     optimizer: values.optimizer,
     learning_rate: values.learning_rate,
     batch_size: values.batch_size,
+    train_size: values.train_size,
     iterations: iterationsFor(values),
     eval_every: values.eval_every,
     rounds: values.rounds,
     prune_rate: values.prune_rate,
     prune_rate_output: values.prune_rate_output,
     prune_rate_conv: values.prune_rate_conv,
+    prune_scope: values.prune_scope,
+    prune_schedule: values.prune_schedule,
     reset: values.reset,
     rewind_step: values.rewind_step,
     controls: values.controls ? values.controls.split(',') : [],
