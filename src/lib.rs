@@ -10,6 +10,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod connections;
 pub mod data;
 pub mod error;
 pub mod experiment;

@@ -97,11 +97,6 @@ impl Experiment {
     /// mask: Uint8Array (1 kept, 0 pruned)}]; empty for a network without convolutions.
     pub fn ticket_filters(&self, level: usize) -> Result<js_sys::Array, JsError> {
         let layers = self.inner.ticket_filters(level).map_err(js_error)?;
-        let set = |object: &js_sys::Object, key: &str, value: &JsValue| {
-            js_sys::Reflect::set(object, &key.into(), value)
-                .map(drop)
-                .map_err(|_| JsError::new("could not build a filter object"))
-        };
         let array = js_sys::Array::new();
         for layer in layers {
             let object = js_sys::Object::new();
@@ -116,6 +111,33 @@ impl Experiment {
         }
         Ok(array)
     }
+
+    /// The first layer's surviving input connections in the ticket of round `level` (see
+    /// `connections`): {height, width, units, per_pixel: Uint32Array, unit_masks: Uint8Array},
+    /// or null for a network that does not start with a fully connected layer on the image.
+    pub fn ticket_connections(&self, level: usize) -> Result<JsValue, JsError> {
+        let mask = self
+            .inner
+            .ticket_mask(level)
+            .ok_or_else(|| JsError::new(&format!("ticket_connections: the ticket of round {level} has no mask yet")))?;
+        let Some(view) = crate::connections::input_connections(&self.inner.config().model_spec(), mask) else {
+            return Ok(JsValue::NULL);
+        };
+        let object = js_sys::Object::new();
+        set(&object, "height", &JsValue::from(view.height as u32))?;
+        set(&object, "width", &JsValue::from(view.width as u32))?;
+        set(&object, "units", &JsValue::from(view.units as u32))?;
+        set(&object, "per_pixel", &js_sys::Uint32Array::from(&view.per_pixel[..]))?;
+        set(&object, "unit_masks", &js_sys::Uint8Array::from(&view.unit_masks[..]))?;
+        Ok(object.into())
+    }
+}
+
+/// object[key] = value, for the objects handed to the page.
+fn set(object: &js_sys::Object, key: &str, value: &JsValue) -> Result<(), JsError> {
+    js_sys::Reflect::set(object, &key.into(), value)
+        .map(drop)
+        .map_err(|_| JsError::new(&format!("could not set {key}")))
 }
 
 // ---- The benchmark page's handle (www/bench.html) -----------------------------------------

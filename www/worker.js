@@ -8,6 +8,7 @@
 // Out: {type:'ready'} | {type:'loading', file, loaded, total} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'filters', level, layers} (after a ticket's round_done, for a network with convolutions)
+//      | {type:'connections', level, connections} (after a ticket's round_done, for an MLP on the image)
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
@@ -87,6 +88,13 @@ function postTicketFilters(level) {
   self.postMessage({ type: 'filters', level, layers }, buffers);
 }
 
+/** The first layer's surviving input connections of a finished round, for the page's Connections panel. */
+function postTicketConnections(level) {
+  const connections = experiment.ticket_connections(level);
+  if (!connections) return;
+  self.postMessage({ type: 'connections', level, connections }, [connections.per_pixel.buffer, connections.unit_masks.buffer]);
+}
+
 // At most one loop at a time: a resume (or a mask) that comes while the loop awaits its yield
 // finds it still going, and it carries on.
 let looping = false;
@@ -115,7 +123,10 @@ async function trainWhileRunning() {
         postTicketMask(event.level);
       } else {
         post(event);
-        if (event.type === 'round_done' && event.branch === 'ticket') postTicketFilters(event.level);
+        if (event.type === 'round_done' && event.branch === 'ticket') {
+          postTicketFilters(event.level);
+          postTicketConnections(event.level);
+        }
       }
     }
     if (state === 'running' && experiment.status() === 'waiting') {

@@ -140,6 +140,13 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   const stopOf = (branch, level) => run.rounds.find((r) => r.level === level && (r.branch === branch || level === 0)).early_stop.iteration;
   assert.deepEqual(earlyStop[0], [2, 1, 0].map((level) => run.rounds.find((r) => r.level === level).percent_remaining));
   assert.deepEqual(earlyStop.slice(1), ['ticket', 'random_reinit', 'random_prune'].map((branch) => [2, 1, 0].map((level) => stopOf(branch, level))));
+  // The Connections panel shows the last round's first-layer mask: its count is the core's.
+  assert.ok(await page.isVisible('#connections-heatmap canvas'));
+  assert.equal(await page.locator('#connections-units canvas').count(), 32);
+  assert.equal(Number(await page.getAttribute('#connections-count', 'data-kept')), 150528);
+  await page.focus('#connections-round');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(Number(await page.getAttribute('#connections-count', 'data-kept')), 188160, 'round 1, picked with the keyboard');
   assert.deepEqual(numbers(nativeRun(run.config)), numbers(run));
   assert.deepEqual(page.errors, []);
 });

@@ -6,6 +6,7 @@
 // The worker posts each finished ticket round's layers ({name, shape: [filters, channels, k, k],
 // initial, trained: Float32Array, mask: Uint8Array}); add() keeps them by round, and the round
 // slider and the initial/trained choice pick what is drawn.
+import { RoundSlider } from './round-slider.js';
 
 const RDBU = ['#b2182b', '#d6604d', '#f4a582', '#fddbc7', '#f7f7f7', '#d1e5f0', '#92c5de', '#4393c3', '#2166ac'];
 const STOPS = RDBU.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
@@ -138,12 +139,12 @@ export class FilterView {
    * note: a line for what is not drawn; scale and prunedSwatch: the legend's two keys.
    */
   constructor({ panel, layers, round, roundLabel, choices, note, scale, prunedSwatch }) {
-    Object.assign(this, { panel, layersElement: layers, round, roundLabel, choices, note });
+    Object.assign(this, { panel, layersElement: layers, choices, note });
+    this.slider = new RoundSlider(round, roundLabel, () => this.draw());
     scale.style.background = `linear-gradient(to right, ${RDBU.join(', ')})`;
     prunedSwatch.style.background = `linear-gradient(to top right, transparent 42%, ${PRUNED_HATCH} 42% 58%, transparent 58%), rgb(${PRUNED_FILL})`;
     this.rounds = new Map(); // level -> layers
     this.width = 0; // of the figures when last drawn, in CSS pixels
-    round.addEventListener('input', () => this.draw());
     for (const choice of choices) choice.addEventListener('change', () => this.draw());
     new ResizeObserver(() => {
       if (this.layersElement.clientWidth !== this.width) this.draw();
@@ -152,17 +153,15 @@ export class FilterView {
 
   reset() {
     this.rounds.clear();
+    this.slider.reset();
     this.panel.hidden = true;
     this.layersElement.replaceChildren();
   }
 
   /** A finished ticket round's conv layers; the view follows the newest round unless another was picked. */
   add(level, layers) {
-    const following = this.rounds.size === 0 || Number(this.round.value) === Number(this.round.max);
     this.rounds.set(level, layers);
-    this.round.max = Math.max(...this.rounds.keys());
-    this.round.disabled = this.rounds.size < 2;
-    if (following) this.round.value = level;
+    this.slider.add(level);
     this.panel.hidden = false;
     this.draw();
   }
@@ -172,12 +171,9 @@ export class FilterView {
   }
 
   draw() {
-    const level = Number(this.round.value);
-    const layers = this.rounds.get(level);
+    const layers = this.rounds.get(this.slider.level);
     if (!layers) return;
-    const label = level === 0 ? '0, the dense network' : `${level} of ${this.round.max}`;
-    this.roundLabel.textContent = label;
-    this.round.setAttribute('aria-valuetext', label);
+    this.slider.showLabel();
     const shown = this.weightsShown;
     this.width = this.layersElement.clientWidth;
     const figures = layers.slice(0, LAYERS_DRAWN).map((layer) => layerFigure(layer, layer[shown], this.width));

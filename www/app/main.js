@@ -3,6 +3,7 @@ import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash,
 import { LineChart, PALETTE } from './charts.js';
 import { Trainers } from './trainers.js';
 import { FilterView } from './filters.js';
+import { ConnectionView } from './connections.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -60,6 +61,14 @@ const filterView = new FilterView({
   note: $('filters-note'),
   scale: document.querySelector('#filters-panel .filter-scale'),
   prunedSwatch: document.querySelector('#filters-panel .filter-pruned-swatch'),
+});
+const connectionView = new ConnectionView({
+  panel: $('connections-panel'),
+  round: $('connections-round'),
+  roundLabel: $('connections-round-label'),
+  heatmap: $('connections-heatmap'),
+  units: $('connections-units'),
+  count: $('connections-count'),
 });
 
 // --- settings ------------------------------------------------------------------------------
@@ -247,6 +256,7 @@ form.addEventListener('submit', (event) => {
   roundsDone.length = 0;
   drawTickets();
   filterView.reset();
+  connectionView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
@@ -324,6 +334,9 @@ const handlers = {
   },
   filters({ level, layers }) {
     filterView.add(level, layers);
+  },
+  connections({ level, connections }) {
+    connectionView.add(level, connections);
   },
   done({ results }) {
     setRunning(false);
