@@ -89,6 +89,12 @@ test('each model brings the core\'s defaults for it, in the form and the URL', a
     await wasm.default();
     return names.map((name) => JSON.parse(wasm.model_defaults_json(name)));
   }, models);
+  // The paper preset's iterations a round are the core's default for each model.
+  const presetIterations = await page.evaluate(async (names) => {
+    const { MODELS, PRESETS } = await import('./app/settings.js');
+    return names.map((name) => (MODELS[name] ? PRESETS.paper.iterations(name) : null));
+  }, models);
+  assert.deepEqual(presetIterations, core.map((config) => config.iterations));
   for (const [index, model] of models.entries()) {
     await page.selectOption('#model', model);
     const form = { learning_rate: Number(await page.inputValue('#learning_rate')), prune_rate_conv: Number(await page.inputValue('#prune_rate_conv')) };
@@ -173,6 +179,24 @@ test('pause holds the run still, resume continues it, stop keeps what was comput
   assert.ok(run.rounds[0].evaluations.length >= 2, 'evaluations before the stop are kept');
   assert.ok(await page.isVisible('#download'));
   assert.equal(await page.isEnabled('#train'), true);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the presets fill in the CLI\'s settings, and the form says which preset it matches', async () => {
+  const page = await openPage(session.browser, `${session.url}#model=lenet-5&seed=3`);
+  assert.equal(await page.inputValue('#preset'), 'custom');
+  await page.selectOption('#preset', 'quick');
+  assert.equal(await page.textContent('#iterations-hint'), '= 1,500 iterations per round');
+  assert.deepEqual([await page.inputValue('#eval_every'), await page.inputValue('#rounds'), await page.isChecked('#control-random_reinit')], ['150', '15', true]);
+  assert.equal(new URL(page.url()).hash, '#model=lenet-5&seed=3&epochs=1.6376&eval_every=150&rounds=15');
+  await page.selectOption('#preset', 'paper');
+  assert.equal(await page.textContent('#iterations-hint'), '= 50,000 iterations per round');
+  assert.equal(await page.inputValue('#rounds'), '18');
+  await page.fill('#rounds', '5');
+  assert.equal(await page.inputValue('#preset'), 'custom', 'a changed setting makes it custom');
+  // A link with the quick preset's settings shows as the quick preset.
+  const linked = await openPage(session.browser, `${session.url}#epochs=1.6376&eval_every=150&rounds=15`);
+  assert.equal(await linked.inputValue('#preset'), 'quick');
   assert.deepEqual(page.errors, []);
 });
 

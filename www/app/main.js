@@ -1,5 +1,5 @@
 // The page: settings form ⇄ URL hash, and the live views; the training workers are behind trainers.js.
-import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor } from './settings.js';
+import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
 import { Trainers } from './trainers.js';
 import { FilterView } from './filters.js';
@@ -121,6 +121,7 @@ function readForm() {
 
 function writeForm(values) {
   for (const name of Object.keys(SETTINGS)) setFieldValue(name, values[name]);
+  $('preset').value = presetOf(values);
   showModelFields(values.model);
   updateIterationsHint(values);
 }
@@ -146,6 +147,7 @@ function updateIterationsHint(values) {
 function onSettingsChanged() {
   const values = readForm();
   updateIterationsHint(values);
+  $('preset').value = values ? presetOf(values) : 'custom';
   if (values) history.replaceState(null, '', toHash(values) || location.pathname + location.search);
 }
 
@@ -159,8 +161,15 @@ function loadFromUrl() {
 
 form.addEventListener('input', (event) => {
   if (event.target.id === 'model') onModelChosen();
+  if (event.target.id === 'preset') onPresetChosen();
   onSettingsChanged();
 });
+
+/** A preset fills in its settings (over the form's others, which must be valid). */
+function onPresetChosen() {
+  const values = readForm();
+  if (values && $('preset').value !== 'custom') writeForm(withPreset(values, $('preset').value));
+}
 window.addEventListener('hashchange', loadFromUrl);
 $('new-seed').addEventListener('click', () => {
   $('seed').value = crypto.getRandomValues(new Uint32Array(1))[0];
@@ -184,6 +193,7 @@ function setRunning(isRunning) {
   $('stop').disabled = !isRunning;
   $('pause').textContent = 'Pause';
   for (const name of Object.keys(SETTINGS)) setFieldDisabled(name, isRunning);
+  $('preset').disabled = isRunning;
   $('new-seed').disabled = isRunning;
 }
 
