@@ -140,6 +140,19 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   assert.deepEqual(run.rounds.filter((r) => r.branch === 'ticket').map((r) => r.weights.map((w) => w.kept)),
     [[235200, 30000, 1000], [188160, 24000, 900], [150528, 19200, 810]]);
   assert.ok(await page.isVisible('#tickets-chart'));
+  // The learning curves as CSV: one row per evaluation of every round, the numbers of the results.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  assert.equal(download.suggestedFilename(), 'ticketlab-lenet-300-100-seed5-curves.csv');
+  const [header, ...rows] = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(header, 'seed,branch,level,percent_remaining,iteration,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy');
+  const evaluations = run.rounds.flatMap((round) => round.evaluations.map((e) => ({ round, e })));
+  assert.equal(rows.length, evaluations.length);
+  rows.forEach((row, index) => {
+    const [seed, branch, level, , iteration, , , , , testAccuracy] = row.split(',');
+    const { round, e } = evaluations[index];
+    assert.deepEqual([Number(seed), branch, Number(level), Number(iteration)], [5, round.branch, round.level, e.iteration]);
+    assert.ok(Math.abs(Number(testAccuracy) - e.test_accuracy) < 1e-6, row);
+  });
   // The early-stop chart: x ascending (level 2, 1, 0), the ticket's and each control's iteration.
   assert.ok(await page.isVisible('#early-stop-chart'));
   const { earlyStop } = await page.evaluate(() => window.ticketlab.chartData());

@@ -206,17 +206,34 @@ function showError(message) {
   $('error').textContent = message ? `Error: ${message}` : '';
 }
 
+/**
+ * Every evaluation of every round, one row each: the columns of `lth imp`'s curves.csv
+ * (src/report.rs), so that one script plots both.
+ */
+function curvesCsv(results) {
+  const fixed = (value) => (value == null ? '' : value.toFixed(6));
+  const rows = results.rounds.flatMap((round) => round.evaluations.map((e) => [
+    results.config.seed, round.branch, round.level, round.percent_remaining.toFixed(4), e.iteration,
+    fixed(e.train_loss), fixed(e.validation_loss), fixed(e.validation_accuracy), fixed(e.test_loss), fixed(e.test_accuracy),
+  ].join(',')));
+  return ['seed,branch,level,percent_remaining,iteration,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy', ...rows].join('\n') + '\n';
+}
+
+/** Points a download link at new contents (or hides it). */
+function offerFile(link, contents, type, name) {
+  URL.revokeObjectURL(link.href);
+  link.hidden = contents == null;
+  if (contents == null) return;
+  link.href = URL.createObjectURL(new Blob([contents], { type }));
+  link.download = name;
+}
+
 function offerDownload(results) {
   lastResults = results;
-  const link = $('download');
-  if (!results?.rounds?.length) {
-    link.hidden = true;
-    return;
-  }
-  URL.revokeObjectURL(link.href);
-  link.href = URL.createObjectURL(new Blob([JSON.stringify(results, null, 2)], { type: 'application/json' }));
-  link.download = `ticketlab-${results.config.model}-seed${results.config.seed}.json`;
-  link.hidden = false;
+  const has = results?.rounds?.length > 0;
+  const name = has ? `ticketlab-${results.config.model.replace(/[^a-z0-9-]+/gi, '_')}-seed${results.config.seed}` : '';
+  offerFile($('download'), has ? JSON.stringify(results, null, 2) : null, 'application/json', `${name}.json`);
+  offerFile($('download-csv'), has ? curvesCsv(results) : null, 'text/csv', `${name}-curves.csv`);
 }
 
 function formatDuration(seconds) {
