@@ -5,7 +5,7 @@
 //
 // In:  {type:'init'} | {type:'run', config, share?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
-// Out: {type:'ready'} | {type:'loading', file, loaded, total} | {type:'started', config}
+// Out: {type:'ready'} | {type:'loading', file, loaded, total, cached} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'filters', level, layers} (after a ticket's round_done, for a network with convolutions)
 //      | {type:'connections', level, connections} (after a ticket's round_done, for an MLP on the image)
@@ -17,12 +17,13 @@
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
 // loads are kept and applied once it is in.
 import init, { Experiment } from './pkg/ticketlab.js';
-import { fetchMnist } from './app/mnist.js';
+import { fetchMnist, rememberMnist } from './app/mnist.js';
 
 const SLICE_MS = 25;
 
 let ready = null; // memoised init
 let mnist = null; // the four files' bytes, fetched once
+let remembered = false; // whether they were handed to the cache
 let experiment = null;
 let state = 'idle'; // idle | loading | running | waiting | paused
 let sendRewind = false; // a ticket share still has θk to send (reset = rewind, rewind_step > 0)
@@ -40,7 +41,7 @@ function initialise() {
 }
 
 async function loadMnist() {
-  mnist ??= await fetchMnist((file, loaded, total) => post({ type: 'loading', file, loaded, total }));
+  mnist ??= await fetchMnist((file, loaded, total, cached) => post({ type: 'loading', file, loaded, total, cached }));
   return mnist;
 }
 
@@ -184,6 +185,10 @@ async function run(config, share = 'all') {
     throw error;
   }
   experiment = next;
+  if (!remembered) {
+    remembered = true;
+    rememberMnist(files); // the core accepted them: keep them for the next visit
+  }
   const settings = JSON.parse(experiment.config_json());
   sendRewind = share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0;
   state = 'running';

@@ -30,8 +30,9 @@ export async function start() {
  * A new page that fails the test on uncaught page errors, collected in page.errors. With `cores`,
  * the page sees that many in navigator.hardwareConcurrency (it decides how many workers train).
  */
-export async function openPage(browser, url, { cores } = {}) {
-  const page = await browser.newPage();
+export async function openPage(browser, url, { cores, context } = {}) {
+  // A page of its own context (its own storage) unless one is given.
+  const page = await (context ?? browser).newPage();
   page.errors = [];
   page.on('pageerror', (error) => page.errors.push(error.message));
   if (cores) await page.addInitScript((count) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => count }), cores);

@@ -255,6 +255,35 @@ test('a diverging run (NaN loss) shows a clear message and keeps its evaluations
   assert.equal(await page.isEnabled('#train'), true);
 });
 
+test('MNIST is kept after the first run: the next visit trains offline, from the cache', async () => {
+  const context = await session.browser.newContext();
+  try {
+    const first = await openPage(session.browser, `${session.url}#seed=8&epochs=0.02&eval_every=20`, { context });
+    const downloads = [];
+    first.on('request', (request) => { if (request.url().includes('/data/')) downloads.push(request.url()); });
+    await first.click('#train');
+    await waitForStatus(first, /^Done/);
+    assert.equal(downloads.length, 4, 'the first visit downloads the four files');
+    const online = await results(first);
+    await first.close();
+
+    // Offline: every request for the data fails; the page must not need them.
+    await context.route('**/data/**', (route) => route.abort('internetdisconnected'));
+    const second = await openPage(session.browser, `${session.url}#seed=8&epochs=0.02&eval_every=20`, { context });
+    const statuses = [];
+    await second.exposeFunction('recordStatus', (text) => statuses.push(text));
+    await second.evaluate(() => new MutationObserver(() => window.recordStatus(document.getElementById('status').textContent))
+      .observe(document.getElementById('status'), { childList: true, characterData: true, subtree: true }));
+    await second.click('#train');
+    await waitForStatus(second, /^Done/);
+    assert.ok(statuses.some((text) => /from this browser's cache/.test(text)), statuses.join(' | '));
+    assert.deepEqual(numbers(await results(second)), numbers(online), 'the same numbers from the cached files');
+    assert.deepEqual(second.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a missing or corrupt data file shows what is wrong instead of a blank page', async () => {
   const page = await openPage(session.browser, `${session.url}#epochs=0.1`);
   await page.route('**/data/t10k-labels-idx1-ubyte', (route) => route.fulfill({ status: 404, body: 'not found' }));

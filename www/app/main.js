@@ -321,7 +321,11 @@ function describeProgress(parts, segments) {
 
 const handlers = {
   ready() {},
-  loading({ file, loaded, total }) {
+  loading({ file, loaded, total, cached }) {
+    if (cached) {
+      setStatus(`Reading MNIST from this browser's cache: ${file} (${(loaded / 1e6).toFixed(1)} MB)`);
+      return;
+    }
     const share = total ? ` ${Math.round((100 * loaded) / total)}%` : '';
     setStatus(`Downloading MNIST: ${file}${share} (${(loaded / 1e6).toFixed(1)} MB)`);
   },
