@@ -289,8 +289,10 @@ form.addEventListener('submit', (event) => {
   currentSegment = null;
   showError(null);
   offerDownload(null);
-  for (const id of ['iteration', 'epoch', 'speed', 'validation-accuracy', 'test-accuracy', 'eta']) $(id).textContent = '–';
+  for (const id of ['iteration', 'epoch', 'speed', 'validation-accuracy', 'test-accuracy', 'eta', 'round-eta']) $(id).textContent = '–';
   $('progress').value = 0;
+  $('round-progress').value = 0;
+  roundShown = null;
   setRunning(true);
   setStatus('Starting…');
   trainers.run(config);
@@ -317,6 +319,17 @@ function describeProgress(parts, segments) {
   return `Training on ${parts.length} workers: ${each.join('; ')}.`;
 }
 
+/** The round on show (a branch at a level): its share done and, from its pace so far, its time left. */
+let roundShown = null; // {key, started (ms), firstIteration}
+function showRoundProgress({ branch, level, iteration, iterations }) {
+  const key = `${branch}/${level}`;
+  if (roundShown?.key !== key) roundShown = { key, started: performance.now(), firstIteration: iteration };
+  $('round-progress').value = iteration / iterations;
+  const trained = iteration - roundShown.firstIteration;
+  const seconds = (performance.now() - roundShown.started) / 1000;
+  $('round-eta').textContent = trained > 0 ? formatDuration((seconds / trained) * (iterations - iteration)) : '–';
+}
+
 // --- worker messages -----------------------------------------------------------------------
 
 const handlers = {
@@ -336,6 +349,7 @@ const handlers = {
   progress({ parts, done, segments, samples_per_second: speed }) {
     // The numbers follow the first worker still training (the ticket's, while it trains).
     const { progress } = parts.find((p) => p.progress && !p.waiting && !p.ended) ?? parts.find((p) => p.progress);
+    showRoundProgress(progress);
     $('iteration').textContent = `${progress.iteration.toLocaleString('en')} / ${progress.iterations.toLocaleString('en')}`;
     $('epoch').textContent = progress.epoch.toFixed(2);
     $('speed').textContent = `${Math.round(speed).toLocaleString('en')} images/s`;
@@ -372,7 +386,9 @@ const handlers = {
   done({ results }) {
     setRunning(false);
     $('progress').value = 1;
+    $('round-progress').value = 1;
     $('eta').textContent = '0 s';
+    $('round-eta').textContent = '0 s';
     const speed = `${Math.round(results.train_samples_per_second).toLocaleString('en')} images/s`;
     const ticket = results.rounds.findLast((r) => r.branch === 'ticket');
     if (results.config.rounds === 0) {
