@@ -33,6 +33,7 @@ use crate::prune::magnitude::PruneCounts;
 use crate::prune::{prune_by_magnitude, random_mask_like, Mask};
 use crate::rng::{Rng, Stream};
 use crate::train::Trainer;
+use crate::weights::{self, LayerWeights};
 
 /// Milliseconds from an arbitrary origin (performance.now() in the browser, Instant natively).
 pub trait Clock {
@@ -344,6 +345,8 @@ struct Run {
     conv_recorder: ConvRecorder,
     /// The ticket's conv weights at the start and end of each finished level, in level order.
     ticket_filters: Vec<LevelFilters>,
+    /// The ticket's weights at the end of each finished level, summarised (see `weights`).
+    ticket_weights: Vec<Vec<LayerWeights>>,
     queue: VecDeque<(Branch, usize)>,
     /// The segment in training, or the last one trained; None in a controls share until its
     /// first mask.
@@ -436,6 +439,7 @@ impl Experiment {
             ticket_masks: vec![dense],
             conv_recorder,
             ticket_filters: Vec::new(),
+            ticket_weights: Vec::new(),
             queue: VecDeque::new(),
             segments_started: usize::from(segment.is_some()),
             segment,
@@ -630,30 +634,43 @@ impl Experiment {
     /// network without convolutions. An error until that round has finished, and in a controls
     /// share (the ticket share has them).
     pub fn ticket_filters(&self, level: usize) -> Result<Vec<ConvFilters>> {
-        let run =
-            self.run.as_ref().ok_or_else(|| Error::Usage("ticket_filters: load the data (load_idx) first".into()))?;
+        let run = self.finished_ticket_run("ticket_filters", level)?;
+        let snapshot = &run.ticket_filters[level];
+        Ok(run.conv_recorder.filters(&snapshot.initial, &snapshot.trained, &run.ticket_masks[level]))
+    }
+
+    /// The ticket's weights at the end of round `level`, summarised per layer for the page's
+    /// Weights panel (see `weights`). The same errors as `ticket_filters`.
+    pub fn ticket_weights(&self, level: usize) -> Result<&[LayerWeights]> {
+        Ok(&self.finished_ticket_run("ticket_weights", level)?.ticket_weights[level])
+    }
+
+    /// The run, if it has finished the ticket's round `level`; else an error that says why not,
+    /// for `what` (the method asked).
+    fn finished_ticket_run(&self, what: &str, level: usize) -> Result<&Run> {
+        let run = self.run.as_ref().ok_or_else(|| Error::Usage(format!("{what}: load the data (load_idx) first")))?;
         if run.share == Share::Controls {
-            return Err(Error::Usage(
-                "ticket_filters: this share trains the controls only; the ticket share has the ticket's filters".into(),
-            ));
+            return Err(Error::Usage(format!(
+                "{what}: this share trains the controls only; the ticket share has the ticket's rounds"
+            )));
         }
         if level > self.config.rounds {
             return Err(Error::Usage(format!(
-                "ticket_filters: round {level} is beyond the run's {} rounds",
+                "{what}: round {level} is beyond the run's {} rounds",
                 self.config.rounds
             )));
         }
-        let Some(snapshot) = run.ticket_filters.get(level) else {
-            let finished = match run.ticket_filters.len() {
+        if level >= run.ticket_weights.len() {
+            let finished = match run.ticket_weights.len() {
                 0 => "none has yet".to_string(),
                 1 => "round 0 has".to_string(),
                 count => format!("rounds 0 to {} have", count - 1),
             };
             return Err(Error::Usage(format!(
-                "ticket_filters: the ticket's round {level} has not finished training ({finished})"
+                "{what}: the ticket's round {level} has not finished training ({finished})"
             )));
-        };
-        Ok(run.conv_recorder.filters(&snapshot.initial, &snapshot.trained, &run.ticket_masks[level]))
+        }
+        Ok(run)
     }
 
     /// The mask of the segment being trained (or last trained).
@@ -848,6 +865,11 @@ impl Run {
                     _ => self.queue_controls(config, level + 1),
                 }
             }
+            // Initial values: those the survivors are reset to (θ0, or θk under rewind).
+            let initial = self.rewind_params.as_ref().unwrap_or(&self.initial_model.params);
+            let summary =
+                weights::summarise(&self.ticket_masks[level], initial, &trained, self.ticket_masks.get(level + 1));
+            self.ticket_weights.push(summary);
             self.last_ticket_params = Some(trained);
         }
         self.start_next(config, events);

@@ -22,6 +22,7 @@ pub mod prune;
 pub mod report;
 pub mod rng;
 pub mod train;
+pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

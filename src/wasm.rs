@@ -112,6 +112,27 @@ impl Experiment {
         Ok(array)
     }
 
+    /// The ticket's weights at the end of round `level`, per layer (see `weights`): [{name,
+    /// kept, range, counts: Uint32Array, threshold (null after the last round), sample_initial,
+    /// sample_trained: Float32Array, sample_pruned_next: Uint8Array}].
+    pub fn ticket_weights(&self, level: usize) -> Result<js_sys::Array, JsError> {
+        let layers = self.inner.ticket_weights(level).map_err(js_error)?;
+        let array = js_sys::Array::new();
+        for layer in layers {
+            let object = js_sys::Object::new();
+            set(&object, "name", &layer.name.as_str().into())?;
+            set(&object, "kept", &JsValue::from(layer.kept as u32))?;
+            set(&object, "range", &JsValue::from(layer.range))?;
+            set(&object, "counts", &js_sys::Uint32Array::from(&layer.counts[..]))?;
+            set(&object, "threshold", &layer.threshold.map_or(JsValue::NULL, JsValue::from))?;
+            set(&object, "sample_initial", &js_sys::Float32Array::from(&layer.sample_initial[..]))?;
+            set(&object, "sample_trained", &js_sys::Float32Array::from(&layer.sample_trained[..]))?;
+            set(&object, "sample_pruned_next", &js_sys::Uint8Array::from(&layer.sample_pruned_next[..]))?;
+            array.push(&object);
+        }
+        Ok(array)
+    }
+
     /// The first layer's surviving input connections in the ticket of round `level` (see
     /// `connections`): {height, width, units, per_pixel: Uint32Array, unit_masks: Uint8Array},
     /// or null for a network that does not start with a fully connected layer on the image.

@@ -103,7 +103,7 @@ fn the_ticket_share_has_the_same_filters_as_the_whole_run() {
     }
     let controls = lenet5(settings, Share::Controls);
     let error = controls.ticket_filters(0).expect_err("a controls share has no ticket");
-    assert!(error.to_string().contains("the ticket share has the ticket's filters"), "{error}");
+    assert!(error.to_string().contains("the ticket share has the ticket's rounds"), "{error}");
 }
 
 #[test]
@@ -133,4 +133,30 @@ fn a_round_not_yet_finished_is_a_clear_error_and_a_network_without_convolutions_
     mlp.load_idx(common::as_slices(&common::synthetic_mnist(7, 700, 100))).expect("valid synthetic data");
     mlp.run_to_end(&FrozenClock, |_| {}).expect("runs");
     assert_eq!(mlp.ticket_filters(0).expect("finished"), []);
+}
+
+#[test]
+fn the_weights_summary_of_a_round_shows_its_survivors_and_where_the_next_round_cuts() {
+    // conv1's trained weights come from the filters, so the summary can be checked against them.
+    let experiment = finished(r#""rounds": 2"#, Share::All);
+    let trained = &experiment.ticket_filters(0).expect("finished")[0];
+    let round1 = experiment.ticket_mask(1).expect("level 1");
+    let conv1_next = &round1.layers[0].keep;
+    let summary = &experiment.ticket_weights(0).expect("finished")[0];
+    assert_eq!((summary.name.as_str(), summary.kept), ("conv1.weight", 150));
+    assert_eq!(summary.counts.iter().sum::<u32>(), 150);
+    let largest = trained.trained.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+    assert_eq!(summary.range, largest);
+    // The threshold: the largest magnitude the next round prunes, below every one it keeps.
+    let pruned: Vec<f32> = (0..150).filter(|&i| !conv1_next[i]).map(|i| trained.trained[i].abs()).collect();
+    assert_eq!(pruned.len(), 15, "10% of conv1");
+    let threshold = summary.threshold.expect("round 1 prunes conv1");
+    assert_eq!(threshold, pruned.iter().fold(0.0f32, |m, &w| m.max(w)));
+    assert!((0..150).filter(|&i| conv1_next[i]).all(|i| trained.trained[i].abs() >= threshold));
+    // Every survivor is sampled in a layer this small, marked as the next mask says.
+    assert_eq!(summary.sample_trained, trained.trained.iter().map(|w| w.abs()).collect::<Vec<_>>());
+    assert_eq!(summary.sample_pruned_next.iter().map(|&p| usize::from(p)).sum::<usize>(), 15);
+    // The last round has no next round to cut.
+    assert!(experiment.ticket_weights(2).expect("finished").iter().all(|layer| layer.threshold.is_none()));
+    assert!(experiment.ticket_weights(3).is_err());
 }
