@@ -9,6 +9,7 @@
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'filters', level, layers} (after a ticket's round_done, for a network with convolutions)
 //      | {type:'connections', level, connections} (after a ticket's round_done, for an MLP on the image)
+//      | {type:'weights', level, layers} (after a ticket's round_done)
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
@@ -89,6 +90,13 @@ function postTicketFilters(level) {
   self.postMessage({ type: 'filters', level, layers }, buffers);
 }
 
+/** The ticket's weights at the end of a finished round, summarised per layer, for the page's Weights panel. */
+function postTicketWeights(level) {
+  const layers = experiment.ticket_weights(level);
+  const buffers = layers.flatMap((layer) => [layer.counts.buffer, layer.sample_initial.buffer, layer.sample_trained.buffer, layer.sample_pruned_next.buffer]);
+  self.postMessage({ type: 'weights', level, layers }, buffers);
+}
+
 /** The first layer's surviving input connections of a finished round, for the page's Connections panel. */
 function postTicketConnections(level) {
   const connections = experiment.ticket_connections(level);
@@ -127,6 +135,7 @@ async function trainWhileRunning() {
         if (event.type === 'round_done' && event.branch === 'ticket') {
           postTicketFilters(event.level);
           postTicketConnections(event.level);
+          postTicketWeights(event.level);
         }
       }
     }

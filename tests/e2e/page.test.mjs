@@ -166,6 +166,15 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   await page.focus('#connections-round');
   await page.keyboard.press('ArrowLeft');
   assert.equal(Number(await page.getAttribute('#connections-count', 'data-kept')), 188160, 'round 1, picked with the keyboard');
+  // The Weights panel: the last round has no cut after it; round 1's cut prunes 20% of fc1.
+  assert.equal(Number(await page.getAttribute('#weights-count', 'data-kept')), 150528);
+  assert.equal(await page.getAttribute('#weights-count', 'data-threshold'), '');
+  await page.focus('#weights-round');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(Number(await page.getAttribute('#weights-count', 'data-kept')), 188160);
+  assert.ok(Number(await page.getAttribute('#weights-count', 'data-threshold')) > 0);
+  const sampledPruned = Number(await page.getAttribute('#weights-count', 'data-sampled-pruned'));
+  assert.ok(sampledPruned > 100 && sampledPruned < 300, `about 20% of ~1,000 sampled survivors are cut next: ${sampledPruned}`);
   assert.deepEqual(numbers(nativeRun(run.config)), numbers(run));
   assert.deepEqual(page.errors, []);
 });

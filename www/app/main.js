@@ -4,6 +4,7 @@ import { LineChart, PALETTE } from './charts.js';
 import { Trainers } from './trainers.js';
 import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
+import { WeightsView } from './weights.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -61,6 +62,15 @@ const filterView = new FilterView({
   note: $('filters-note'),
   scale: document.querySelector('#filters-panel .filter-scale'),
   prunedSwatch: document.querySelector('#filters-panel .filter-pruned-swatch'),
+});
+const weightsView = new WeightsView({
+  panel: $('weights-panel'),
+  round: $('weights-round'),
+  roundLabel: $('weights-round-label'),
+  layer: $('weights-layer'),
+  histogram: $('weights-histogram'),
+  scatter: $('weights-scatter'),
+  count: $('weights-count'),
 });
 const connectionView = new ConnectionView({
   panel: $('connections-panel'),
@@ -284,6 +294,7 @@ form.addEventListener('submit', (event) => {
   drawTickets();
   filterView.reset();
   connectionView.reset();
+  weightsView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
@@ -382,6 +393,9 @@ const handlers = {
   },
   connections({ level, connections }) {
     connectionView.add(level, connections);
+  },
+  weights({ level, layers }) {
+    weightsView.add(level, layers);
   },
   done({ results }) {
     setRunning(false);

@@ -119,7 +119,7 @@ export class Trainers {
         this.end(part, message);
         break;
       default:
-        this.onMessage(message); // round_done, and filters and connections (from the ticket's worker)
+        this.onMessage(message); // round_done, and filters, connections and weights (from the ticket's worker)
     }
   }
 
