@@ -16,6 +16,12 @@
 //! and announces each new mask; another trains the controls, given each level's mask (and θk
 //! under reset = "rewind") from outside. A control's segment depends only on the settings, θ0,
 //! θk and its level's mask, so every segment computes the same numbers in either form.
+//!
+//! A run can also start from an imported ticket (`import_ticket`) instead of a freshly
+//! initialised dense network: the ticket's mask is level 0's mask and its initial weights are θ0
+//! (and θk, under reset = "rewind"). Everything after is the same machine, so the imported
+//! ticket trains exactly as it did in the run that found it (same settings, same seed), and
+//! further rounds prune on from it.
 
 use std::collections::VecDeque;
 
@@ -32,6 +38,7 @@ use crate::nn::Model;
 use crate::prune::magnitude::PruneCounts;
 use crate::prune::{prune_by_magnitude, random_mask_like, Mask};
 use crate::rng::{Rng, Stream};
+use crate::ticket::Ticket;
 use crate::train::Trainer;
 use crate::weights::{self, LayerWeights};
 
@@ -361,6 +368,8 @@ struct Run {
 pub struct Experiment {
     config: Config,
     share: Share,
+    /// Where the run starts instead of a fresh dense network (see `import_ticket`).
+    imported: Option<Ticket>,
     run: Option<Run>,
 }
 
@@ -384,7 +393,7 @@ impl Experiment {
     /// An experiment that trains only `share` of the run's segments. A controls share trains
     /// the controls that its `config` lists, so several controls shares can each take some.
     pub fn with_share(config: Config, share: Share) -> Experiment {
-        Experiment { config, share, run: None }
+        Experiment { config, share, imported: None, run: None }
     }
 
     pub fn from_json(config_json: &str) -> Result<Experiment> {
@@ -418,9 +427,17 @@ impl Experiment {
                 format!("{} is larger than the {} training images", config.batch_size, data.train.len()),
             ));
         }
-        let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
-        let dense = Mask::dense(&model.tensors);
-        let rewind_params = (config.reset == "rewind" && config.rewind_step == 0).then(|| model.params.clone());
+        let mut model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
+        let mut dense = Mask::dense(&model.tensors);
+        if let Some(ticket) = &self.imported {
+            model.params.clone_from(&ticket.initial_params);
+            dense = ticket.mask.clone();
+        }
+        // A pruned ticket's weights are θk already under reset = "rewind"; a dense one starts
+        // from θ0 and reaches θk at rewind_step, as in a fresh run.
+        let imported_pruned = self.imported.as_ref().is_some_and(|ticket| ticket.level > 0);
+        let rewind_params =
+            (config.reset == "rewind" && (config.rewind_step == 0 || imported_pruned)).then(|| model.params.clone());
         let controls_only = self.share == Share::Controls;
         let conv_recorder = ConvRecorder::for_model(&model);
         let segment = (!controls_only).then(|| {
@@ -506,6 +523,7 @@ impl Experiment {
                         && segment.level == 0
                         && config.reset == "rewind"
                         && segment.iteration == config.rewind_step
+                        && run.rewind_params.is_none()
                     {
                         run.rewind_params = Some(segment.trainer.model.params.clone());
                     }
@@ -671,6 +689,65 @@ impl Experiment {
             )));
         }
         Ok(run)
+    }
+
+    /// Starts the run from `ticket` (see `Ticket::from_safetensors`) instead of a fresh dense
+    /// network: level 0 trains its mask from its initial weights, and further rounds prune on
+    /// from it. Call before `load_idx`; the settings must build the ticket's model.
+    pub fn import_ticket(&mut self, ticket: Ticket) -> Result<()> {
+        if self.run.is_some() {
+            return Err(Error::Usage("import_ticket: import the ticket before loading the data (load_idx)".into()));
+        }
+        if ticket.config.model_spec() != self.config.model_spec() {
+            return Err(Error::config(
+                "model",
+                format!(
+                    "the ticket is a ticket of model {}, but these settings train {}: set the model to {} to train it",
+                    ticket.config.model, self.config.model, ticket.config.model
+                ),
+            ));
+        }
+        self.imported = Some(ticket);
+        Ok(())
+    }
+
+    /// The ticket of `level` (counted in this run): its mask and the weights its survivors start
+    /// from (θ0 at level 0 and under reset = "init", θk under "rewind"), with these settings. Its level in the
+    /// file counts from the dense network, so it adds an imported ticket's level.
+    pub fn ticket(&self, level: usize) -> Result<Ticket> {
+        let run = self.run.as_ref().ok_or_else(|| Error::Usage("ticket: load the data (load_idx) first".into()))?;
+        let mask = run.ticket_masks.get(level).ok_or_else(|| {
+            Error::Usage(format!(
+                "ticket: the mask of round {level} is not made yet (rounds 0 to {} have masks)",
+                run.ticket_masks.len() - 1
+            ))
+        })?;
+        let initial_params = match self.config.reset.as_str() {
+            _ if level == 0 => &run.initial_model.params,
+            "rewind" => run.rewind_params.as_ref().ok_or_else(|| {
+                Error::Usage(format!(
+                    "ticket: the survivors restart from θk, the dense network's weights at iteration {}, which it has not reached yet",
+                    self.config.rewind_step
+                ))
+            })?,
+            "continue" => {
+                return Err(Error::Usage(format!(
+                    "ticket: under reset = continue, round {level} starts from the previous round's trained weights, which are not kept: export tickets of runs that reset to init or rewind"
+                )))
+            }
+            _ => &run.initial_model.params,
+        };
+        Ok(Ticket {
+            config: self.config.clone(),
+            level: self.imported.as_ref().map_or(0, |ticket| ticket.level) + level,
+            mask: mask.clone(),
+            initial_params: initial_params.clone(),
+        })
+    }
+
+    /// `ticket(level)` as a safetensors file (see `ticket`).
+    pub fn ticket_safetensors(&self, level: usize) -> Result<Vec<u8>> {
+        Ok(self.ticket(level)?.to_safetensors())
     }
 
     /// The mask of the segment being trained (or last trained).

@@ -6,7 +6,8 @@
 //! `optim` / `train` ← `experiment` (the stateful object: config in, `step(budget)` → events out)
 //! ← { `wasm` (the wasm-bindgen surface), `bin/lth` }. `data` parses and splits MNIST; `rng` is
 //! the portable seeded randomness; `config` checks settings; `error` names what went wrong;
-//! `filters` keeps the ticket's conv filters round by round, for the page's Filters panel.
+//! `filters` keeps the ticket's conv filters round by round, for the page's Filters panel;
+//! `ticket` writes and reads a ticket (mask + initial weights + settings) as a safetensors file.
 
 pub mod bench;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod optim;
 pub mod prune;
 pub mod report;
 pub mod rng;
+pub mod ticket;
 pub mod train;
 pub mod weights;
 

@@ -161,6 +161,29 @@ fn set(object: &js_sys::Object, key: &str, value: &JsValue) -> Result<(), JsErro
         .map_err(|_| JsError::new(&format!("could not set {key}")))
 }
 
+// --- Tickets as safetensors files (see `ticket`): exported from a run, imported into a new one.
+
+/// The settings stored in a ticket file, as JSON, for the page to adopt before importing it;
+/// refused with the core's message if the file is not a ticket that fits its model.
+#[wasm_bindgen]
+pub fn ticket_config_json(bytes: &[u8]) -> Result<String, JsError> {
+    Ok(crate::ticket::Ticket::from_safetensors(bytes, "the ticket file").map_err(js_error)?.config.to_json())
+}
+
+#[wasm_bindgen]
+impl Experiment {
+    /// The ticket of round `level` as a safetensors file (mask, initial weights, settings).
+    pub fn ticket_safetensors(&self, level: usize) -> Result<Vec<u8>, JsError> {
+        self.inner.ticket_safetensors(level).map_err(js_error)
+    }
+
+    /// Starts the run from a ticket file instead of a fresh dense network; before `load_data`.
+    pub fn import_ticket(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let ticket = crate::ticket::Ticket::from_safetensors(bytes, "the ticket file").map_err(js_error)?;
+        self.inner.import_ticket(ticket).map_err(js_error)
+    }
+}
+
 // ---- The benchmark page's handle (www/bench.html) -----------------------------------------
 // Times the training step along the pruning ladder and evaluation, through src/bench.rs: the
 // code `lth bench` runs natively, so the page's figures and the native ones measure one thing.

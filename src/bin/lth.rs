@@ -1,6 +1,7 @@
 //! `lth`: the native command line over the same `Experiment` the page drives.
 //!
-//!     lth train [options]                      train (and, with --rounds, prune) one seed
+//!     lth train [options]                      train (and, with --rounds, prune) one seed; with
+//!                                              --ticket FILE, from an exported ticket
 //!     lth imp [--preset quick|paper] [options] iterative magnitude pruning over --trials seeds
 //!     lth bench [options]                      training throughput along the pruning ladder, or of
 //!                                              the dense network only (--measure dense)
@@ -27,15 +28,20 @@ mod cli {
     use ticketlab::bench::{Kernels, Measure};
     use ticketlab::data::mnist;
     use ticketlab::experiment::{Event, Experiment, Results, Status, SystemClock};
+    use ticketlab::ticket::Ticket;
     use ticketlab::{report, Config, Error};
 
     const USAGE: &str = "\
-usage: lth train [options]
-       lth imp [--preset quick|paper] [--trials N] [options]
+usage: lth train [--ticket FILE] [--export-ticket FILE] [options]
+       lth imp [--preset quick|paper] [--trials N] [--export-tickets DIR] [options]
        lth bench [--model NAME] [--measure ladder|dense] [--iterations N] [--repetitions R] [--out FILE]
 
 train  trains one network on MNIST (the LTH paper's LeNet-300-100 settings unless told otherwise),
        printing each evaluation, and writes the results JSON. With --rounds N it also prunes.
+       With --ticket FILE it trains an exported ticket (a .safetensors file: mask, initial
+       weights, settings) instead of a fresh dense network, with the ticket's settings (rounds 0,
+       no controls) under any flags given: same settings, same numbers as in the run that found
+       it; --rounds N prunes on from it.
 imp    iterative magnitude pruning: the ticket and its controls at every level, over several
        seeds, run in parallel; writes per-trial JSON, a summary (JSON, CSV, Markdown), the
        learning curves (CSV) and a plot of test accuracy against weights remaining (SVG).
@@ -61,6 +67,13 @@ options:
   --data DIR            folder with the four MNIST IDX files (default: data/mnist)
   --out FILE            train: where to write the results JSON (default: results/train-seed<SEED>.json)
   --out-dir DIR         imp: folder for the reports (default: results/imp-<preset>)
+  --ticket FILE         train: start from this ticket (see train above)
+  --export-ticket FILE  train: write the ticket of the last round (--rounds; 0: the dense network)
+                        as safetensors: per layer <layer>.weight and .bias (F32, the values the
+                        survivors restart from: θ0, or θk with --reset rewind; fully connected
+                        weights are (inputs, outputs)) and <layer>.weight_mask (U8, 1 kept)
+  --export-tickets DIR  imp: write every round's ticket of every trial, as
+                        DIR/ticket-seed<SEED>-round<N>.safetensors
   --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3)
   --jobs N              imp: trials trained at once (default: the number of cores)
   --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)
@@ -86,6 +99,9 @@ options:
         preset: Option<String>,
         settings: Map<String, Value>,
         epochs: Option<f64>,
+        ticket: Option<PathBuf>,
+        export_ticket: Option<PathBuf>,
+        export_tickets: Option<PathBuf>,
     }
 
     fn preset(name: &str) -> Result<Map<String, Value>, String> {
@@ -124,6 +140,9 @@ options:
             preset: None,
             settings: Map::new(),
             epochs: None,
+            ticket: None,
+            export_ticket: None,
+            export_tickets: None,
         };
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
@@ -134,6 +153,9 @@ options:
             match name {
                 "data" => options.data = PathBuf::from(value),
                 "out" | "out-dir" => options.out = Some(PathBuf::from(value)),
+                "ticket" => options.ticket = Some(PathBuf::from(value)),
+                "export-ticket" => options.export_ticket = Some(PathBuf::from(value)),
+                "export-tickets" => options.export_tickets = Some(PathBuf::from(value)),
                 "trials" => options.trials = count(flag, value)?,
                 "jobs" => options.jobs = count(flag, value)?,
                 "repetitions" => options.repetitions = count(flag, value)?,
@@ -231,7 +253,7 @@ options:
         );
     }
 
-    fn write_file(path: &Path, contents: &str) -> Result<(), Error> {
+    fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| Error::data(&parent.display().to_string(), format!("cannot create the folder: {e}")))?;
@@ -246,11 +268,39 @@ options:
         Ok(experiment)
     }
 
-    fn train(options: Options) -> Result<Status, Error> {
+    /// A ticket file, read and checked.
+    fn read_ticket(path: &Path) -> Result<Ticket, Error> {
+        let what = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Error::data(&what, format!("cannot read it: {e}")))?;
+        Ticket::from_safetensors(&bytes, &what)
+    }
+
+    fn train(mut options: Options) -> Result<Status, Error> {
+        let ticket = options.ticket.as_deref().map(read_ticket).transpose()?;
+        if let Some(ticket) = &ticket {
+            // The ticket's settings, training it alone, under the flags given.
+            let Value::Object(mut settings) = serde_json::to_value(&ticket.config).expect("config serialises") else {
+                unreachable!("a config is an object")
+            };
+            settings.insert("rounds".into(), json!(0));
+            settings.insert("controls".into(), json!([]));
+            settings.extend(std::mem::take(&mut options.settings));
+            options.settings = settings;
+        }
         let config = config_of(&options)?;
         let out =
             options.out.clone().unwrap_or_else(|| PathBuf::from(format!("results/train-seed{}.json", config.seed)));
-        let mut experiment = load(config.clone(), &mnist::read_files(&options.data)?)?;
+        let mut experiment = Experiment::new(config.clone());
+        if let Some(ticket) = ticket {
+            eprintln!(
+                "from the ticket in {}: round {} of its run, {:.2}% of the weights",
+                options.ticket.as_deref().expect("read").display(),
+                ticket.level,
+                ticket.percent_remaining()
+            );
+            experiment.import_ticket(ticket)?;
+        }
+        experiment.load_idx(mnist::read_files(&options.data)?.each_ref().map(Vec::as_slice))?;
         eprintln!(
             "training {} on MNIST: {} iterations of batch {}, {} {}, seed {}{}",
             config.model,
@@ -264,7 +314,11 @@ options:
         print_evaluation_header();
         experiment.run_to_end(&SystemClock::new(), print_train_event)?;
         let results = experiment.results();
-        write_file(&out, &(serde_json::to_string_pretty(&results).expect("results serialise") + "\n"))?;
+        write_file(&out, serde_json::to_string_pretty(&results).expect("results serialise") + "\n")?;
+        if let Some(path) = &options.export_ticket {
+            write_file(path, experiment.ticket_safetensors(config.rounds)?)?;
+            eprintln!("the ticket of round {} is in {}", config.rounds, path.display());
+        }
         if let Some(last) = results.rounds.last().and_then(|r| r.last.as_ref()) {
             eprintln!(
                 "last evaluation: test accuracy {} at iteration {} ({:.2} epochs); training {:.0} samples/s, evaluation {:.0} samples/s; results in {}",
@@ -329,6 +383,12 @@ options:
                             Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
                             _ => {}
                         })?;
+                        if let Some(dir) = &options.export_tickets {
+                            for level in 0..=experiment.config().rounds {
+                                let path = dir.join(format!("ticket-seed{seed}-round{level}.safetensors"));
+                                write_file(&path, experiment.ticket_safetensors(level)?)?;
+                            }
+                        }
                         Ok(experiment.results())
                     });
                     finished.lock().expect("no panics hold it").push((index, outcome));
@@ -361,11 +421,11 @@ options:
             &out_dir.join("summary.json"),
             &(serde_json::to_string_pretty(&summary).expect("serialises") + "\n"),
         )?;
-        write_file(&out_dir.join("summary.csv"), &report::summary_csv(&rows))?;
+        write_file(&out_dir.join("summary.csv"), report::summary_csv(&rows))?;
         let markdown = report::summary_markdown(&rows);
         write_file(&out_dir.join("summary.md"), &markdown)?;
-        write_file(&out_dir.join("curves.csv"), &report::curves_csv(&trials))?;
-        write_file(&out_dir.join("accuracy.svg"), &report::accuracy_svg(&rows, &title))?;
+        write_file(&out_dir.join("curves.csv"), report::curves_csv(&trials))?;
+        write_file(&out_dir.join("accuracy.svg"), report::accuracy_svg(&rows, &title))?;
         println!("\n{markdown}");
         eprintln!("done in {:.0} s; reports in {}", started.elapsed().as_secs_f64(), out_dir.display());
         let worst = trials.iter().map(|t| t.status).find(|s| *s != Status::Done).unwrap_or(Status::Done);
@@ -482,6 +542,15 @@ options:
                 return ExitCode::from(2);
             }
         };
+        let misplaced = [
+            ("--ticket", options.ticket.is_some(), "train"),
+            ("--export-ticket", options.export_ticket.is_some(), "train"),
+            ("--export-tickets", options.export_tickets.is_some(), "imp"),
+        ];
+        if let Some((flag, _, owner)) = misplaced.iter().find(|(_, given, owner)| *given && *owner != command) {
+            eprintln!("error: {flag} is an option of lth {owner}, not of lth {command}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
         let outcome = match command {
             "train" => train(options),
             "imp" => imp(options),
