@@ -4,12 +4,14 @@
 // it is given, and waits between masks.
 //
 // In:  {type:'init'} | {type:'run', config, share?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
+//      | {type:'export_ticket', level} (while running or after)
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
 // Out: {type:'ready'} | {type:'loading', file, loaded, total, cached} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'filters', level, layers} (after a ticket's round_done, for a network with convolutions)
 //      | {type:'connections', level, connections} (after a ticket's round_done, for an MLP on the image)
 //      | {type:'weights', level, layers} (after a ticket's round_done)
+//      | {type:'ticket_file', level, bytes | error} (asked for with {type:'export_ticket', level})
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
@@ -212,6 +214,17 @@ async function run(config, share = 'all') {
   await trainLoop();
 }
 
+/** The ticket of a finished round as a safetensors file; a refusal is a message, never the run's error. */
+function exportTicket(level) {
+  try {
+    if (!experiment) throw new Error('there is no run to export a ticket from');
+    const bytes = experiment.ticket_safetensors(level);
+    self.postMessage({ type: 'ticket_file', level, bytes }, [bytes.buffer]);
+  } catch (error) {
+    post({ type: 'ticket_file', level, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 self.onmessage = async ({ data: message }) => {
   try {
     switch (message.type) {
@@ -238,6 +251,9 @@ self.onmessage = async ({ data: message }) => {
       case 'ticket_mask':
       case 'inputs_finished':
         await takeInput(message);
+        break;
+      case 'export_ticket':
+        exportTicket(message.level);
         break;
       default:
         throw new Error(`unknown message type "${message.type}"`);

@@ -175,6 +175,19 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   assert.ok(Number(await page.getAttribute('#weights-count', 'data-threshold')) > 0);
   const sampledPruned = Number(await page.getAttribute('#weights-count', 'data-sampled-pruned'));
   assert.ok(sampledPruned > 100 && sampledPruned < 300, `about 20% of ~1,000 sampled survivors are cut next: ${sampledPruned}`);
+  // The ticket of the last round as a safetensors file: its header names every tensor, and its
+  // masks keep what the results say.
+  const [ticketDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-ticket')]);
+  assert.equal(ticketDownload.suggestedFilename(), 'ticketlab-lenet-300-100-seed5-round2.safetensors');
+  const file = readFileSync(await ticketDownload.path());
+  const headerLength = Number(file.readBigUInt64LE(0));
+  const tensors = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8'));
+  assert.deepEqual(tensors['fc1.weight'].shape, [784, 300]);
+  assert.equal(tensors['fc1.weight_mask'].dtype, 'U8');
+  const data = file.subarray(8 + headerLength);
+  const keptIn = (name) => { const [start, end] = tensors[name].data_offsets; return data.subarray(start, end).reduce((sum, b) => sum + b, 0); };
+  assert.deepEqual(['fc1', 'fc2', 'fc3'].map((layer) => keptIn(`${layer}.weight_mask`)), [150528, 19200, 810]);
+  assert.equal(tensors.__metadata__.level, '2');
   assert.deepEqual(numbers(nativeRun(run.config)), numbers(run));
   assert.deepEqual(page.errors, []);
 });

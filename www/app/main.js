@@ -238,10 +238,24 @@ function offerFile(link, contents, type, name) {
   link.download = name;
 }
 
+/** The latest finished round of the ticket, offered as a safetensors file. */
+function offerTicketExport() {
+  const level = roundsDone.filter((r) => r.branch === 'ticket' && r.complete).map((r) => r.level).reduce((a, b) => Math.max(a, b), -1);
+  $('export-ticket').hidden = level < 0;
+  $('export-ticket').dataset.level = level;
+  $('export-ticket').textContent = level === 0 ? 'Export the dense network (safetensors)' : `Export the ticket of round ${level} (safetensors)`;
+  $('export-ticket-hint').textContent = 'its mask, the weights it restarts from, and the settings; PyTorch and NumPy read it';
+}
+
+$('export-ticket').addEventListener('click', () => trainers.exportTicket(Number($('export-ticket').dataset.level)));
+
+/** A file name for a run's settings (a network given as text made safe). */
+const fileStem = (config) => `${config.model.replace(/[^a-z0-9-]+/gi, '_')}-seed${config.seed}`;
+
 function offerDownload(results) {
   lastResults = results;
   const has = results?.rounds?.length > 0;
-  const name = has ? `ticketlab-${results.config.model.replace(/[^a-z0-9-]+/gi, '_')}-seed${results.config.seed}` : '';
+  const name = has ? `ticketlab-${fileStem(results.config)}` : '';
   offerFile($('download'), has ? JSON.stringify(results, null, 2) : null, 'application/json', `${name}.json`);
   offerFile($('download-csv'), has ? curvesCsv(results) : null, 'text/csv', `${name}-curves.csv`);
 }
@@ -293,6 +307,7 @@ form.addEventListener('submit', (event) => {
   roundsDone.length = 0;
   drawTickets();
   filterView.reset();
+  $('export-ticket').hidden = true;
   connectionView.reset();
   weightsView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
@@ -387,6 +402,18 @@ const handlers = {
   round_done(round) {
     roundsDone.push(round);
     drawTickets();
+    offerTicketExport();
+  },
+  ticket_file({ level, bytes, error }) {
+    if (error) {
+      $('export-ticket-hint').textContent = `The ticket could not be exported: ${error}`;
+      return;
+    }
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    link.download = `ticketlab-${fileStem(lastResults?.config ?? trainers.settings)}-round${level}.safetensors`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   },
   filters({ level, layers }) {
     filterView.add(level, layers);

@@ -46,6 +46,11 @@ export class Trainers {
     this.tell('stop');
   }
 
+  /** Asks the worker that holds the ticket (the first) for round `level`'s ticket file; answered by a 'ticket_file' message. */
+  exportTicket(level) {
+    this.parts[0]?.worker.postMessage({ type: 'export_ticket', level });
+  }
+
   // --- inside ------------------------------------------------------------------------------
 
   workerAt(index) {
@@ -73,6 +78,10 @@ export class Trainers {
     const part = this.parts.find((p) => p.worker === worker);
     if (!part) {
       this.onMessage(message); // before any run: ready, or a failed start
+      return;
+    }
+    if (message.type === 'ticket_file') {
+      this.onMessage(message); // asked for by the page, also after the run
       return;
     }
     if (part.ended) return;
