@@ -3,8 +3,8 @@
 // trains the ticket and posts each new mask; share 'controls' trains the controls of each mask
 // it is given, and waits between masks.
 //
-// In:  {type:'init'} | {type:'run', config, share?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
-//      | {type:'export_ticket', level} (while running or after)
+// In:  {type:'init'} | {type:'run', config, share?, ticket?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
+//      | {type:'export_ticket', level} (while running or after) | {type:'read_ticket', bytes}
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
 // Out: {type:'ready'} | {type:'loading', file, loaded, total, cached} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
@@ -12,6 +12,7 @@
 //      | {type:'connections', level, connections} (after a ticket's round_done, for an MLP on the image)
 //      | {type:'weights', level, layers} (after a ticket's round_done)
 //      | {type:'ticket_file', level, bytes | error} (asked for with {type:'export_ticket', level})
+//      | {type:'ticket_read', config | error} (asked for with {type:'read_ticket', bytes})
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
@@ -19,7 +20,7 @@
 // Work is done in slices of SLICE_MS; between slices the worker yields to its message queue, so
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
 // loads are kept and applied once it is in.
-import init, { Experiment } from './pkg/ticketlab.js';
+import init, { Experiment, ticket_config_json } from './pkg/ticketlab.js';
 import { fetchMnist, rememberMnist } from './app/mnist.js';
 
 const SLICE_MS = 25;
@@ -179,7 +180,7 @@ function stop() {
   }
 }
 
-async function run(config, share = 'all') {
+async function run(config, share = 'all', ticket = null) {
   state = 'loading';
   pendingInputs = [];
   request = null;
@@ -190,6 +191,8 @@ async function run(config, share = 'all') {
   const next = Experiment.with_share(JSON.stringify(config), share);
   const files = await loadMnist();
   try {
+    // An imported ticket is the run's level 0: its mask and the weights it restarts from.
+    if (ticket) next.import_ticket(ticket);
     next.load_data(...files);
   } catch (error) {
     next.free();
@@ -225,6 +228,15 @@ function exportTicket(level) {
   }
 }
 
+/** A ticket file's settings, or the core's reason to refuse it. */
+function readTicket(bytes) {
+  try {
+    post({ type: 'ticket_read', config: JSON.parse(ticket_config_json(bytes)) });
+  } catch (error) {
+    post({ type: 'ticket_read', error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 self.onmessage = async ({ data: message }) => {
   try {
     switch (message.type) {
@@ -234,7 +246,7 @@ self.onmessage = async ({ data: message }) => {
         break;
       case 'run':
         if (['loading', 'running', 'waiting'].includes(state)) throw new Error('a run is already going: stop it first');
-        await run(message.config, message.share);
+        await run(message.config, message.share, message.ticket);
         break;
       case 'pause':
         if (state === 'running' || state === 'waiting') { state = 'paused'; post({ type: 'paused' }); }
@@ -254,6 +266,10 @@ self.onmessage = async ({ data: message }) => {
         break;
       case 'export_ticket':
         exportTicket(message.level);
+        break;
+      case 'read_ticket':
+        await initialise();
+        readTicket(message.bytes);
         break;
       default:
         throw new Error(`unknown message type "${message.type}"`);

@@ -192,6 +192,30 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   assert.deepEqual(page.errors, []);
 });
 
+test('an exported ticket imported into a fresh page trains exactly as that round did; a file that is not a ticket is refused', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=9&epochs=0.1&eval_every=45&rounds=1&controls=`);
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const original = (await results(page)).rounds.find((r) => r.branch === 'ticket' && r.level === 1);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-ticket')]);
+  const file = await download.path();
+
+  const fresh = await openPage(session.browser, session.url);
+  await fresh.setInputFiles('#import-ticket', file);
+  await fresh.waitForFunction(() => /Train retrains this ticket/.test(document.getElementById('import-ticket-status').textContent));
+  assert.deepEqual([await fresh.inputValue('#seed'), await fresh.inputValue('#rounds'), await fresh.textContent('#iterations-hint')], ['9', '0', '= 92 iterations']);
+  await fresh.click('#train');
+  await waitForStatus(fresh, /^Done/);
+  const imported = (await results(fresh)).rounds[0];
+  assert.equal(imported.weights_remaining, original.weights_remaining);
+  assert.deepEqual(imported.evaluations, original.evaluations, 'the imported ticket retrains bit for bit');
+
+  await fresh.setInputFiles('#import-ticket', { name: 'digits.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a ticket at all') });
+  await fresh.waitForFunction(() => document.getElementById('import-ticket-error').textContent !== '');
+  assert.match(await fresh.textContent('#import-ticket-error'), /ticket file/);
+  assert.deepEqual([...page.errors, ...fresh.errors], []);
+});
+
 test('pause holds the run still, resume continues it, stop keeps what was computed', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=3&epochs=20&eval_every=200`);
   await page.click('#train');

@@ -1,5 +1,5 @@
 // The page: settings form ⇄ URL hash, and the live views; the training workers are behind trainers.js.
-import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf } from './settings.js';
+import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf, fromConfig } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
 import { Trainers } from './trainers.js';
 import { FilterView } from './filters.js';
@@ -204,6 +204,7 @@ function setRunning(isRunning) {
   $('pause').textContent = 'Pause';
   for (const name of Object.keys(SETTINGS)) setFieldDisabled(name, isRunning);
   $('preset').disabled = isRunning;
+  $('import-ticket').disabled = isRunning;
   $('new-seed').disabled = isRunning;
 }
 
@@ -302,6 +303,7 @@ form.addEventListener('submit', (event) => {
     return;
   }
   const config = toConfig(values);
+  const ticket = importedTicket?.config ? importedTicket.bytes : null;
   accuracyChart.reset();
   lossChart.reset();
   roundsDone.length = 0;
@@ -321,7 +323,21 @@ form.addEventListener('submit', (event) => {
   roundShown = null;
   setRunning(true);
   setStatus('Starting…');
-  trainers.run(config);
+  trainers.run(config, ticket);
+});
+
+// A ticket file: the first worker reads its settings (or refuses it, saying why); the form takes
+// them, and Train starts from the ticket until another file (or none) is chosen.
+let importedTicket = null; // {name, bytes, config once read}
+$('import-ticket').addEventListener('change', async () => {
+  const file = $('import-ticket').files[0];
+  importedTicket = null;
+  $('import-ticket-status').textContent = '';
+  $('import-ticket-error').textContent = '';
+  if (!file) return;
+  importedTicket = { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()), config: null };
+  $('import-ticket-status').textContent = `Reading ${file.name}…`;
+  trainers.readTicket(importedTicket.bytes);
 });
 
 $('pause').addEventListener('click', () => (paused ? trainers.resume() : trainers.pause()));
@@ -403,6 +419,20 @@ const handlers = {
     roundsDone.push(round);
     drawTickets();
     offerTicketExport();
+  },
+  ticket_read({ config, error }) {
+    if (error) {
+      importedTicket = null;
+      $('import-ticket-status').textContent = '';
+      $('import-ticket-error').textContent = error;
+      return;
+    }
+    importedTicket.config = config;
+    writeForm(fromConfig(config));
+    onSettingsChanged();
+    $('import-ticket-error').textContent = '';
+    $('import-ticket-status').textContent = `${importedTicket.name}: ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}. ` +
+      'Train retrains this ticket (it becomes round 0); rounds above 0 prune on from it.';
   },
   ticket_file({ level, bytes, error }) {
     if (error) {

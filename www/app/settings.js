@@ -192,3 +192,21 @@ export function presetOf(values) {
   };
   return Object.keys(PRESETS).find(matches) ?? 'custom';
 }
+
+/**
+ * The page's settings for a core config (an imported ticket's): its model (a network given as
+ * text becomes "custom"), its training and pruning settings, its iterations as epochs (to 4
+ * decimals, which round back to them), and 0 rounds: the ticket itself is trained.
+ */
+export function fromConfig(config) {
+  const named = config.model in MODELS && config.model !== 'custom';
+  const values = defaults(named ? config.model : 'custom');
+  if (!named) values.architecture = config.model;
+  const copied = ['seed', 'optimizer', 'learning_rate', 'batch_size', 'train_size', 'eval_every', 'prune_rate', 'prune_rate_output',
+    'prune_rate_conv', 'prune_scope', 'prune_schedule', 'reset', 'rewind_step'];
+  for (const name of copied) if (name in config) values[name] = config[name];
+  values.controls = (config.controls ?? []).join(',');
+  values.rounds = 0;
+  values.epochs = Math.round((10_000 * config.iterations) / iterationsPerEpoch(values.batch_size, values.train_size)) / 10_000;
+  return values;
+}

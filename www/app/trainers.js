@@ -24,12 +24,18 @@ export class Trainers {
     return this.parts.length;
   }
 
-  run(config) {
+  /** Starts a run; `ticket` (a safetensors file's bytes) starts it from an imported ticket, in every worker. */
+  run(config, ticket = null) {
     Object.assign(this, { config, settings: config, error: null, pausing: false, pausedShown: false });
     this.parts = planWorkers(config, this.cores).map((plan, index) => ({
       ...plan, worker: this.workerAt(index), progress: null, waiting: false, paused: false, ended: false, results: null,
     }));
-    for (const { worker, share, config: shareConfig } of this.parts) worker.postMessage({ type: 'run', config: shareConfig, share });
+    for (const { worker, share, config: shareConfig } of this.parts) worker.postMessage({ type: 'run', config: shareConfig, share, ticket });
+  }
+
+  /** Asks the first worker what settings a ticket file holds; answered by a 'ticket_read' message. */
+  readTicket(bytes) {
+    this.workerAt(0).postMessage({ type: 'read_ticket', bytes });
   }
 
   pause() {
@@ -76,7 +82,7 @@ export class Trainers {
 
   receive(worker, message) {
     const part = this.parts.find((p) => p.worker === worker);
-    if (!part) {
+    if (!part || message.type === 'ticket_read') {
       this.onMessage(message); // before any run: ready, or a failed start
       return;
     }
