@@ -72,8 +72,8 @@ ensure_chromium() {
   export CHROMEDRIVER=/usr/bin/chromedriver CHROMIUM=/usr/bin/chromium
 }
 
-# Debian's Firefox ESR is /usr/bin/firefox-esr; geckodriver looks for `firefox`, so the path is
-# passed to it (GECKODRIVER_ARGS, see scripts/test).
+# Debian's Firefox ESR. scripts/test names /usr/bin/firefox-esr to geckodriver (--binary), so the
+# browser that runs is this one, not whichever `firefox` comes first on PATH.
 ensure_firefox() {
   if [ ! -x /usr/bin/firefox-esr ]; then
     say "installing Firefox ESR from Debian"
