@@ -52,15 +52,46 @@ ensure_npm_packages() {
   fi
 }
 
+# Debian packages, with one `apt-get update` per script run however many are installed.
+APT_LISTS_UPDATED=""
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if [ -z "$APT_LISTS_UPDATED" ]; then
+    $sudo apt-get update -qq
+    APT_LISTS_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     say "installing Chromium and ChromeDriver from Debian"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+    apt_install chromium chromium-driver
   fi
   export CHROMEDRIVER=/usr/bin/chromedriver CHROMIUM=/usr/bin/chromium
+}
+
+# Debian's Firefox ESR. scripts/test names /usr/bin/firefox-esr to geckodriver (--binary), so the
+# browser that runs is this one, not whichever `firefox` comes first on PATH.
+ensure_firefox() {
+  if [ ! -x /usr/bin/firefox-esr ]; then
+    say "installing Firefox ESR from Debian"
+    apt_install firefox-esr
+  fi
+  FIREFOX=/usr/bin/firefox-esr
+}
+
+# geckodriver is built from crates.io at a pinned version with its own Cargo.lock. GECKODRIVER is
+# set, not exported: wasm-bindgen's test runner takes the first of GECKODRIVER and CHROMEDRIVER it
+# finds in the environment, so exporting it would turn the Chromium run into a Firefox one.
+GECKODRIVER_VERSION=0.37.1
+ensure_geckodriver() {
+  if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 {print $2}')" != "$GECKODRIVER_VERSION" ]; then
+    say "installing geckodriver $GECKODRIVER_VERSION (a few minutes, once)"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force
+  fi
+  GECKODRIVER="$(command -v geckodriver)"
 }
 
 ensure_mnist() {
