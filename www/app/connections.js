@@ -6,7 +6,7 @@
 //
 // The worker posts each finished ticket round's {height, width, units, per_pixel: Uint32Array,
 // unit_masks: Uint8Array (1 kept, unit after unit)}.
-import { RoundSlider } from './round-slider.js';
+import { RoundPanel } from './round-panel.js';
 
 const BLUE = [0, 114, 178];
 const UNIT_SIDE = 56; // CSS pixels per unit image (2 per pixel)
@@ -25,31 +25,16 @@ function cellsCanvas(height, width, strength, className, cssWidth, label) {
   return canvas;
 }
 
-export class ConnectionView {
+export class ConnectionView extends RoundPanel {
   /** panel: the section; round, roundLabel: the round slider and its output; heatmap, units: where the figures go; count: the summary line. */
   constructor({ panel, round, roundLabel, heatmap, units, count }) {
-    Object.assign(this, { panel, heatmap, units, count });
-    this.slider = new RoundSlider(round, roundLabel, () => this.draw());
-    this.rounds = new Map(); // level -> connections
-  }
-
-  reset() {
-    this.rounds.clear();
-    this.slider.reset();
-    this.panel.hidden = true;
-  }
-
-  add(level, connections) {
-    this.rounds.set(level, connections);
-    this.slider.add(level);
-    this.panel.hidden = false;
-    this.draw();
+    super(panel, round, roundLabel);
+    Object.assign(this, { heatmap, units, count });
   }
 
   draw() {
-    const view = this.rounds.get(this.slider.level);
+    const view = this.shown();
     if (!view) return;
-    this.slider.showLabel();
     const { height, width, units, per_pixel: perPixel, unit_masks: unitMasks } = view;
     const pixels = height * width;
     const kept = perPixel.reduce((sum, n) => sum + n, 0);

@@ -6,7 +6,7 @@
 // The worker posts each finished ticket round's layers ({name, shape: [filters, channels, k, k],
 // initial, trained: Float32Array, mask: Uint8Array}); add() keeps them by round, and the round
 // slider and the initial/trained choice pick what is drawn.
-import { RoundSlider } from './round-slider.js';
+import { RoundPanel } from './round-panel.js';
 
 const RDBU = ['#b2182b', '#d6604d', '#f4a582', '#fddbc7', '#f7f7f7', '#d1e5f0', '#92c5de', '#4393c3', '#2166ac'];
 const STOPS = RDBU.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
@@ -132,18 +132,17 @@ function layerFigure(layer, weights, width) {
   return figure;
 }
 
-export class FilterView {
+export class FilterView extends RoundPanel {
   /**
    * panel: the section (hidden until a round's filters come); layers: where the figures go;
    * round: the range input; roundLabel: its <output>; choices: the "trained"/"initial" radios;
    * note: a line for what is not drawn; scale and prunedSwatch: the legend's two keys.
    */
   constructor({ panel, layers, round, roundLabel, choices, note, scale, prunedSwatch }) {
-    Object.assign(this, { panel, layersElement: layers, choices, note });
-    this.slider = new RoundSlider(round, roundLabel, () => this.draw());
+    super(panel, round, roundLabel);
+    Object.assign(this, { layersElement: layers, choices, note });
     scale.style.background = `linear-gradient(to right, ${RDBU.join(', ')})`;
     prunedSwatch.style.background = `linear-gradient(to top right, transparent 42%, ${PRUNED_HATCH} 42% 58%, transparent 58%), rgb(${PRUNED_FILL})`;
-    this.rounds = new Map(); // level -> layers
     this.width = 0; // of the figures when last drawn, in CSS pixels
     for (const choice of choices) choice.addEventListener('change', () => this.draw());
     new ResizeObserver(() => {
@@ -152,18 +151,8 @@ export class FilterView {
   }
 
   reset() {
-    this.rounds.clear();
-    this.slider.reset();
-    this.panel.hidden = true;
+    super.reset();
     this.layersElement.replaceChildren();
-  }
-
-  /** A finished ticket round's conv layers; the view follows the newest round unless another was picked. */
-  add(level, layers) {
-    this.rounds.set(level, layers);
-    this.slider.add(level);
-    this.panel.hidden = false;
-    this.draw();
   }
 
   get weightsShown() {
@@ -171,9 +160,8 @@ export class FilterView {
   }
 
   draw() {
-    const layers = this.rounds.get(this.slider.level);
+    const layers = this.shown();
     if (!layers) return;
-    this.slider.showLabel();
     const shown = this.weightsShown;
     this.width = this.layersElement.clientWidth;
     const figures = layers.slice(0, LAYERS_DRAWN).map((layer) => layerFigure(layer, layer[shown], this.width));

@@ -6,7 +6,7 @@
 // The worker posts each finished ticket round's layers ({name, kept, range, counts, threshold,
 // sample_initial, sample_trained, sample_pruned_next}).
 import { PALETTE } from './charts.js';
-import { RoundSlider } from './round-slider.js';
+import { RoundPanel } from './round-panel.js';
 
 const HEIGHT = 200;
 const MARGIN = { left: 44, right: 12, top: 10, bottom: 34 };
@@ -102,36 +102,27 @@ function drawScatter(container, layer) {
   });
 }
 
-export class WeightsView {
+export class WeightsView extends RoundPanel {
   /** panel; round, roundLabel: the slider; layer: the layer <select>; histogram, scatter: figure containers; count: the summary line. */
   constructor({ panel, round, roundLabel, layer, histogram, scatter, count }) {
-    Object.assign(this, { panel, layer, histogram, scatter, count });
-    this.slider = new RoundSlider(round, roundLabel, () => this.draw());
+    super(panel, round, roundLabel);
+    Object.assign(this, { layer, histogram, scatter, count });
     layer.addEventListener('change', () => this.draw());
-    this.rounds = new Map(); // level -> layers
     new ResizeObserver(() => this.draw()).observe(histogram);
   }
 
-  reset() {
-    this.rounds.clear();
-    this.slider.reset();
-    this.panel.hidden = true;
-  }
-
+  /** A round's layers; the first one also fills the layer choice. */
   add(level, layers) {
     if (this.rounds.size === 0) {
       this.layer.replaceChildren(...layers.map((layer, index) => new Option(shortName(layer.name), String(index))));
     }
-    this.rounds.set(level, layers);
-    this.slider.add(level);
-    this.panel.hidden = false;
-    this.draw();
+    super.add(level, layers);
   }
 
   draw() {
-    const layers = this.rounds.get(this.slider.level);
-    if (!layers || this.panel.hidden) return;
-    this.slider.showLabel();
+    if (this.panel.hidden) return;
+    const layers = this.shown();
+    if (!layers) return;
     const layer = layers[Number(this.layer.value)] ?? layers[0];
     const pruned = layer.sample_pruned_next.reduce((sum, mark) => sum + mark, 0);
     this.count.textContent = `${shortName(layer.name)}: ${layer.kept.toLocaleString('en')} weights survive this round; ` +

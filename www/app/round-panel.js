@@ -1,0 +1,68 @@
+// The panels that show one finished ticket round at a time (Filters, Connections, Weights): each
+// keeps what the worker sent per round, and a range input picks the round on show. The slider
+// follows the newest round unless the reader picked another, and labels itself ("Round 2 of 5",
+// "0, the dense network").
+
+class RoundSlider {
+  /** input: the range input; label: its <output>; onChange: called after the reader moves it. */
+  constructor(input, label, onChange) {
+    Object.assign(this, { input, label });
+    this.levels = new Set();
+    input.addEventListener('input', onChange);
+  }
+
+  get level() {
+    return Number(this.input.value);
+  }
+
+  reset() {
+    this.levels.clear();
+  }
+
+  /** A newly finished round; the slider moves to it if it was on the newest one. */
+  add(level) {
+    const following = this.levels.size === 0 || this.level === Number(this.input.max);
+    this.levels.add(level);
+    this.input.max = Math.max(...this.levels);
+    this.input.disabled = this.levels.size < 2;
+    if (following) this.input.value = level;
+  }
+
+  /** Writes the label for the round on show. */
+  showLabel() {
+    const text = this.level === 0 ? '0, the dense network' : `${this.level} of ${this.input.max}`;
+    this.label.textContent = text;
+    this.input.setAttribute('aria-valuetext', text);
+  }
+}
+
+/** A panel of per-round data; subclasses draw `shown()` in `draw()`. */
+export class RoundPanel {
+  /** panel: the section (hidden until a round comes); round: the range input; roundLabel: its <output>. */
+  constructor(panel, round, roundLabel) {
+    this.panel = panel;
+    this.slider = new RoundSlider(round, roundLabel, () => this.draw());
+    this.rounds = new Map(); // level -> what the worker sent
+  }
+
+  reset() {
+    this.rounds.clear();
+    this.slider.reset();
+    this.panel.hidden = true;
+  }
+
+  /** A finished round's data; the panel shows it if the slider was on the newest round. */
+  add(level, data) {
+    this.rounds.set(level, data);
+    this.slider.add(level);
+    this.panel.hidden = false;
+    this.draw();
+  }
+
+  /** The data of the round on show (its label updated), or undefined before any. */
+  shown() {
+    const data = this.rounds.get(this.slider.level);
+    if (data) this.slider.showLabel();
+    return data;
+  }
+}
