@@ -113,7 +113,7 @@ impl Experiment {
     }
 
     /// The ticket's weights at the end of round `level`, per layer (see `weights`): [{name,
-    /// kept, range, counts: Uint32Array, threshold (null after the last round), sample_initial,
+    /// kept, size, range, counts: Uint32Array, threshold (null after the last round), sample_initial,
     /// sample_trained: Float32Array, sample_pruned_next: Uint8Array}].
     pub fn ticket_weights(&self, level: usize) -> Result<js_sys::Array, JsError> {
         let layers = self.inner.ticket_weights(level).map_err(js_error)?;
@@ -122,6 +122,7 @@ impl Experiment {
             let object = js_sys::Object::new();
             set(&object, "name", &layer.name.as_str().into())?;
             set(&object, "kept", &JsValue::from(layer.kept as u32))?;
+            set(&object, "size", &JsValue::from(layer.size as u32))?;
             set(&object, "range", &JsValue::from(layer.range))?;
             set(&object, "counts", &js_sys::Uint32Array::from(&layer.counts[..]))?;
             set(&object, "threshold", &layer.threshold.map_or(JsValue::NULL, JsValue::from))?;

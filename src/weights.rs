@@ -14,7 +14,9 @@ pub const SAMPLE: usize = 1_000;
 pub struct LayerWeights {
     /// The weight tensor's name, e.g. "fc1.weight".
     pub name: String,
+    /// Survivors this round, of `size` weights in the layer.
     pub kept: usize,
+    pub size: usize,
     /// The largest trained magnitude among the survivors: the histogram spans [−range, range].
     pub range: f32,
     /// Survivors per bin, `BINS` equal bins from −range to range.
@@ -56,6 +58,7 @@ pub fn summarise(mask: &Mask, initial: &[f32], trained: &[f32], next: Option<&Ma
             LayerWeights {
                 name: layer.name.clone(),
                 kept: survivors.len(),
+                size: layer.keep.len(),
                 range,
                 counts,
                 threshold,
@@ -84,7 +87,7 @@ mod tests {
         let round = mask(&[true, true, false, true, true, true]);
         let next = mask(&[true, true, false, false, false, true]);
         let [layer] = &summarise(&round, &initial, &trained, Some(&next))[..] else { panic!("one layer") };
-        assert_eq!((layer.kept, layer.range), (5, 2.0));
+        assert_eq!((layer.kept, layer.size, layer.range), (5, 6, 2.0));
         assert_eq!(layer.counts.iter().sum::<u32>(), 5);
         // −2 falls in the first bin, 2 (the top edge) in the last, 1 at three quarters of the way.
         assert_eq!((layer.counts[0], layer.counts[BINS - 1], layer.counts[BINS * 3 / 4]), (1, 1, 1));

@@ -168,6 +168,7 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   assert.equal(Number(await page.getAttribute('#connections-count', 'data-kept')), 188160, 'round 1, picked with the keyboard');
   // The Weights panel: the last round has no cut after it; round 1's cut prunes 20% of fc1.
   assert.equal(Number(await page.getAttribute('#weights-count', 'data-kept')), 150528);
+  assert.equal(await page.textContent('#weights-per-layer'), 'Weights remaining per layer: fc1 64.0% · fc2 64.0% · fc3 81.0%');
   assert.equal(await page.getAttribute('#weights-count', 'data-threshold'), '');
   await page.focus('#weights-round');
   await page.keyboard.press('ArrowLeft');

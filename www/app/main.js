@@ -71,6 +71,7 @@ const weightsView = new WeightsView({
   histogram: $('weights-histogram'),
   scatter: $('weights-scatter'),
   count: $('weights-count'),
+  perLayer: $('weights-per-layer'),
 });
 const connectionView = new ConnectionView({
   panel: $('connections-panel'),

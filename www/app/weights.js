@@ -103,10 +103,10 @@ function drawScatter(container, layer) {
 }
 
 export class WeightsView extends RoundPanel {
-  /** panel; round, roundLabel: the slider; layer: the layer <select>; histogram, scatter: figure containers; count: the summary line. */
-  constructor({ panel, round, roundLabel, layer, histogram, scatter, count }) {
+  /** panel; round, roundLabel: the slider; layer: the layer <select>; histogram, scatter: figure containers; count, perLayer: summary lines. */
+  constructor({ panel, round, roundLabel, layer, histogram, scatter, count, perLayer }) {
     super(panel, round, roundLabel);
-    Object.assign(this, { layer, histogram, scatter, count });
+    Object.assign(this, { layer, histogram, scatter, count, perLayer });
     layer.addEventListener('change', () => this.draw());
     new ResizeObserver(() => this.draw()).observe(histogram);
   }
@@ -130,6 +130,8 @@ export class WeightsView extends RoundPanel {
         ? 'no later round prunes them.'
         : `the next round prunes those of magnitude up to ${format(layer.threshold)} (${pruned} of the ${layer.sample_trained.length} sampled).`);
     Object.assign(this.count.dataset, { kept: layer.kept, threshold: layer.threshold ?? '', sampledPruned: pruned });
+    const percent = (l) => `${((100 * l.kept) / l.size).toFixed(l.kept < l.size / 10 ? 2 : 1)}%`;
+    this.perLayer.textContent = `Weights remaining per layer: ${layers.map((l) => `${shortName(l.name)} ${percent(l)}`).join(' · ')}`;
     drawHistogram(this.histogram, layer);
     drawScatter(this.scatter, layer);
   }
