@@ -217,6 +217,30 @@ test('an exported ticket imported into a fresh page trains exactly as that round
   assert.deepEqual([...page.errors, ...fresh.errors], []);
 });
 
+test('the embed code makes an iframe page with the chosen views and a Train button, no more', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=5&epochs=0.1&eval_every=45&rounds=1&controls=`);
+  await page.click('#embed-box summary');
+  await page.uncheck('input[name="embed-view"][value="accuracy"]');
+  await page.check('input[name="embed-view"][value="weights"]');
+  await page.click('#copy-embed');
+  const code = await page.inputValue('#embed-code');
+  const src = /<iframe src="([^"]+)"/.exec(code)?.[1];
+  assert.equal(src, `${session.url}?embed=tickets,weights#seed=5&epochs=0.1&eval_every=45&rounds=1&controls=`);
+
+  const embedded = await openPage(session.browser, src);
+  for (const hidden of ['#model', '#seed', '#rounds', '#accuracy-panel', '#loss-panel', '#embed-box', 'footer']) {
+    assert.equal(await embedded.isVisible(hidden), false, `${hidden} is not in the embed`);
+  }
+  assert.ok(await embedded.isVisible('#train'));
+  assert.equal(await embedded.getAttribute('#open-full', 'href'), '/#seed=5&epochs=0.1&eval_every=45&rounds=1&controls=');
+  await embedded.click('#train');
+  await waitForStatus(embedded, /^Done/);
+  assert.ok(await embedded.isVisible('#tickets-chart'));
+  assert.ok(await embedded.isVisible('#weights-histogram canvas'));
+  assert.equal(await embedded.isVisible('#early-stop-chart'), false);
+  assert.deepEqual([...page.errors, ...embedded.errors], []);
+});
+
 test('pause holds the run still, resume continues it, stop keeps what was computed', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=3&epochs=20&eval_every=200`);
   await page.click('#train');

@@ -160,6 +160,7 @@ function onSettingsChanged() {
   updateIterationsHint(values);
   $('preset').value = values ? presetOf(values) : 'custom';
   if (values) history.replaceState(null, '', toHash(values) || location.pathname + location.search);
+  updateEmbedCode();
 }
 
 function loadFromUrl() {
@@ -505,6 +506,47 @@ const handlers = {
 const trainers = new Trainers((message) => handlers[message.type]?.(message), navigator.hardwareConcurrency || 1);
 
 loadFromUrl();
+
+// --- embedding -----------------------------------------------------------------------------
+// ?embed=tickets,accuracy shows those views, the run's status and the Train button, for an
+// iframe in a blog post; the settings still come from the hash.
+
+const EMBED_VIEWS = { tickets: 'tickets-panel', 'early-stop': 'early-stop-panel', weights: 'weights-panel', connections: 'connections-panel',
+  filters: 'filters-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
+
+function applyEmbedMode() {
+  const embed = new URLSearchParams(location.search).get('embed');
+  if (embed === null) return;
+  const chosen = embed.split(',').filter((view) => view in EMBED_VIEWS);
+  document.body.classList.add('embed');
+  for (const [view, id] of Object.entries(EMBED_VIEWS)) $(id).classList.toggle('not-embedded', !chosen.includes(view));
+  $('open-full').hidden = false;
+  const syncFullLink = () => { $('open-full').href = `${location.pathname}${location.hash}`; };
+  syncFullLink();
+  window.addEventListener('hashchange', syncFullLink);
+}
+
+function updateEmbedCode() {
+  const views = [...document.querySelectorAll('input[name="embed-view"]:checked')].map((box) => box.value);
+  const src = `${location.origin}${location.pathname}?embed=${views.join(',')}${location.hash}`;
+  $('embed-code').value = `<iframe src="${src}" title="ticketlab: the Lottery Ticket Hypothesis, live" width="100%" height="760" style="border:0" loading="lazy"></iframe>`;
+}
+
+for (const box of document.querySelectorAll('input[name="embed-view"]')) box.addEventListener('change', updateEmbedCode);
+$('embed-box').addEventListener('toggle', updateEmbedCode);
+window.addEventListener('hashchange', updateEmbedCode);
+$('copy-embed').addEventListener('click', async () => {
+  updateEmbedCode();
+  try {
+    await navigator.clipboard.writeText($('embed-code').value);
+    $('copy-embed-status').textContent = 'Copied.';
+  } catch {
+    $('embed-code').select(); // no clipboard here (an insecure page, or refused): select it for Ctrl+C
+    $('copy-embed-status').textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
+  }
+});
+applyEmbedMode();
+updateEmbedCode();
 
 // For page tests and the curious: the latest results object, the rounds done so far, and how
 // many workers the current (or last) run uses.
