@@ -289,6 +289,10 @@ struct Segment {
     evaluated_params: Vec<f32>,
     /// A ticket's conv weights as the segment started (`ConvRecorder::copy`); empty for controls.
     start_filters: Vec<f32>,
+    /// The test set's (true, predicted) class counts: of the evaluation under way, and of the
+    /// last one finished (classes × classes, a row per true class).
+    confusion_so_far: Vec<u32>,
+    confusion: Vec<u32>,
     effort: Effort,
 }
 
@@ -306,6 +310,8 @@ impl Segment {
             evaluations: Vec::new(),
             evaluated_params: Vec::new(),
             start_filters,
+            confusion_so_far: Vec::new(),
+            confusion: Vec::new(),
             effort: Effort::default(),
         }
     }
@@ -354,6 +360,8 @@ struct Run {
     ticket_filters: Vec<LevelFilters>,
     /// The ticket's weights at the end of each finished level, summarised (see `weights`).
     ticket_weights: Vec<Vec<LayerWeights>>,
+    /// The ticket's test-set confusion matrix at the end of each finished level.
+    ticket_confusions: Vec<Vec<u32>>,
     queue: VecDeque<(Branch, usize)>,
     /// The segment in training, or the last one trained; None in a controls share until its
     /// first mask.
@@ -457,6 +465,7 @@ impl Experiment {
             conv_recorder,
             ticket_filters: Vec::new(),
             ticket_weights: Vec::new(),
+            ticket_confusions: Vec::new(),
             queue: VecDeque::new(),
             segments_started: usize::from(segment.is_some()),
             segment,
@@ -539,6 +548,14 @@ impl Experiment {
                         (&run.data.test, test, validation_len)
                     };
                     let chunk = segment.trainer.evaluate_chunk(set, *position - offset);
+                    if offset > 0 {
+                        if *position == offset {
+                            let classes = segment.trainer.model.classes();
+                            segment.confusion_so_far.clear();
+                            segment.confusion_so_far.resize(classes * classes, 0);
+                        }
+                        segment.trainer.count_predictions(&mut segment.confusion_so_far);
+                    }
                     stats.add(chunk);
                     *position += chunk.examples;
                     segment.effort.evaluated_examples += chunk.examples;
@@ -555,6 +572,7 @@ impl Experiment {
                         };
                         segment.train_since_evaluation = LossStats::default();
                         segment.evaluated_params.clone_from(&segment.trainer.model.params);
+                        segment.confusion.clone_from(&segment.confusion_so_far);
                         segment.evaluations.push(evaluation.clone());
                         events.push(Event::Evaluation { branch: segment.branch, level: segment.level, evaluation });
                         segment.phase =
@@ -661,6 +679,13 @@ impl Experiment {
     /// Weights panel (see `weights`). The same errors as `ticket_filters`.
     pub fn ticket_weights(&self, level: usize) -> Result<&[LayerWeights]> {
         Ok(&self.finished_ticket_run("ticket_weights", level)?.ticket_weights[level])
+    }
+
+    /// The ticket's confusion matrix on the test set at the end of round `level` (classes ×
+    /// classes, a row per true class: how often each digit was taken for each). The same errors
+    /// as `ticket_filters`.
+    pub fn ticket_confusion(&self, level: usize) -> Result<&[u32]> {
+        Ok(&self.finished_ticket_run("ticket_confusion", level)?.ticket_confusions[level])
     }
 
     /// The run, if it has finished the ticket's round `level`; else an error that says why not,
@@ -947,6 +972,8 @@ impl Run {
             let summary =
                 weights::summarise(&self.ticket_masks[level], initial, &trained, self.ticket_masks.get(level + 1));
             self.ticket_weights.push(summary);
+            self.ticket_confusions
+                .push(std::mem::take(&mut self.segment.as_mut().expect("a segment finished").confusion));
             self.last_ticket_params = Some(trained);
         }
         self.start_next(config, events);

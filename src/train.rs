@@ -102,6 +102,11 @@ impl Trainer {
         self.model.evaluate(&self.x, &self.labels, &mut self.workspace)
     }
 
+    /// Adds the last `evaluate_chunk`'s (true, predicted) class pairs to `confusion`.
+    pub fn count_predictions(&self, confusion: &mut [u32]) {
+        self.model.count_predictions(&self.labels, &self.workspace, confusion);
+    }
+
     /// Scores a whole dataset.
     pub fn evaluate(&mut self, data: &Dataset) -> LossStats {
         let mut total = LossStats::default();

@@ -134,6 +134,12 @@ impl Experiment {
         Ok(array)
     }
 
+    /// The ticket's test-set confusion matrix at the end of round `level`: classes × classes
+    /// counts, a row per true class.
+    pub fn ticket_confusion(&self, level: usize) -> Result<Vec<u32>, JsError> {
+        self.inner.ticket_confusion(level).map(<[u32]>::to_vec).map_err(js_error)
+    }
+
     /// The first layer's surviving input connections in the ticket of round `level` (see
     /// `connections`): {height, width, units, per_pixel: Uint32Array, unit_masks: Uint8Array},
     /// or null for a network that does not start with a fully connected layer on the image.

@@ -6,7 +6,7 @@
 mod common;
 
 use common::FrozenClock;
-use ticketlab::experiment::{Share, SystemClock};
+use ticketlab::experiment::{Branch, Share, SystemClock};
 use ticketlab::filters::ConvFilters;
 use ticketlab::nn::Mask;
 use ticketlab::{Config, Experiment, Status};
@@ -159,4 +159,29 @@ fn the_weights_summary_of_a_round_shows_its_survivors_and_where_the_next_round_c
     // The last round has no next round to cut.
     assert!(experiment.ticket_weights(2).expect("finished").iter().all(|layer| layer.threshold.is_none()));
     assert!(experiment.ticket_weights(3).is_err());
+}
+
+#[test]
+fn each_rounds_confusion_matrix_counts_the_last_evaluations_test_predictions() {
+    let experiment = finished(r#""rounds": 1"#, Share::All);
+    let results = experiment.results();
+    for level in 0..=1 {
+        let confusion = experiment.ticket_confusion(level).expect("finished");
+        assert_eq!(confusion.len(), 100);
+        let round =
+            results.rounds.iter().find(|r| r.level == level && r.branch == Branch::Ticket).expect("ticket round");
+        let last = round.last.as_ref().expect("evaluated");
+        let total: u32 = confusion.iter().sum();
+        let correct: u32 = (0..10).map(|class| confusion[class * 10 + class]).sum();
+        assert_eq!(total, 100, "every test image once");
+        assert_eq!(
+            correct as f64 / total as f64,
+            last.test_accuracy,
+            "level {level}: the diagonal is the test accuracy"
+        );
+        // The rows count the true classes of the test set.
+        let per_class: Vec<u32> = (0..10).map(|class| confusion[class * 10..][..10].iter().sum()).collect();
+        assert!(per_class.iter().filter(|&&n| n > 0).count() >= 5, "{per_class:?}");
+    }
+    assert!(experiment.ticket_confusion(2).is_err());
 }

@@ -10,7 +10,7 @@
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'filters', level, layers} (after a ticket's round_done, for a network with convolutions)
 //      | {type:'connections', level, connections} (after a ticket's round_done, for an MLP on the image)
-//      | {type:'weights', level, layers} (after a ticket's round_done)
+//      | {type:'weights', level, layers} | {type:'confusion', level, matrix} (after a ticket's round_done)
 //      | {type:'ticket_file', level, bytes | error} (asked for with {type:'export_ticket', level})
 //      | {type:'ticket_read', config | error} (asked for with {type:'read_ticket', bytes})
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
@@ -139,6 +139,8 @@ async function trainWhileRunning() {
           postTicketFilters(event.level);
           postTicketConnections(event.level);
           postTicketWeights(event.level);
+          const matrix = experiment.ticket_confusion(event.level);
+          self.postMessage({ type: 'confusion', level: event.level, matrix }, [matrix.buffer]);
         }
       }
     }

@@ -30,6 +30,17 @@ impl LossStats {
 }
 
 /// Loss statistics for a batch; when `d_logits` is given, also the gradient of the *mean* loss.
+/// The class with the highest logit (the first one on a tie).
+pub fn predicted_class(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (c, &z) in row.iter().enumerate().skip(1) {
+        if z > row[best] {
+            best = c;
+        }
+    }
+    best
+}
+
 pub fn softmax_cross_entropy(
     logits: &[f32],
     labels: &[u8],
@@ -40,14 +51,8 @@ pub fn softmax_cross_entropy(
     let mut stats = LossStats { examples: batch, ..LossStats::default() };
     for (row_index, (row, &label)) in logits.chunks_exact(classes).zip(labels).enumerate() {
         let label = label as usize;
-        let mut max = row[0];
-        let mut argmax = 0;
-        for (c, &z) in row.iter().enumerate().skip(1) {
-            if z > max {
-                max = z;
-                argmax = c;
-            }
-        }
+        let argmax = predicted_class(row);
+        let max = row[argmax];
         let mut sum_exp = 0.0f32;
         for &z in row {
             sum_exp += libm::expf(z - max);

@@ -7,7 +7,7 @@
 use super::architecture::{self, Activation, LayerSpec};
 use super::dense::Dense;
 use super::init::Init;
-use super::loss::{softmax_cross_entropy, LossStats};
+use super::loss::{predicted_class, softmax_cross_entropy, LossStats};
 use super::mask::Mask;
 use crate::kernels::conv::{
     conv_backward, conv_forward, max_pool_backward, max_pool_forward, ConvGradients, ConvScratch, ConvShape, PoolShape,
@@ -453,6 +453,16 @@ impl Model {
     pub fn evaluate(&self, x: &[f32], labels: &[u8], workspace: &mut Workspace) -> LossStats {
         let logits = self.forward(x, labels.len(), workspace);
         softmax_cross_entropy(logits, labels, self.classes(), None)
+    }
+
+    /// Adds the (true class, predicted class) pairs of the last `evaluate` to `confusion`
+    /// (classes × classes, a row per true class).
+    pub fn count_predictions(&self, labels: &[u8], workspace: &Workspace, confusion: &mut [u32]) {
+        let classes = self.classes();
+        let logits = workspace.outputs.last().expect("evaluated first");
+        for (row, &label) in logits.chunks_exact(classes).zip(labels) {
+            confusion[label as usize * classes + predicted_class(row)] += 1;
+        }
     }
 }
 

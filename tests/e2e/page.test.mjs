@@ -169,6 +169,11 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   // The Weights panel: the last round has no cut after it; round 1's cut prunes 20% of fc1.
   assert.equal(Number(await page.getAttribute('#weights-count', 'data-kept')), 150528);
   assert.equal(await page.textContent('#weights-per-layer'), 'Weights remaining per layer: fc1 64.0% · fc2 64.0% · fc3 81.0%');
+  // The Confusion panel: every test digit once, the diagonal the round's last test accuracy.
+  const lastTicket = run.rounds.find((r) => r.branch === 'ticket' && r.level === 2).last;
+  assert.equal(Number(await page.getAttribute('#confusion-count', 'data-total')), 10000);
+  assert.equal(Number(await page.getAttribute('#confusion-count', 'data-correct')) / 10000, lastTicket.test_accuracy);
+  assert.equal(await page.locator('#confusion-table td').count(), 100);
   assert.equal(await page.getAttribute('#weights-count', 'data-threshold'), '');
   await page.focus('#weights-round');
   await page.keyboard.press('ArrowLeft');

@@ -5,6 +5,7 @@ import { Trainers } from './trainers.js';
 import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
+import { ConfusionView } from './confusion.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -72,6 +73,13 @@ const weightsView = new WeightsView({
   scatter: $('weights-scatter'),
   count: $('weights-count'),
   perLayer: $('weights-per-layer'),
+});
+const confusionView = new ConfusionView({
+  panel: $('confusion-panel'),
+  round: $('confusion-round'),
+  roundLabel: $('confusion-round-label'),
+  table: $('confusion-table'),
+  count: $('confusion-count'),
 });
 const connectionView = new ConnectionView({
   panel: $('connections-panel'),
@@ -314,6 +322,7 @@ form.addEventListener('submit', (event) => {
   $('export-ticket').hidden = true;
   connectionView.reset();
   weightsView.reset();
+  confusionView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
@@ -456,6 +465,9 @@ const handlers = {
   weights({ level, layers }) {
     weightsView.add(level, layers);
   },
+  confusion({ level, matrix }) {
+    confusionView.add(level, matrix);
+  },
   done({ results }) {
     setRunning(false);
     $('progress').value = 1;
@@ -511,8 +523,8 @@ loadFromUrl();
 // ?embed=tickets,accuracy shows those views, the run's status and the Train button, for an
 // iframe in a blog post; the settings still come from the hash.
 
-const EMBED_VIEWS = { tickets: 'tickets-panel', 'early-stop': 'early-stop-panel', weights: 'weights-panel', connections: 'connections-panel',
-  filters: 'filters-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
+const EMBED_VIEWS = { tickets: 'tickets-panel', 'early-stop': 'early-stop-panel', weights: 'weights-panel', confusion: 'confusion-panel',
+  connections: 'connections-panel', filters: 'filters-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
 
 function applyEmbedMode() {
   const embed = new URLSearchParams(location.search).get('embed');

@@ -134,7 +134,7 @@ export class Trainers {
         this.end(part, message);
         break;
       default:
-        this.onMessage(message); // round_done, and filters, connections and weights (from the ticket's worker)
+        this.onMessage(message); // round_done, and the ticket worker's per-round views (filters, connections, weights, confusion)
     }
   }
 

@@ -1,0 +1,59 @@
+// The Confusion panel: for a finished ticket round, how often each digit of the test set was
+// taken for each, at the end of the round. A table (readable by screen readers as it is): each
+// cell shaded by its share of its row, the diagonal (right answers) in blue, mistakes in
+// vermillion; the summary names the most frequent mistake.
+//
+// The worker posts each finished ticket round's matrix (Uint32Array, classes × classes, a row per
+// true class).
+import { PALETTE } from './charts.js';
+import { RoundPanel } from './round-panel.js';
+
+const rgba = (hex, alpha) => `rgba(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')}, ${alpha})`;
+
+export class ConfusionView extends RoundPanel {
+  /** panel; round, roundLabel: the slider; table: the <table>; count: the summary line. */
+  constructor({ panel, round, roundLabel, table, count }) {
+    super(panel, round, roundLabel);
+    Object.assign(this, { table, count });
+  }
+
+  draw() {
+    const matrix = this.shown();
+    if (!matrix) return;
+    const classes = Math.round(Math.sqrt(matrix.length));
+    const row = (truth) => Array.from(matrix.subarray(truth * classes, (truth + 1) * classes));
+    const total = matrix.reduce((sum, n) => sum + n, 0);
+    const correct = Array.from({ length: classes }, (_, c) => matrix[c * classes + c]).reduce((sum, n) => sum + n, 0);
+    let worst = { count: 0 };
+    for (let truth = 0; truth < classes; truth++) {
+      row(truth).forEach((count, guess) => {
+        if (guess !== truth && count > worst.count) worst = { truth, guess, count };
+      });
+    }
+    this.count.textContent = `${correct.toLocaleString('en')} of ${total.toLocaleString('en')} test digits right ` +
+      `(${((100 * correct) / total).toFixed(2)}%)` + (worst.count ? `; the most frequent mistake: ${worst.truth} taken for ${worst.guess}, ${worst.count} times.` : '.');
+    Object.assign(this.count.dataset, { total, correct });
+    const header = document.createElement('tr');
+    header.append(cell('th', 'true \\ taken for'), ...Array.from({ length: classes }, (_, c) => cell('th', String(c))));
+    const body = Array.from({ length: classes }, (_, truth) => {
+      const tr = document.createElement('tr');
+      const counts = row(truth);
+      const rowTotal = counts.reduce((sum, n) => sum + n, 0) || 1;
+      tr.append(cell('th', String(truth)), ...counts.map((count, guess) => {
+        const td = cell('td', count ? String(count) : '');
+        const share = count / rowTotal;
+        if (count) td.style.background = rgba(guess === truth ? PALETTE.blue : PALETTE.vermillion, guess === truth ? 0.15 + 0.6 * share : Math.min(0.9, 0.1 + 8 * share));
+        return td;
+      }));
+      return tr;
+    });
+    this.table.replaceChildren(header, ...body);
+  }
+}
+
+function cell(tag, text) {
+  const element = document.createElement(tag);
+  element.textContent = text;
+  if (tag === 'th') element.scope = text.startsWith('true') || /^\d+$/.test(text) ? 'col' : 'row';
+  return element;
+}
