@@ -82,3 +82,53 @@ fn lenet_300_100_reaches_96_percent_in_one_epoch_reproducibly() {
         common::fingerprint(&params)
     );
 }
+
+/// The page's precomputed run (www/precomputed/quick-seed0.json, made by scripts/precompute) must
+/// be what the core computes now: its dense round is trained again here and compared, every
+/// evaluation to the last bit. If the numerics change on purpose, rerun scripts/precompute.
+#[test]
+fn the_pages_precomputed_run_is_what_the_core_computes() {
+    let Some(files) = mnist_files() else { return };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/precomputed/quick-seed0.json");
+    let shipped: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("shipped")).expect("JSON");
+    let mut config = shipped["config"].clone();
+    config["rounds"] = 0.into();
+    let mut experiment = Experiment::from_json(&config.to_string()).expect("the shipped settings are valid");
+    experiment.load_idx(common::as_slices(&files)).expect("MNIST loads");
+    experiment.run_to_end(&SystemClock::new(), |_| {}).expect("runs");
+    let mut dense = serde_json::to_value(&experiment.results().rounds[0]).expect("serialises");
+    let mut expected = shipped["rounds"][0].clone();
+    for round in [&mut dense, &mut expected] {
+        round.as_object_mut().expect("a round").remove("seconds");
+    }
+    assert_same(&dense, &expected, "rounds[0]");
+}
+
+/// JSON trees equal, numbers to the last couple of bits (serde_json's default float parsing may
+/// miss the shortest representation JS wrote by one unit in the last place).
+fn assert_same(actual: &serde_json::Value, expected: &serde_json::Value, path: &str) {
+    use serde_json::Value;
+    match (actual, expected) {
+        (Value::Number(a), Value::Number(e)) => {
+            let (a, e) = (a.as_f64().expect("a number"), e.as_f64().expect("a number"));
+            assert!(
+                (a - e).abs() <= 4.0 * f64::EPSILON * e.abs().max(1e-300),
+                "{path}: {a} against {e}; rerun scripts/precompute if the numerics changed on purpose"
+            );
+        }
+        (Value::Object(a), Value::Object(e)) => {
+            assert_eq!(a.keys().collect::<Vec<_>>(), e.keys().collect::<Vec<_>>(), "{path}");
+            for (key, value) in a {
+                assert_same(value, &e[key], &format!("{path}.{key}"));
+            }
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            assert_eq!(a.len(), e.len(), "{path}");
+            for (index, (a, e)) in a.iter().zip(e).enumerate() {
+                assert_same(a, e, &format!("{path}[{index}]"));
+            }
+        }
+        _ => assert_eq!(actual, expected, "{path}"),
+    }
+}

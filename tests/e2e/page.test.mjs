@@ -246,6 +246,22 @@ test('the embed code makes an iframe page with the chosen views and a Train butt
   assert.deepEqual([...page.errors, ...embedded.errors], []);
 });
 
+test('a precomputed run is drawn at once, and the form then holds its settings to compute it live', async () => {
+  const page = await openPage(session.browser, `${session.url}#model=lenet-5&seed=4`);
+  await page.click('#show-precomputed');
+  await waitForStatus(page, /^Precomputed/, 20_000);
+  const run = await results(page);
+  assert.deepEqual([run.config.iterations, run.config.eval_every, run.config.rounds, run.config.seed, run.config.controls], [1500, 150, 15, 0, ['random_reinit']]);
+  assert.equal(run.rounds.length, 31);
+  const { tickets } = await page.evaluate(() => window.ticketlab.chartData());
+  assert.equal(tickets[0].length, 16, 'the dense network and 15 levels');
+  const ticket36 = run.rounds.find((r) => r.branch === 'ticket' && r.level === 15);
+  assert.equal(tickets[1][0], ticket36.early_stop.test_accuracy);
+  assert.deepEqual([await page.inputValue('#model'), await page.inputValue('#seed'), await page.inputValue('#preset')], ['lenet-300-100', '0', 'quick']);
+  assert.equal(await page.isVisible('#export-ticket'), false);
+  assert.deepEqual(page.errors, []);
+});
+
 test('pause holds the run still, resume continues it, stop keeps what was computed', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=3&epochs=20&eval_every=200`);
   await page.click('#train');

@@ -252,7 +252,7 @@ function offerFile(link, contents, type, name) {
 /** The latest finished round of the ticket, offered as a safetensors file. */
 function offerTicketExport() {
   const level = roundsDone.filter((r) => r.branch === 'ticket' && r.complete).map((r) => r.level).reduce((a, b) => Math.max(a, b), -1);
-  $('export-ticket').hidden = level < 0;
+  $('export-ticket').parentElement.hidden = level < 0;
   $('export-ticket').dataset.level = level;
   $('export-ticket').textContent = level === 0 ? 'Export the dense network (safetensors)' : `Export the ticket of round ${level} (safetensors)`;
   $('export-ticket-hint').textContent = 'its mask, the weights it restarts from, and the settings; PyTorch and NumPy read it';
@@ -304,22 +304,14 @@ function drawTickets() {
 /** The run's last test accuracy, from its last round with an evaluation. */
 const lastEvaluation = (results) => results?.rounds?.findLast((r) => r.last)?.last;
 
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  if (running) return;
-  const values = readForm();
-  if (!values) {
-    setStatus('Fix the highlighted settings to start.');
-    return;
-  }
-  const config = toConfig(values);
-  const ticket = importedTicket?.config ? importedTicket.bytes : null;
+/** Every view emptied for a new run of `config` (live or precomputed). */
+function startViews(config) {
   accuracyChart.reset();
   lossChart.reset();
   roundsDone.length = 0;
   drawTickets();
   filterView.reset();
-  $('export-ticket').hidden = true;
+  $('export-ticket').parentElement.hidden = true;
   connectionView.reset();
   weightsView.reset();
   confusionView.reset();
@@ -332,6 +324,19 @@ form.addEventListener('submit', (event) => {
   $('progress').value = 0;
   $('round-progress').value = 0;
   roundShown = null;
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (running) return;
+  const values = readForm();
+  if (!values) {
+    setStatus('Fix the highlighted settings to start.');
+    return;
+  }
+  const config = toConfig(values);
+  const ticket = importedTicket?.config ? importedTicket.bytes : null;
+  startViews(config);
   setRunning(true);
   setStatus('Starting…');
   trainers.run(config, ticket);
@@ -518,6 +523,34 @@ const handlers = {
 const trainers = new Trainers((message) => handlers[message.type]?.(message), navigator.hardwareConcurrency || 1);
 
 loadFromUrl();
+
+// --- a precomputed run ---------------------------------------------------------------------
+// The quick preset, seed 0, made by lth (scripts/precompute): drawn at once, as if the run had
+// just finished, for a reader who wants the result before computing it live.
+
+$('show-precomputed').addEventListener('click', async () => {
+  if (running) return;
+  let results;
+  try {
+    const response = await fetch(new URL('../precomputed/quick-seed0.json', import.meta.url));
+    if (!response.ok) throw new Error(`the server answered ${response.status}`);
+    results = await response.json();
+  } catch (error) {
+    showError(`the precomputed run could not be loaded (${error.message})`);
+    return;
+  }
+  startViews(results.config);
+  for (const round of results.rounds) {
+    for (const evaluation of round.evaluations) handlers.evaluation({ branch: round.branch, level: round.level, ...evaluation });
+    handlers.round_done(round);
+  }
+  handlers.done({ results });
+  $('export-ticket').parentElement.hidden = true; // no worker holds this run's tickets
+  setStatus(`Precomputed (lth imp --preset quick --trials 1 --seed 0): ${$('status').textContent.replace(/^Done: /, '')} ` +
+    'Press Train to compute it live: the same settings are in the form.');
+  writeForm(withPreset({ ...defaults(), seed: 0 }, 'quick'));
+  onSettingsChanged();
+});
 
 // --- embedding -----------------------------------------------------------------------------
 // ?embed=tickets,accuracy shows those views, the run's status and the Train button, for an
