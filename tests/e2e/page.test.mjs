@@ -140,6 +140,12 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   assert.deepEqual(run.rounds.filter((r) => r.branch === 'ticket').map((r) => r.weights.map((w) => w.kept)),
     [[235200, 30000, 1000], [188160, 24000, 900], [150528, 19200, 810]]);
   assert.ok(await page.isVisible('#tickets-chart'));
+  // The tickets chart as a PNG image.
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('#tickets-png')]);
+  assert.equal(png.suggestedFilename(), 'ticketlab-tickets.png');
+  const image = readFileSync(await png.path());
+  assert.deepEqual([...image.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+  assert.ok(image.readUInt32BE(16) >= 400 && image.readUInt32BE(20) >= 200, `${image.readUInt32BE(16)}×${image.readUInt32BE(20)} pixels`);
   // The learning curves as CSV: one row per evaluation of every round, the numbers of the results.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
   assert.equal(download.suggestedFilename(), 'ticketlab-lenet-300-100-seed5-curves.csv');

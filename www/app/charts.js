@@ -64,4 +64,29 @@ export class LineChart {
     this.data = this.data.map(() => []);
     this.plot.setData(this.data);
   }
+
+  /** The chart as a PNG (a Blob) with a line of legend under it, on the page's background colour. */
+  toPng() {
+    const source = this.plot.ctx.canvas;
+    const scale = source.width / this.plot.width; // device pixels per CSS pixel
+    const canvas = document.createElement('canvas');
+    Object.assign(canvas, { width: source.width, height: source.height + 28 * scale });
+    const context = canvas.getContext('2d');
+    const style = getComputedStyle(document.body);
+    context.fillStyle = style.backgroundColor;
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(source, 0, 0);
+    context.font = `${12 * scale}px system-ui, sans-serif`;
+    context.textBaseline = 'middle';
+    let x = 60 * scale;
+    const y = source.height + 14 * scale;
+    for (const series of this.plot.series.slice(1)) {
+      context.fillStyle = series._stroke ?? series.stroke;
+      context.fillRect(x, y - 5 * scale, 14 * scale, 10 * scale);
+      context.fillStyle = style.color;
+      context.fillText(series.label, x + 20 * scale, y);
+      x += (context.measureText(series.label).width + 44 * scale);
+    }
+    return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  }
 }

@@ -524,6 +524,21 @@ const trainers = new Trainers((message) => handlers[message.type]?.(message), na
 
 loadFromUrl();
 
+// --- plots as images --------------------------------------------------------------------------
+// Each chart panel's "PNG" button downloads the chart as drawn (axes included; the legend is
+// the panel's text).
+
+const CHARTS = { tickets: ticketsChart, 'early-stop': earlyStopChart, accuracy: accuracyChart, loss: lossChart };
+for (const [name, chart] of Object.entries(CHARTS)) {
+  $(`${name}-png`).addEventListener('click', async () => {
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await chart.toPng());
+    link.download = `ticketlab-${name}.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  });
+}
+
 // --- a precomputed run ---------------------------------------------------------------------
 // The quick preset, seed 0, made by lth (scripts/precompute): drawn at once, as if the run had
 // just finished, for a reader who wants the result before computing it live.
