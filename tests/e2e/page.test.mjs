@@ -268,6 +268,27 @@ test('a precomputed run is drawn at once, and the form then holds its settings t
   assert.deepEqual(page.errors, []);
 });
 
+test('the finished rounds are kept: after a reload the page offers them and draws them again', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=11&epochs=0.05&eval_every=20&rounds=2&controls=`);
+  assert.equal(await page.isVisible('#kept-offer'), false, 'nothing kept yet');
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const finished = await page.evaluate(() => window.ticketlab.rounds());
+  await page.reload();
+  await page.waitForSelector('#kept-offer:not([hidden])');
+  assert.match(await page.textContent('#kept-text'), /finished 3 rounds/);
+  await page.click('#show-kept');
+  assert.match(await page.textContent('#status'), /^Shown from this browser's storage/);
+  assert.deepEqual(await page.evaluate(() => window.ticketlab.rounds()), finished);
+  const { tickets } = await page.evaluate(() => window.ticketlab.chartData());
+  assert.equal(tickets[0].length, 3);
+  // Other settings have nothing kept.
+  await page.goto(`${session.url}#seed=12&epochs=0.05&eval_every=20&rounds=2&controls=`);
+  await page.waitForTimeout(300);
+  assert.equal(await page.isVisible('#kept-offer'), false);
+  assert.deepEqual(page.errors, []);
+});
+
 test('pause holds the run still, resume continues it, stop keeps what was computed', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=3&epochs=20&eval_every=200`);
   await page.click('#train');

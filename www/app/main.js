@@ -6,6 +6,7 @@ import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
+import { keepRounds, keptRounds } from './kept-runs.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -304,6 +305,9 @@ function drawTickets() {
 /** The run's last test accuracy, from its last round with an evaluation. */
 const lastEvaluation = (results) => results?.rounds?.findLast((r) => r.last)?.last;
 
+let replaying = false; // drawing kept or precomputed rounds, not a live run's
+let runKey = null; // the live run's settings hash, under which its finished rounds are kept
+
 /** Every view emptied for a new run of `config` (live or precomputed). */
 function startViews(config) {
   accuracyChart.reset();
@@ -337,6 +341,8 @@ form.addEventListener('submit', (event) => {
   const config = toConfig(values);
   const ticket = importedTicket?.config ? importedTicket.bytes : null;
   startViews(config);
+  $('kept-offer').hidden = true;
+  runKey = ticket ? null : toHash(values) || '#'; // a ticket's run depends on its file too: not kept
   setRunning(true);
   setStatus('Starting…');
   trainers.run(config, ticket);
@@ -435,6 +441,8 @@ const handlers = {
     roundsDone.push(round);
     drawTickets();
     offerTicketExport();
+    // Kept for a reload: the rounds finished so far, under the settings' hash.
+    if (!replaying && runKey !== null) keepRounds(runKey, trainers.settings, roundsDone.slice());
   },
   ticket_read({ config, error }) {
     if (error) {
@@ -543,6 +551,17 @@ for (const [name, chart] of Object.entries(CHARTS)) {
 // The quick preset, seed 0, made by lth (scripts/precompute): drawn at once, as if the run had
 // just finished, for a reader who wants the result before computing it live.
 
+/** Draws finished rounds (from a file or from the browser's storage) as if they had just run. */
+function drawFinishedRounds(config, rounds) {
+  startViews(config);
+  replaying = true;
+  for (const round of rounds) {
+    for (const evaluation of round.evaluations) handlers.evaluation({ branch: round.branch, level: round.level, ...evaluation });
+    handlers.round_done(round);
+  }
+  replaying = false;
+}
+
 $('show-precomputed').addEventListener('click', async () => {
   if (running) return;
   let results;
@@ -554,11 +573,7 @@ $('show-precomputed').addEventListener('click', async () => {
     showError(`the precomputed run could not be loaded (${error.message})`);
     return;
   }
-  startViews(results.config);
-  for (const round of results.rounds) {
-    for (const evaluation of round.evaluations) handlers.evaluation({ branch: round.branch, level: round.level, ...evaluation });
-    handlers.round_done(round);
-  }
+  drawFinishedRounds(results.config, results.rounds);
   handlers.done({ results });
   $('export-ticket').parentElement.hidden = true; // no worker holds this run's tickets
   setStatus(`Precomputed (lth imp --preset quick --trials 1 --seed 0): ${$('status').textContent.replace(/^Done: /, '')} ` +
@@ -566,6 +581,25 @@ $('show-precomputed').addEventListener('click', async () => {
   writeForm(withPreset({ ...defaults(), seed: 0 }, 'quick'));
   onSettingsChanged();
 });
+
+// --- rounds kept from an earlier visit ------------------------------------------------------
+
+async function offerKeptRounds() {
+  const values = readForm();
+  const record = values ? await keptRounds(toHash(values) || '#') : null;
+  $('kept-offer').hidden = !record?.rounds?.length || running;
+  if (!record?.rounds?.length) return;
+  const when = new Date(record.saved).toLocaleString();
+  $('kept-text').textContent = `Your last run with these settings (${when}) finished ${record.rounds.length} round${record.rounds.length === 1 ? '' : 's'}.`;
+  $('show-kept').onclick = () => {
+    if (running) return;
+    drawFinishedRounds(record.config, record.rounds);
+    $('kept-offer').hidden = true;
+    setStatus(`Shown from this browser's storage: the ${record.rounds.length} finished round${record.rounds.length === 1 ? '' : 's'} of your last run with these settings. Press Train to run it again.`);
+  };
+}
+window.addEventListener('hashchange', offerKeptRounds);
+offerKeptRounds();
 
 // --- embedding -----------------------------------------------------------------------------
 // ?embed=tickets,accuracy shows those views, the run's status and the Train button, for an
