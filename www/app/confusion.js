@@ -11,9 +11,9 @@ import { RoundPanel } from './round-panel.js';
 const rgba = (hex, alpha) => `rgba(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')}, ${alpha})`;
 
 export class ConfusionView extends RoundPanel {
-  /** panel; round, roundLabel: the slider; table: the <table>; count: the summary line. */
-  constructor({ panel, round, roundLabel, table, count }) {
-    super(panel, round, roundLabel);
+  /** panel; table: the <table>; count: the summary line. */
+  constructor({ panel, table, count }) {
+    super(panel, 'confusion');
     Object.assign(this, { table, count });
   }
 

@@ -26,9 +26,9 @@ function cellsCanvas(height, width, strength, className, cssWidth, label) {
 }
 
 export class ConnectionView extends RoundPanel {
-  /** panel: the section; round, roundLabel: the round slider and its output; heatmap, units: where the figures go; count: the summary line. */
-  constructor({ panel, round, roundLabel, heatmap, units, count }) {
-    super(panel, round, roundLabel);
+  /** panel: the section; heatmap, units: where the figures go; count: the summary line. */
+  constructor({ panel, heatmap, units, count }) {
+    super(panel, 'connections');
     Object.assign(this, { heatmap, units, count });
   }
 

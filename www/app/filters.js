@@ -135,11 +135,11 @@ function layerFigure(layer, weights, width) {
 export class FilterView extends RoundPanel {
   /**
    * panel: the section (hidden until a round's filters come); layers: where the figures go;
-   * round: the range input; roundLabel: its <output>; choices: the "trained"/"initial" radios;
+   * choices: the "trained"/"initial" radios;
    * note: a line for what is not drawn; scale and prunedSwatch: the legend's two keys.
    */
-  constructor({ panel, layers, round, roundLabel, choices, note, scale, prunedSwatch }) {
-    super(panel, round, roundLabel);
+  constructor({ panel, layers, choices, note, scale, prunedSwatch }) {
+    super(panel, 'filters');
     Object.assign(this, { layersElement: layers, choices, note });
     scale.style.background = `linear-gradient(to right, ${RDBU.join(', ')})`;
     prunedSwatch.style.background = `linear-gradient(to top right, transparent 42%, ${PRUNED_HATCH} 42% 58%, transparent 58%), rgb(${PRUNED_FILL})`;

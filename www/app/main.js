@@ -58,8 +58,6 @@ const earlyStopChart = new LineChart($('early-stop-chart'), {
 const filterView = new FilterView({
   panel: $('filters-panel'),
   layers: $('filters-layers'),
-  round: $('filters-round'),
-  roundLabel: $('filters-round-label'),
   choices: [...document.querySelectorAll('input[name="filters-weights"]')],
   note: $('filters-note'),
   scale: document.querySelector('#filters-panel .filter-scale'),
@@ -67,8 +65,6 @@ const filterView = new FilterView({
 });
 const weightsView = new WeightsView({
   panel: $('weights-panel'),
-  round: $('weights-round'),
-  roundLabel: $('weights-round-label'),
   layer: $('weights-layer'),
   histogram: $('weights-histogram'),
   scatter: $('weights-scatter'),
@@ -77,15 +73,11 @@ const weightsView = new WeightsView({
 });
 const confusionView = new ConfusionView({
   panel: $('confusion-panel'),
-  round: $('confusion-round'),
-  roundLabel: $('confusion-round-label'),
   table: $('confusion-table'),
   count: $('confusion-count'),
 });
 const connectionView = new ConnectionView({
   panel: $('connections-panel'),
-  round: $('connections-round'),
-  roundLabel: $('connections-round-label'),
   heatmap: $('connections-heatmap'),
   units: $('connections-units'),
   count: $('connections-count'),

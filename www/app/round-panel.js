@@ -36,12 +36,25 @@ class RoundSlider {
   }
 }
 
+/**
+ * The round picker of a panel, first in its .filter-controls: a labelled range input with id
+ * `<name>-round` and its <output> `<name>-round-label`.
+ */
+function roundField(panel, name) {
+  const field = document.createElement('div');
+  field.className = 'field';
+  field.innerHTML = `<label for="${name}-round">Round <output id="${name}-round-label" for="${name}-round"></output></label>` +
+    `<input type="range" id="${name}-round" min="0" max="0" step="1" value="0">`;
+  panel.querySelector('.filter-controls').prepend(field);
+  return [field.querySelector('input'), field.querySelector('output')];
+}
+
 /** A panel of per-round data; subclasses draw `shown()` in `draw()`. */
 export class RoundPanel {
-  /** panel: the section (hidden until a round comes); round: the range input; roundLabel: its <output>. */
-  constructor(panel, round, roundLabel) {
+  /** panel: the section (hidden until a round comes), with a .filter-controls for the round picker; name: its ids' prefix. */
+  constructor(panel, name) {
     this.panel = panel;
-    this.slider = new RoundSlider(round, roundLabel, () => this.draw());
+    this.slider = new RoundSlider(...roundField(panel, name), () => this.draw());
     this.rounds = new Map(); // level -> what the worker sent
   }
 

@@ -103,9 +103,9 @@ function drawScatter(container, layer) {
 }
 
 export class WeightsView extends RoundPanel {
-  /** panel; round, roundLabel: the slider; layer: the layer <select>; histogram, scatter: figure containers; count, perLayer: summary lines. */
-  constructor({ panel, round, roundLabel, layer, histogram, scatter, count, perLayer }) {
-    super(panel, round, roundLabel);
+  /** panel; layer: the layer <select>; histogram, scatter: figure containers; count, perLayer: summary lines. */
+  constructor({ panel, layer, histogram, scatter, count, perLayer }) {
+    super(panel, 'weights');
     Object.assign(this, { layer, histogram, scatter, count, perLayer });
     layer.addEventListener('change', () => this.draw());
     new ResizeObserver(() => this.draw()).observe(histogram);
