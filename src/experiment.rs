@@ -28,6 +28,7 @@ use std::collections::VecDeque;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::connections::{input_connections, InputConnections};
 use crate::data::batches::iterations_per_epoch;
 use crate::data::{Dataset, Mnist};
 use crate::error::{Error, Result};
@@ -338,6 +339,14 @@ impl Segment {
     }
 }
 
+/// What the page's views keep of a finished ticket level: its conv weights at the start and end
+/// (`filters`), its weights summarised (`weights`), and its test-set confusion matrix at the end.
+struct FinishedTicket {
+    filters: LevelFilters,
+    weights: Vec<LayerWeights>,
+    confusion: Vec<u32>,
+}
+
 struct Run {
     share: Share,
     /// A controls share may still be given masks (until `inputs_finished`).
@@ -356,12 +365,8 @@ struct Run {
     ticket_masks: Vec<Mask>,
     /// Which conv weights `ticket_filters` keeps.
     conv_recorder: ConvRecorder,
-    /// The ticket's conv weights at the start and end of each finished level, in level order.
-    ticket_filters: Vec<LevelFilters>,
-    /// The ticket's weights at the end of each finished level, summarised (see `weights`).
-    ticket_weights: Vec<Vec<LayerWeights>>,
-    /// The ticket's test-set confusion matrix at the end of each finished level.
-    ticket_confusions: Vec<Vec<u32>>,
+    /// What the page's views show of each finished ticket level, in level order.
+    finished_tickets: Vec<FinishedTicket>,
     queue: VecDeque<(Branch, usize)>,
     /// The segment in training, or the last one trained; None in a controls share until its
     /// first mask.
@@ -463,9 +468,7 @@ impl Experiment {
             last_ticket_params: None,
             ticket_masks: vec![dense],
             conv_recorder,
-            ticket_filters: Vec::new(),
-            ticket_weights: Vec::new(),
-            ticket_confusions: Vec::new(),
+            finished_tickets: Vec::new(),
             queue: VecDeque::new(),
             segments_started: usize::from(segment.is_some()),
             segment,
@@ -671,21 +674,29 @@ impl Experiment {
     /// share (the ticket share has them).
     pub fn ticket_filters(&self, level: usize) -> Result<Vec<ConvFilters>> {
         let run = self.finished_ticket_run("ticket_filters", level)?;
-        let snapshot = &run.ticket_filters[level];
+        let snapshot = &run.finished_tickets[level].filters;
         Ok(run.conv_recorder.filters(&snapshot.initial, &snapshot.trained, &run.ticket_masks[level]))
     }
 
     /// The ticket's weights at the end of round `level`, summarised per layer for the page's
     /// Weights panel (see `weights`). The same errors as `ticket_filters`.
     pub fn ticket_weights(&self, level: usize) -> Result<&[LayerWeights]> {
-        Ok(&self.finished_ticket_run("ticket_weights", level)?.ticket_weights[level])
+        Ok(&self.finished_ticket_run("ticket_weights", level)?.finished_tickets[level].weights)
     }
 
     /// The ticket's confusion matrix on the test set at the end of round `level` (classes ×
     /// classes, a row per true class: how often each digit was taken for each). The same errors
     /// as `ticket_filters`.
     pub fn ticket_confusion(&self, level: usize) -> Result<&[u32]> {
-        Ok(&self.finished_ticket_run("ticket_confusion", level)?.ticket_confusions[level])
+        Ok(&self.finished_ticket_run("ticket_confusion", level)?.finished_tickets[level].confusion)
+    }
+
+    /// The first layer's surviving input connections in the ticket of round `level` (see
+    /// `connections`); None for a network that does not start with a fully connected layer on
+    /// the image. The same errors as `ticket_filters`.
+    pub fn ticket_connections(&self, level: usize) -> Result<Option<InputConnections>> {
+        let run = self.finished_ticket_run("ticket_connections", level)?;
+        Ok(input_connections(&self.config.model_spec(), &run.ticket_masks[level]))
     }
 
     /// The run, if it has finished the ticket's round `level`; else an error that says why not,
@@ -703,8 +714,8 @@ impl Experiment {
                 self.config.rounds
             )));
         }
-        if level >= run.ticket_weights.len() {
-            let finished = match run.ticket_weights.len() {
+        if level >= run.finished_tickets.len() {
+            let finished = match run.finished_tickets.len() {
                 0 => "none has yet".to_string(),
                 1 => "round 0 has".to_string(),
                 count => format!("rounds 0 to {} have", count - 1),
@@ -946,11 +957,11 @@ impl Run {
         let (branch, level) = (segment.branch, segment.level);
         let trained = (branch == Branch::Ticket).then(|| segment.trainer.model.params.clone());
         let start_filters = std::mem::take(&mut segment.start_filters);
+        let confusion = std::mem::take(&mut segment.confusion);
         self.rounds.push(result.clone());
         events.push(Event::RoundDone(result));
         if let Some(trained) = trained {
-            self.ticket_filters
-                .push(LevelFilters { initial: start_filters, trained: self.conv_recorder.copy(&trained) });
+            let filters = LevelFilters { initial: start_filters, trained: self.conv_recorder.copy(&trained) };
             if level == 0 {
                 self.dense_trained_params = Some(trained.clone());
             }
@@ -969,11 +980,9 @@ impl Run {
             }
             // Initial values: those the survivors are reset to (θ0, or θk under rewind).
             let initial = self.rewind_params.as_ref().unwrap_or(&self.initial_model.params);
-            let summary =
+            let weights =
                 weights::summarise(&self.ticket_masks[level], initial, &trained, self.ticket_masks.get(level + 1));
-            self.ticket_weights.push(summary);
-            self.ticket_confusions
-                .push(std::mem::take(&mut self.segment.as_mut().expect("a segment finished").confusion));
+            self.finished_tickets.push(FinishedTicket { filters, weights, confusion });
             self.last_ticket_params = Some(trained);
         }
         self.start_next(config, events);

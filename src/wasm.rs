@@ -144,11 +144,7 @@ impl Experiment {
     /// `connections`): {height, width, units, per_pixel: Uint32Array, unit_masks: Uint8Array},
     /// or null for a network that does not start with a fully connected layer on the image.
     pub fn ticket_connections(&self, level: usize) -> Result<JsValue, JsError> {
-        let mask = self
-            .inner
-            .ticket_mask(level)
-            .ok_or_else(|| JsError::new(&format!("ticket_connections: the ticket of round {level} has no mask yet")))?;
-        let Some(view) = crate::connections::input_connections(&self.inner.config().model_spec(), mask) else {
+        let Some(view) = self.inner.ticket_connections(level).map_err(js_error)? else {
             return Ok(JsValue::NULL);
         };
         let object = js_sys::Object::new();

@@ -185,3 +185,21 @@ fn each_rounds_confusion_matrix_counts_the_last_evaluations_test_predictions() {
     }
     assert!(experiment.ticket_confusion(2).is_err());
 }
+
+#[test]
+fn an_mlp_tickets_connections_follow_its_mask_and_a_cnn_has_none() {
+    let json = r#"{"seed": 1, "validation_size": 100, "iterations": 2, "eval_every": 2, "rounds": 1}"#;
+    let mut mlp = Experiment::new(Config::from_json(json).expect("valid"));
+    mlp.load_idx(common::as_slices(&common::synthetic_mnist(7, 700, 100))).expect("valid synthetic data");
+    let error = mlp.ticket_connections(0).expect_err("nothing trained yet");
+    assert!(
+        error.to_string().contains("ticket_connections: the ticket's round 0 has not finished training"),
+        "{error}"
+    );
+    mlp.run_to_end(&FrozenClock, |_| {}).expect("runs");
+    let view = mlp.ticket_connections(1).expect("finished").expect("an MLP on the image");
+    let fc1 = &mlp.ticket_mask(1).expect("level 1").layers[0];
+    assert_eq!(view.per_pixel.iter().map(|&n| n as usize).sum::<usize>(), fc1.kept());
+    assert_eq!(view.per_pixel.iter().map(|&n| n as usize).sum::<usize>(), 188_160, "80% of fc1");
+    assert_eq!(finished(r#""rounds": 1"#, Share::All).ticket_connections(1).expect("finished"), None);
+}
