@@ -8,9 +8,7 @@
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
 // Out: {type:'ready'} | {type:'loading', file, loaded, total, cached} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
-//      | {type:'filters', level, layers} (after a ticket's round_done, for a network with convolutions)
-//      | {type:'connections', level, connections} (after a ticket's round_done, for an MLP on the image)
-//      | {type:'weights', level, layers} | {type:'confusion', level, matrix} (after a ticket's round_done)
+//      | {type:'round_views', level, filters, connections, weights, confusion} (after a ticket's round_done)
 //      | {type:'ticket_file', level, bytes | error} (asked for with {type:'export_ticket', level})
 //      | {type:'ticket_read', config | error} (asked for with {type:'read_ticket', bytes})
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
@@ -85,26 +83,26 @@ function postTicketMask(level) {
   self.postMessage({ type: 'ticket_mask', level, mask }, [mask.buffer]);
 }
 
-/** The ticket's conv layers of a finished round, for the page's Filters panel (buffers transferred). */
-function postTicketFilters(level) {
-  const layers = experiment.ticket_filters(level);
-  if (!layers.length) return;
-  const buffers = layers.flatMap((layer) => [layer.initial.buffer, layer.trained.buffer, layer.mask.buffer]);
-  self.postMessage({ type: 'filters', level, layers }, buffers);
+/** The buffers of every typed array in `value` (objects and arrays searched), to transfer them. */
+function transferables(value) {
+  if (ArrayBuffer.isView(value)) return [value.buffer];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(transferables);
+  return [];
 }
 
-/** The ticket's weights at the end of a finished round, summarised per layer, for the page's Weights panel. */
-function postTicketWeights(level) {
-  const layers = experiment.ticket_weights(level);
-  const buffers = layers.flatMap((layer) => [layer.counts.buffer, layer.sample_initial.buffer, layer.sample_trained.buffer, layer.sample_pruned_next.buffer]);
-  self.postMessage({ type: 'weights', level, layers }, buffers);
-}
-
-/** The first layer's surviving input connections of a finished round, for the page's Connections panel. */
-function postTicketConnections(level) {
-  const connections = experiment.ticket_connections(level);
-  if (!connections) return;
-  self.postMessage({ type: 'connections', level, connections }, [connections.per_pixel.buffer, connections.unit_masks.buffer]);
+/**
+ * What the page's panels show of a finished ticket round: its conv filters (empty without
+ * convolutions), its first layer's connections (null unless an MLP on the image), its weights
+ * summarised per layer, and its test-set confusion matrix; buffers transferred.
+ */
+function postRoundViews(level) {
+  const views = {
+    filters: experiment.ticket_filters(level),
+    connections: experiment.ticket_connections(level),
+    weights: experiment.ticket_weights(level),
+    confusion: experiment.ticket_confusion(level),
+  };
+  self.postMessage({ type: 'round_views', level, ...views }, transferables(views));
 }
 
 // At most one loop at a time: a resume (or a mask) that comes while the loop awaits its yield
@@ -135,13 +133,7 @@ async function trainWhileRunning() {
         postTicketMask(event.level);
       } else {
         post(event);
-        if (event.type === 'round_done' && event.branch === 'ticket') {
-          postTicketFilters(event.level);
-          postTicketConnections(event.level);
-          postTicketWeights(event.level);
-          const matrix = experiment.ticket_confusion(event.level);
-          self.postMessage({ type: 'confusion', level: event.level, matrix }, [matrix.buffer]);
-        }
+        if (event.type === 'round_done' && event.branch === 'ticket') postRoundViews(event.level);
       }
     }
     if (state === 'running' && experiment.status() === 'waiting') {

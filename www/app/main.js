@@ -253,6 +253,15 @@ function offerTicketExport() {
 
 $('export-ticket').addEventListener('click', () => trainers.exportTicket(Number($('export-ticket').dataset.level)));
 
+/** Saves `blob` as a file called `name`, as a download link would. */
+function download(blob, name) {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
 /** A file name for a run's settings (a network given as text made safe). */
 const fileStem = (config) => `${config.model.replace(/[^a-z0-9-]+/gi, '_')}-seed${config.seed}`;
 
@@ -455,23 +464,13 @@ const handlers = {
       $('export-ticket-hint').textContent = `The ticket could not be exported: ${error}`;
       return;
     }
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    link.download = `ticketlab-${fileStem(lastResults?.config ?? trainers.settings)}-round${level}.safetensors`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(lastResults?.config ?? trainers.settings)}-round${level}.safetensors`);
   },
-  filters({ level, layers }) {
-    filterView.add(level, layers);
-  },
-  connections({ level, connections }) {
-    connectionView.add(level, connections);
-  },
-  weights({ level, layers }) {
-    weightsView.add(level, layers);
-  },
-  confusion({ level, matrix }) {
-    confusionView.add(level, matrix);
+  round_views({ level, filters, connections, weights, confusion }) {
+    if (filters.length) filterView.add(level, filters);
+    if (connections) connectionView.add(level, connections);
+    weightsView.add(level, weights);
+    confusionView.add(level, confusion);
   },
   done({ results }) {
     setRunning(false);
@@ -530,13 +529,7 @@ loadFromUrl();
 
 const CHARTS = { tickets: ticketsChart, 'early-stop': earlyStopChart, accuracy: accuracyChart, loss: lossChart };
 for (const [name, chart] of Object.entries(CHARTS)) {
-  $(`${name}-png`).addEventListener('click', async () => {
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(await chart.toPng());
-    link.download = `ticketlab-${name}.png`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-  });
+  $(`${name}-png`).addEventListener('click', async () => download(await chart.toPng(), `ticketlab-${name}.png`));
 }
 
 // --- a precomputed run ---------------------------------------------------------------------

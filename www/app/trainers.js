@@ -134,7 +134,7 @@ export class Trainers {
         this.end(part, message);
         break;
       default:
-        this.onMessage(message); // round_done, and the ticket worker's per-round views (filters, connections, weights, confusion)
+        this.onMessage(message); // round_done, and the ticket worker's round_views
     }
   }
 
