@@ -279,6 +279,7 @@ test('the finished rounds are kept: after a reload the page offers them and draw
   assert.match(await page.textContent('#kept-text'), /finished 3 rounds/);
   await page.click('#show-kept');
   assert.match(await page.textContent('#status'), /^Shown from this browser's storage/);
+  assert.equal(await page.isVisible('#export-ticket'), false, 'no worker holds the tickets of rounds drawn again');
   assert.deepEqual(await page.evaluate(() => window.ticketlab.rounds()), finished);
   const { tickets } = await page.evaluate(() => window.ticketlab.chartData());
   assert.equal(tickets[0].length, 3);

@@ -441,9 +441,10 @@ const handlers = {
   round_done(round) {
     roundsDone.push(round);
     drawTickets();
+    if (replaying) return; // rounds drawn again: no worker holds their tickets, and they are kept already
     offerTicketExport();
     // Kept for a reload: the rounds finished so far, under the settings' hash.
-    if (!replaying && runKey !== null) keepRounds(runKey, trainers.settings, roundsDone.slice());
+    if (runKey !== null) keepRounds(runKey, trainers.settings, roundsDone.slice());
   },
   ticket_read({ config, error }) {
     if (error) {
@@ -560,7 +561,6 @@ $('show-precomputed').addEventListener('click', async () => {
   }
   drawFinishedRounds(results.config, results.rounds);
   handlers.done({ results });
-  $('export-ticket').parentElement.hidden = true; // no worker holds this run's tickets
   setStatus(`Precomputed (lth imp --preset quick --trials 1 --seed 0): ${$('status').textContent.replace(/^Done: /, '')} ` +
     'Press Train to compute it live: the same settings are in the form.');
   writeForm(withPreset({ ...defaults(), seed: 0 }, 'quick'));
