@@ -142,25 +142,22 @@ export function iterationsFor(values) {
   return Math.max(1, Math.round(values.epochs * iterationsPerEpoch(values.batch_size, values.train_size)));
 }
 
+/** Epochs (to 4 decimals) that iterationsFor turns back into exactly `iterations`. */
+function epochsFor(iterations, batchSize, trainSize) {
+  return Math.round((10_000 * iterations) / iterationsPerEpoch(batchSize, trainSize)) / 10_000;
+}
+
+// The settings the page and the core name and value alike.
+const SHARED_WITH_CORE = ['seed', 'optimizer', 'learning_rate', 'batch_size', 'train_size', 'eval_every', 'rounds', 'prune_rate',
+  'prune_rate_output', 'prune_rate_conv', 'prune_scope', 'prune_schedule', 'reset', 'rewind_step'];
+
 /** The core's config JSON object for these page settings. */
 export function toConfig(values) {
+  const config = Object.fromEntries(SHARED_WITH_CORE.map((name) => [name, values[name]]));
   return {
+    ...config,
     model: values.model === 'custom' ? values.architecture : values.model,
-    seed: values.seed,
-    optimizer: values.optimizer,
-    learning_rate: values.learning_rate,
-    batch_size: values.batch_size,
-    train_size: values.train_size,
     iterations: iterationsFor(values),
-    eval_every: values.eval_every,
-    rounds: values.rounds,
-    prune_rate: values.prune_rate,
-    prune_rate_output: values.prune_rate_output,
-    prune_rate_conv: values.prune_rate_conv,
-    prune_scope: values.prune_scope,
-    prune_schedule: values.prune_schedule,
-    reset: values.reset,
-    rewind_step: values.rewind_step,
     controls: values.controls ? values.controls.split(',') : [],
   };
 }
@@ -176,20 +173,22 @@ export const PRESETS = {
   paper: { iterations: (model) => MODELS[model]?.paper_iterations ?? 50_000, eval_every: 100, rounds: 18 },
 };
 
-/** The settings a preset changes, for a model, over `values`. */
-export function withPreset(values, name) {
+/** The settings preset `name` sets, for `model`. */
+function presetSettings(name, model) {
   const preset = PRESETS[name];
-  const perEpoch = iterationsPerEpoch(60);
-  const epochs = Math.round((10_000 * preset.iterations(values.model)) / perEpoch) / 10_000;
-  return { ...values, epochs, eval_every: preset.eval_every, rounds: preset.rounds, controls: 'random_reinit', batch_size: 60, train_size: 0 };
+  const [batch_size, train_size] = [60, 0];
+  const epochs = epochsFor(preset.iterations(model), batch_size, train_size);
+  return { epochs, eval_every: preset.eval_every, rounds: preset.rounds, controls: 'random_reinit', batch_size, train_size };
+}
+
+/** `values` with preset `name`'s settings. */
+export function withPreset(values, name) {
+  return { ...values, ...presetSettings(name, values.model) };
 }
 
 /** The preset these values are (every setting a preset sets), or 'custom'. */
 export function presetOf(values) {
-  const matches = (name) => {
-    const preset = withPreset(values, name);
-    return ['epochs', 'eval_every', 'rounds', 'controls', 'batch_size', 'train_size'].every((key) => preset[key] === values[key]);
-  };
+  const matches = (name) => Object.entries(presetSettings(name, values.model)).every(([key, value]) => values[key] === value);
   return Object.keys(PRESETS).find(matches) ?? 'custom';
 }
 
@@ -202,11 +201,9 @@ export function fromConfig(config) {
   const named = config.model in MODELS && config.model !== 'custom';
   const values = defaults(named ? config.model : 'custom');
   if (!named) values.architecture = config.model;
-  const copied = ['seed', 'optimizer', 'learning_rate', 'batch_size', 'train_size', 'eval_every', 'prune_rate', 'prune_rate_output',
-    'prune_rate_conv', 'prune_scope', 'prune_schedule', 'reset', 'rewind_step'];
-  for (const name of copied) if (name in config) values[name] = config[name];
+  for (const name of SHARED_WITH_CORE) if (name in config) values[name] = config[name];
   values.controls = (config.controls ?? []).join(',');
   values.rounds = 0;
-  values.epochs = Math.round((10_000 * config.iterations) / iterationsPerEpoch(values.batch_size, values.train_size)) / 10_000;
+  values.epochs = epochsFor(config.iterations, values.batch_size, values.train_size);
   return values;
 }
