@@ -50,7 +50,7 @@ function axes(context, box, { xTicks, xLabel, yTicks, yLabel }) {
 }
 
 function drawHistogram(container, layer) {
-  const { context, box } = freshCanvas(container, `Histogram of ${shortName(layer.name)}'s surviving trained weights`);
+  const { context, box, ink } = freshCanvas(container, `Histogram of ${shortName(layer.name)}'s surviving trained weights`);
   const most = Math.max(...layer.counts, 1);
   const barWidth = box.w / layer.counts.length;
   context.fillStyle = PALETTE.blue;
@@ -70,7 +70,7 @@ function drawHistogram(container, layer) {
       context.stroke();
     }
   }
-  context.fillStyle = getComputedStyle(container).color;
+  context.fillStyle = ink;
   axes(context, box, {
     xTicks: [[0, format(-layer.range)], [0.5, '0'], [1, format(layer.range)]],
     xLabel: 'trained value of the surviving weights',
@@ -80,7 +80,7 @@ function drawHistogram(container, layer) {
 }
 
 function drawScatter(container, layer) {
-  const { context, box } = freshCanvas(container, `Initial against trained magnitude of ${shortName(layer.name)}'s survivors`);
+  const { context, box, ink } = freshCanvas(container, `Initial against trained magnitude of ${shortName(layer.name)}'s survivors`);
   const xMax = Math.max(...layer.sample_initial, 1e-9);
   const yMax = Math.max(...layer.sample_trained, 1e-9);
   const point = (i) => [box.x + (layer.sample_initial[i] / xMax) * box.w, box.y + box.h - (layer.sample_trained[i] / yMax) * box.h];
@@ -93,7 +93,7 @@ function drawScatter(container, layer) {
       context.fillRect(x - 1.5, y - 1.5, 3, 3);
     });
   }
-  context.fillStyle = getComputedStyle(container).color;
+  context.fillStyle = ink;
   axes(context, box, {
     xTicks: [[0, '0'], [1, format(xMax)]],
     xLabel: '|initial value| (what it is reset to)',
