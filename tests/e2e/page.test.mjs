@@ -555,6 +555,10 @@ test('two trials are seeds 5 and 6, each the single run of its seed and lth imp\
   assert.deepEqual(rows.map(([seed, branch, , , iteration]) => [Number(seed), branch, Number(iteration)]), evaluations);
   // The ticket export is the last trial's, which the workers hold.
   assert.match(await page.textContent('#export-ticket'), /round 2, seed 6/);
+  // Each trial's rounds are kept for a reload under its own one-seed link.
+  await page.goto(`${session.url}#seed=6&${settings}`);
+  await page.waitForSelector('#kept-offer:not([hidden])');
+  assert.match(await page.textContent('#kept-text'), /finished 5 rounds/);
   assert.deepEqual([...page.errors, ...single.errors], []);
 });
 

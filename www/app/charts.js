@@ -91,13 +91,16 @@ export class LineChart {
     ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
     ctx.clip();
     const pixel = ctx.canvas.width / plot.width; // device pixels per CSS pixel
+    // Opacity as two hex digits: more on a dark background, where the palette's blue is dim.
+    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    const [bandAlpha, dotAlpha] = dark ? ['55', 'b3'] : ['2e', '80']; // dark: band 33%, dots 70%; light: 18%, 50%
     this.spreads.forEach((spread, index) => {
       const series = plot.series[index + 1];
       if (!spread || !series.show) return;
       const colour = series._stroke ?? series.stroke;
       // The band, along the maxima and back along the minima, over each run of levels that have
       // values; a lone level gets a bar.
-      ctx.fillStyle = `${colour}2e`; // about 18% opaque
+      ctx.fillStyle = `${colour}${bandAlpha}`;
       for (const run of runsOf(xs.map((_, i) => i).filter((i) => spread.min[i] != null))) {
         ctx.beginPath();
         if (run.length === 1) {
@@ -111,7 +114,7 @@ export class LineChart {
         ctx.fill();
       }
       // Each trial's points, dodged sideways so that equal values stay countable.
-      ctx.fillStyle = `${colour}80`; // half opaque
+      ctx.fillStyle = `${colour}${dotAlpha}`;
       const dodge = (trial) => (trial - (spread.trials.length - 1) / 2) * 3 * pixel;
       spread.trials.forEach((values, trial) => values.forEach((value, i) => {
         if (value == null) return;
