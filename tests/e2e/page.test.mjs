@@ -603,8 +603,9 @@ test('stop in the second of three trials keeps the first and the second as far a
 
 test('a diverging second trial reports its error, and every trial\'s evaluations and the summary are kept, as lth imp\'s', async () => {
   // SGD at learning rate 20: seed 1 trains to the end; seed 2's random re-initialisation of
-  // level 2 diverges at iteration 13 (found with lth imp; see the two-worker test above).
-  const page = await openPage(session.browser, `${session.url}#seed=1&optimizer=sgd&learning_rate=20&epochs=0.1&eval_every=46&rounds=2&trials=2`);
+  // level 2 diverges at iteration 13 (found with lth imp; see the two-worker test above). One
+  // worker, so that the ticket of level 2 finishes before that control starts, as in lth.
+  const page = await openPage(session.browser, `${session.url}#seed=1&optimizer=sgd&learning_rate=20&epochs=0.1&eval_every=46&rounds=2&trials=2`, { cores: 1 });
   await page.click('#train');
   await page.waitForSelector('#error:not([hidden])', { timeout: 180_000 });
   assert.match(await page.textContent('#error'), /diverged.*smaller learning rate/);

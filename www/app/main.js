@@ -1,4 +1,4 @@
-// The page: settings form ⇄ URL hash, and the live views; the training workers are behind trainers.js.
+// The page: settings form ⇄ URL hash, and the live views; the training workers are behind trials.js and trainers.js.
 import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf, fromConfig } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
 import { Trials, trialLabel, withTrial } from './trials.js';
@@ -196,7 +196,7 @@ let running = false;
 let paused = false;
 let lastResults = null;
 let startTime = 0;
-let currentSegment = null; // "branch/level" of the learning curves on show
+let currentSegment = null; // "trial/branch/level" of the learning curves on show
 const roundsDone = []; // RoundResult objects of the trial in progress (the run, with one trial)
 let earlierTrials = []; // the finished rounds of each trial before it, for the charts' mean and spread
 
@@ -557,8 +557,7 @@ const handlers = {
 };
 
 // One worker, or (with controls, on a machine with cores to spare) one for the ticket and more for
-// the controls: see trainers.js.
-// Several trials run one after another (trials.js).
+// the controls: see trainers.js; several trials, one after another: see trials.js.
 const trainers = new Trials((message, trial) => handlers[message.type]?.(message, trial), navigator.hardwareConcurrency || 1);
 
 loadFromUrl();
