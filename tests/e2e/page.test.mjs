@@ -541,9 +541,13 @@ test('two trials are seeds 5 and 6, each the single run of its seed and lth imp\
   assert.notDeepEqual(chart.ticketsSpread[0].min, chart.ticketsSpread[0].max, 'the seeds differ');
   assert.equal(await page.textContent('#tickets-title .trials-hint'), 'mean of 2 trials; band: lowest to highest');
 
-  // The per-round panels show the first trial: its last ticket round's confusion.
-  const firstTicket = run.results[0].rounds.find((r) => r.branch === 'ticket' && r.level === 2).last;
-  assert.equal(Number(await page.getAttribute('#confusion-count', 'data-correct')) / 10000, firstTicket.test_accuracy);
+  // The per-round panels show the first trial (its last ticket round's confusion), or the one picked.
+  const lastTicket = (trial) => trial.rounds.find((r) => r.branch === 'ticket' && r.level === 2).last.test_accuracy;
+  const correct = async () => Number(await page.getAttribute('#confusion-count', 'data-correct')) / 10000;
+  assert.equal(await correct(), lastTicket(run.results[0]));
+  await page.selectOption('#panels-trial', { label: 'trial 2 (seed 6)' });
+  assert.equal(await correct(), lastTicket(run.results[1]));
+  assert.equal(Number(await page.getAttribute('#weights-count', 'data-kept')), 150528, 'the newest round of trial 2');
 
   // The files: the results JSON as shown, and every trial's evaluations in the CSV, by seed.
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);

@@ -8,6 +8,7 @@ import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
 import { keepRounds, keptRounds } from './kept-runs.js';
+import { TrialPicker } from './trial-picker.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -82,6 +83,19 @@ const connectionView = new ConnectionView({
   heatmap: $('connections-heatmap'),
   units: $('connections-units'),
   count: $('connections-count'),
+});
+
+/** A finished ticket round's views, to the per-round panels. */
+function showRoundViews({ level, filters, connections, weights, confusion }) {
+  if (filters.length) filterView.add(level, filters);
+  if (connections) connectionView.add(level, connections);
+  weightsView.add(level, weights);
+  confusionView.add(level, confusion);
+}
+// With several trials, the panels show the trial picked in the Run panel (the first by default).
+const trialPicker = new TrialPicker($('panels-trial-field'), $('panels-trial'), (messages, fresh) => {
+  if (fresh) for (const view of [filterView, connectionView, weightsView, confusionView]) view.reset();
+  messages.forEach(showRoundViews);
 });
 
 // --- settings ------------------------------------------------------------------------------
@@ -343,6 +357,7 @@ function startViews(config) {
   connectionView.reset();
   weightsView.reset();
   confusionView.reset();
+  trialPicker.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
@@ -500,11 +515,8 @@ const handlers = {
     // The workers hold the last trial's tickets: its seed names the file.
     download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(trainers.settings)}-round${level}.safetensors`);
   },
-  round_views({ level, filters, connections, weights, confusion }) {
-    if (filters.length) filterView.add(level, filters);
-    if (connections) connectionView.add(level, connections);
-    weightsView.add(level, weights);
-    confusionView.add(level, confusion);
+  round_views(message, trial) {
+    trialPicker.add(message, trial);
   },
   done({ results }) {
     setRunning(false);

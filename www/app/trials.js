@@ -5,7 +5,7 @@
 // One done, stopped or error ends the run: with one trial its results are that run's, unchanged;
 // with more, they are lth's summary (summary.js: every trial's results and the spread per branch
 // and level). Pause, resume and stop act on the trial in progress; stop and an error keep every
-// trial's results so far. The per-round panels' data (round_views) come from the first trial only.
+// trial's results so far.
 import { Trainers } from './trainers.js';
 import { trialsResults } from './summary.js';
 
@@ -66,9 +66,6 @@ export class Trials extends Trainers {
     switch (message.type) {
       case 'progress':
         this.onTrialMessage({ ...message, done: (trial.index + message.done) / trial.count }, trial);
-        break;
-      case 'round_views':
-        if (trial.index === 0) this.onTrialMessage(message, trial);
         break;
       case 'done':
         this.finished.push(message.results);
