@@ -677,8 +677,8 @@ $('copy-embed').addEventListener('click', async () => {
 applyEmbedMode();
 updateEmbedCode();
 
-// For page tests and the curious: the latest results object, the rounds done so far, and how
-// many workers the current (or last) run uses.
+// For page tests and the curious: the latest results object, the rounds done so far (of the trial
+// in progress), and how many workers the current (or last) run uses.
 window.ticketlab = {
   results: () => lastResults,
   rounds: () => roundsDone.map(({ branch, level }) => `${branch}/${level}`),
