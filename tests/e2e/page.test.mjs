@@ -468,3 +468,157 @@ test('with two workers, a diverging control reports its error and stops the tick
   matchesNative(run, native);
   assert.deepEqual(page.errors, []);
 });
+
+// --- trials: several seeds, one after another ------------------------------------------------
+
+/** `lth imp --trials N` with the same settings: its summary.json and each trial's results. */
+function nativeImp(config, trials) {
+  const folder = mkdtempSync(join(tmpdir(), 'ticketlab-imp-'));
+  const configFile = join(folder, 'config.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  try {
+    execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'imp', '--config', configFile, '--trials', String(trials), '--jobs', '1', '--out-dir', folder],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    if (error.status !== 3) throw error; // 3: a trial diverged, and the reports were written
+  }
+  const read = (name) => JSON.parse(readFileSync(join(folder, name), 'utf8'));
+  const summary = read('summary.json');
+  return { summary, trials: summary.seeds.map((seed) => read(`trial-seed${seed}.json`)) };
+}
+
+/** Records every status line (and the whole-run progress bar beside it) from now on, in page.statuses. */
+async function recordStatuses(page) {
+  page.statuses = [];
+  await page.exposeFunction('recordStatus', (text, progress) => page.statuses.push({ text, progress }));
+  await page.evaluate(() => new MutationObserver(() => window.recordStatus(document.getElementById('status').textContent, document.getElementById('progress').value))
+    .observe(document.getElementById('status'), { childList: true, characterData: true, subtree: true }));
+}
+
+test('two trials are seeds 5 and 6, each the single run of its seed and lth imp\'s trial; the charts show their mean and spread; the files hold both', async () => {
+  const settings = 'epochs=0.1&eval_every=45&rounds=2&controls=random_reinit';
+  const page = await openPage(session.browser, `${session.url}#seed=5&${settings}&trials=2`, { cores: 2 });
+  await recordStatuses(page);
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  assert.deepEqual([run.trials, run.seeds, run.status, run.config.seed], [2, [5, 6], 'done', 5]);
+  // The status named the trial in progress, and the whole-run bar had passed half way when the second began.
+  const second = page.statuses.find(({ text }) => /^Trial 2 of 2 \(seed 6\): training/.test(text));
+  assert.ok(second && second.progress >= 0.5, JSON.stringify(second));
+  assert.match(await page.textContent('#status'), /^Done: 2 trials \(seeds 5 to 6\)/);
+
+  // Trial 2 is the run of seed 6 alone, evaluation for evaluation.
+  const single = await openPage(session.browser, `${session.url}#seed=6&${settings}`, { cores: 2 });
+  await single.click('#train');
+  await waitForStatus(single, /^Done/);
+  assert.deepEqual(numbers(run.results[1]), numbers(await results(single)));
+  // And both trials, and the summary, are lth imp --trials 2's.
+  const native = nativeImp(run.config, 2);
+  assert.deepEqual(native.summary.config, run.config);
+  run.results.forEach((trial, index) => assert.deepEqual(numbers(trial), numbers(native.trials[index]), `trial ${index + 1}`));
+  assert.deepEqual(run.rows, native.summary.rows);
+
+  // The charts: per branch and level (x ascending: level 2, 1, 0) the mean of the two trials'
+  // values, their lowest and highest, and each.
+  const chart = await page.evaluate(() => window.ticketlab.chartData());
+  const levels = [2, 1, 0];
+  const valueOf = (trial, branch, level, measure) => {
+    const round = trial.rounds.find((r) => r.level === level && (r.branch === branch || level === 0));
+    return round ? measure(round.early_stop) : null;
+  };
+  for (const [data, spread, measure] of [[chart.tickets, chart.ticketsSpread, (stop) => stop.test_accuracy], [chart.earlyStop, chart.earlyStopSpread, (stop) => stop.iteration]]) {
+    assert.deepEqual(data[0], levels.map((level) => run.results[0].rounds.find((r) => r.level === level).percent_remaining));
+    ['ticket', 'random_reinit'].forEach((branch, index) => {
+      const each = run.results.map((trial) => levels.map((level) => valueOf(trial, branch, level, measure)));
+      assert.deepEqual(spread[index].trials, each, branch);
+      assert.deepEqual(data[index + 1], levels.map((_, i) => (each[0][i] + each[1][i]) / 2), `${branch}: mean`);
+      assert.deepEqual(spread[index].min, levels.map((_, i) => Math.min(each[0][i], each[1][i])), `${branch}: lowest`);
+      assert.deepEqual(spread[index].max, levels.map((_, i) => Math.max(each[0][i], each[1][i])), `${branch}: highest`);
+    });
+    assert.deepEqual(data[3].slice(0, 2), [null, null], 'no random pruning');
+  }
+  assert.notDeepEqual(chart.ticketsSpread[0].min, chart.ticketsSpread[0].max, 'the seeds differ');
+  assert.equal(await page.textContent('#tickets-title .trials-hint'), 'mean of 2 trials; band: lowest to highest');
+
+  // The per-round panels show the first trial (its last ticket round's confusion), or the one picked.
+  const lastTicket = (trial) => trial.rounds.find((r) => r.branch === 'ticket' && r.level === 2).last.test_accuracy;
+  const correct = async () => Number(await page.getAttribute('#confusion-count', 'data-correct')) / 10000;
+  assert.equal(await correct(), lastTicket(run.results[0]));
+  await page.selectOption('#panels-trial', { label: 'trial 2 (seed 6)' });
+  assert.equal(await correct(), lastTicket(run.results[1]));
+  assert.equal(Number(await page.getAttribute('#weights-count', 'data-kept')), 150528, 'the newest round of trial 2');
+
+  // The files: the results JSON as shown, and every trial's evaluations in the CSV, by seed.
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  assert.equal(json.suggestedFilename(), 'ticketlab-lenet-300-100-seed5-trials2.json');
+  assert.deepEqual(JSON.parse(readFileSync(await json.path(), 'utf8')), run);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const rows = readFileSync(await csv.path(), 'utf8').trim().split('\n').slice(1).map((row) => row.split(','));
+  const evaluations = run.results.flatMap((trial) => trial.rounds.flatMap((round) => round.evaluations.map((e) => [trial.config.seed, round.branch, e.iteration])));
+  assert.deepEqual(rows.map(([seed, branch, , , iteration]) => [Number(seed), branch, Number(iteration)]), evaluations);
+  // The ticket export is the last trial's, which the workers hold.
+  assert.match(await page.textContent('#export-ticket'), /round 2, seed 6/);
+  // Each trial's rounds are kept for a reload under its own one-seed link.
+  await page.goto(`${session.url}#seed=6&${settings}`);
+  await page.waitForSelector('#kept-offer:not([hidden])');
+  assert.match(await page.textContent('#kept-text'), /finished 5 rounds/);
+  assert.deepEqual([...page.errors, ...single.errors], []);
+});
+
+test('trials live in the link and the form, and a bad number of trials is explained beside its field', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=3&trials=3`);
+  assert.equal(await page.inputValue('#trials'), '3');
+  const hash = () => page.evaluate(() => location.hash);
+  await page.fill('#trials', '4');
+  assert.equal(await hash(), '#seed=3&trials=4');
+  await page.fill('#trials', '1');
+  assert.equal(await hash(), '#seed=3', 'one trial is the default');
+  await page.fill('#trials', '11');
+  assert.match(await page.textContent('#trials-error'), /from 1 to 10/);
+  assert.equal(await page.getAttribute('#trials', 'aria-invalid'), 'true');
+  await page.click('#train');
+  assert.match(await page.textContent('#status'), /Fix the highlighted settings/);
+  const linked = await openPage(session.browser, `${session.url}#trials=0`);
+  assert.match(await linked.textContent('#url-notice'), /trials=0: must be from 1 to 10; using 1/);
+  assert.equal(await linked.inputValue('#trials'), '1');
+  assert.deepEqual([...page.errors, ...linked.errors], []);
+});
+
+test('stop in the second of three trials keeps the first and the second as far as it went', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=9&epochs=0.3&eval_every=100&rounds=1&controls=&trials=3`);
+  await page.click('#train');
+  await waitForStatus(page, /^Trial 2 of 3 \(seed 10\): training/);
+  await page.waitForFunction(() => Number(document.getElementById('iteration').textContent.split('/')[0].replace(/\D/g, '')) > 100, null, { timeout: 120_000 });
+  await page.click('#pause');
+  await waitForStatus(page, /^Trial 2 of 3 \(seed 10\): paused/);
+  await page.click('#pause'); // now labelled Resume
+  await page.click('#stop');
+  assert.match(await waitForStatus(page, /^Stopped/), /^Stopped in trial 2 of 3 \(seed 10\).*Every finished trial and the rounds of this one are kept/);
+  const run = await results(page);
+  assert.deepEqual([run.status, run.seeds, run.results.map((trial) => trial.status)], ['stopped', [9, 10], ['done', 'stopped']]);
+  assert.ok(run.results[1].rounds.some((r) => !r.complete), 'the round in progress is kept, unfinished');
+  matchesNative(run.results[1], nativeRun(run.results[1].config));
+  assert.deepEqual(run.rows.find((row) => row.branch === 'ticket' && row.level === 0).trials,
+    run.results.filter((trial) => trial.rounds[0].complete).length, 'the summary counts the finished rounds only');
+  assert.equal(await page.isEnabled('#train'), true);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a diverging second trial reports its error, and every trial\'s evaluations and the summary are kept, as lth imp\'s', async () => {
+  // SGD at learning rate 20: seed 1 trains to the end; seed 2's random re-initialisation of
+  // level 2 diverges at iteration 13 (found with lth imp; see the two-worker test above). One
+  // worker, so that the ticket of level 2 finishes before that control starts, as in lth.
+  const page = await openPage(session.browser, `${session.url}#seed=1&optimizer=sgd&learning_rate=20&epochs=0.1&eval_every=46&rounds=2&trials=2`, { cores: 1 });
+  await page.click('#train');
+  await page.waitForSelector('#error:not([hidden])', { timeout: 180_000 });
+  assert.match(await page.textContent('#error'), /diverged.*smaller learning rate/);
+  assert.match(await page.textContent('#status'), /^Trial 2 of 2 \(seed 2\) ended early/);
+  const run = await results(page);
+  assert.deepEqual([run.status, run.results.map((trial) => trial.status)], ['diverged', ['done', 'diverged']]);
+  const native = nativeImp(run.config, 2);
+  run.results.forEach((trial, index) => assert.deepEqual(numbers(trial), numbers(native.trials[index]), `trial ${index + 1}`));
+  assert.deepEqual(run.rows, native.summary.rows);
+  assert.ok(await page.isVisible('#download'));
+  assert.deepEqual(page.errors, []);
+});

@@ -1,12 +1,14 @@
-// The page: settings form ⇄ URL hash, and the live views; the training workers are behind trainers.js.
+// The page: settings form ⇄ URL hash, and the live views; the training workers are behind trials.js and trainers.js.
 import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf, fromConfig } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
-import { Trainers } from './trainers.js';
+import { Trials, trialLabel, withTrial } from './trials.js';
+import { chartColumns, trialsOf } from './summary.js';
 import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
 import { keepRounds, keptRounds } from './kept-runs.js';
+import { TrialPicker } from './trial-picker.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -81,6 +83,19 @@ const connectionView = new ConnectionView({
   heatmap: $('connections-heatmap'),
   units: $('connections-units'),
   count: $('connections-count'),
+});
+
+/** A finished ticket round's views, to the per-round panels. */
+function showRoundViews({ level, filters, connections, weights, confusion }) {
+  if (filters.length) filterView.add(level, filters);
+  if (connections) connectionView.add(level, connections);
+  weightsView.add(level, weights);
+  confusionView.add(level, confusion);
+}
+// With several trials, the panels show the trial picked in the Run panel (the first by default).
+const trialPicker = new TrialPicker($('panels-trial-field'), $('panels-trial'), (messages, fresh) => {
+  if (fresh) for (const view of [filterView, connectionView, weightsView, confusionView]) view.reset();
+  messages.forEach(showRoundViews);
 });
 
 // --- settings ------------------------------------------------------------------------------
@@ -195,8 +210,9 @@ let running = false;
 let paused = false;
 let lastResults = null;
 let startTime = 0;
-let currentSegment = null; // "branch/level" of the learning curves on show
-const roundsDone = []; // RoundResult objects, for the tickets chart
+let currentSegment = null; // "trial/branch/level" of the learning curves on show
+const roundsDone = []; // RoundResult objects of the trial in progress (the run, with one trial)
+let earlierTrials = []; // the finished rounds of each trial before it, for the charts' mean and spread
 
 function setRunning(isRunning) {
   running = isRunning;
@@ -226,10 +242,10 @@ function showError(message) {
  */
 function curvesCsv(results) {
   const fixed = (value) => (value == null ? '' : value.toFixed(6));
-  const rows = results.rounds.flatMap((round) => round.evaluations.map((e) => [
-    results.config.seed, round.branch, round.level, round.percent_remaining.toFixed(4), e.iteration,
+  const rows = trialsOf(results).flatMap((trial) => trial.rounds.flatMap((round) => round.evaluations.map((e) => [
+    trial.config.seed, round.branch, round.level, round.percent_remaining.toFixed(4), e.iteration,
     fixed(e.train_loss), fixed(e.validation_loss), fixed(e.validation_accuracy), fixed(e.test_loss), fixed(e.test_accuracy),
-  ].join(',')));
+  ].join(','))));
   return ['seed,branch,level,percent_remaining,iteration,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy', ...rows].join('\n') + '\n';
 }
 
@@ -247,7 +263,8 @@ function offerTicketExport() {
   const level = roundsDone.filter((r) => r.branch === 'ticket' && r.complete).map((r) => r.level).reduce((a, b) => Math.max(a, b), -1);
   $('export-ticket').parentElement.hidden = level < 0;
   $('export-ticket').dataset.level = level;
-  $('export-ticket').textContent = level === 0 ? 'Export the dense network (safetensors)' : `Export the ticket of round ${level} (safetensors)`;
+  const seed = trainers.settings && trainers.trial?.count > 1 ? `, seed ${trainers.settings.seed}` : ''; // the trial in progress
+  $('export-ticket').textContent = `${level === 0 ? 'Export the dense network' : `Export the ticket of round ${level}`}${seed} (safetensors)`;
   $('export-ticket-hint').textContent = 'its mask, the weights it restarts from, and the settings; PyTorch and NumPy read it';
 }
 
@@ -267,8 +284,8 @@ const fileStem = (config) => `${config.model.replace(/[^a-z0-9-]+/gi, '_')}-seed
 
 function offerDownload(results) {
   lastResults = results;
-  const has = results?.rounds?.length > 0;
-  const name = has ? `ticketlab-${fileStem(results.config)}` : '';
+  const has = trialsOf(results).some((trial) => trial.rounds.length > 0);
+  const name = has ? `ticketlab-${fileStem(results.config)}${results.results ? `-trials${results.trials}` : ''}` : '';
   offerFile($('download'), has ? JSON.stringify(results, null, 2) : null, 'application/json', `${name}.json`);
   offerFile($('download-csv'), has ? curvesCsv(results) : null, 'text/csv', `${name}-curves.csv`);
 }
@@ -287,39 +304,60 @@ function segmentLabel(branch, level, percent) {
 }
 
 /**
- * The charts against weights remaining, from the rounds done: x = % remaining (ascending for
- * uPlot), one column per branch: test accuracy and iteration at early stop.
+ * The charts against weights remaining, from the rounds done: x = % remaining, one line per
+ * branch: test accuracy and iteration at early stop; with several trials, their mean, and the
+ * spread (min to max, and each trial's points) of those that finished each level.
  */
 function drawTickets() {
-  const levels = [...new Set(roundsDone.map((r) => r.level))];
-  const percentOf = (level) => roundsDone.find((r) => r.level === level).percent_remaining;
-  const ordered = levels.sort((a, b) => percentOf(a) - percentOf(b));
-  const columns = (measure) => BRANCHES.map(({ branch }) => ordered.map((level) => {
-    // The dense network (level 0) is every branch's starting point.
-    const round = roundsDone.find((r) => r.level === level && (r.branch === branch || level === 0));
-    return round?.early_stop ? measure(round.early_stop) : null;
-  }));
-  ticketsChart.setData(ordered.map(percentOf), columns((stop) => stop.test_accuracy));
-  earlyStopChart.setData(ordered.map(percentOf), columns((stop) => stop.iteration));
+  const trials = [...earlierTrials, roundsDone];
+  const several = trials.length > 1;
+  const branches = BRANCHES.map(({ branch }) => branch);
+  for (const [chart, measure] of [[ticketsChart, (stop) => stop.test_accuracy], [earlyStopChart, (stop) => stop.iteration]]) {
+    const { xs, means, spreads } = chartColumns(trials, branches, measure);
+    chart.setData(xs, means, several ? spreads : null);
+  }
+  for (const hint of document.querySelectorAll('.trials-hint')) {
+    hint.textContent = several ? `mean of ${trials.length} trials; band: lowest to highest` : '';
+  }
+}
+
+/**
+ * The status line of a finished run of several trials, from its summary rows: the ticket's
+ * accuracy at its last level (mean, lowest and highest), beside the dense network's and the
+ * random re-initialisation's means.
+ */
+function describeTrialsDone({ rows, seeds }) {
+  const over = `Done: ${seeds.length} trials (seeds ${seeds[0]} to ${seeds.at(-1)})`;
+  const range = ({ mean, min, max }) => `${percent(mean)} (lowest ${percent(min)}, highest ${percent(max)})`;
+  const ticket = rows.findLast((row) => row.branch === 'ticket');
+  if (ticket.level === 0) return `${over}: mean test accuracy ${range(ticket.final_test_accuracy)}.`;
+  const dense = rows.find((row) => row.branch === 'ticket' && row.level === 0);
+  const reinit = rows.find((row) => row.branch === 'random_reinit' && row.level === ticket.level);
+  return `${over}: with ${ticket.percent_remaining.toFixed(1)}% of its weights the ticket reaches a mean ${range(ticket.early_stop_test_accuracy)} ` +
+    `test accuracy at early stop (dense network: ${percent(dense.early_stop_test_accuracy.mean)}` +
+    `${reinit ? `; the same mask randomly re-initialised: ${percent(reinit.early_stop_test_accuracy.mean)}` : ''}).`;
 }
 
 /** The run's last test accuracy, from its last round with an evaluation. */
-const lastEvaluation = (results) => results?.rounds?.findLast((r) => r.last)?.last;
+const lastEvaluation = (results) => trialsOf(results).flatMap((trial) => trial.rounds).findLast((r) => r.last)?.last;
 
 let replaying = false; // drawing kept or precomputed rounds, not a live run's
 let runKey = null; // the live run's settings hash, under which its finished rounds are kept
+let runValues = null; // the live run's settings
 
 /** Every view emptied for a new run of `config` (live or precomputed). */
 function startViews(config) {
   accuracyChart.reset();
   lossChart.reset();
   roundsDone.length = 0;
+  earlierTrials = [];
   drawTickets();
   filterView.reset();
   $('export-ticket').parentElement.hidden = true;
   connectionView.reset();
   weightsView.reset();
   confusionView.reset();
+  trialPicker.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
@@ -344,9 +382,10 @@ form.addEventListener('submit', (event) => {
   startViews(config);
   $('kept-offer').hidden = true;
   runKey = ticket ? null : toHash(values) || '#'; // a ticket's run depends on its file too: not kept
+  runValues = values;
   setRunning(true);
   setStatus('Starting…');
-  trainers.run(config, ticket);
+  trainers.run(config, ticket, values.trials);
 });
 
 // A ticket file: the first worker reads its settings (or refuses it, saying why); the form takes
@@ -407,11 +446,18 @@ const handlers = {
     const share = total ? ` ${Math.round((100 * loaded) / total)}%` : '';
     setStatus(`Downloading MNIST: ${file}${share} (${(loaded / 1e6).toFixed(1)} MB)`);
   },
-  started({ config }) {
-    startTime = performance.now();
-    setStatus(`Training ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}: evaluating the untrained network…`);
+  started({ config }, trial) {
+    if (trial?.index > 0) {
+      // The next trial: the last one's rounds join the charts' spread, and are kept under its own seed.
+      earlierTrials.push(roundsDone.slice());
+      roundsDone.length = 0;
+    } else {
+      startTime = performance.now();
+    }
+    if (trial?.count > 1 && runKey !== null) runKey = toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#';
+    setStatus(withTrial(trial, `Training ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}: evaluating the untrained network…`));
   },
-  progress({ parts, done, segments, samples_per_second: speed }) {
+  progress({ parts, done, segments, samples_per_second: speed }, trial) {
     // The numbers follow the first worker still training (the ticket's, while it trains).
     const { progress } = parts.find((p) => p.progress && !p.waiting && !p.ended) ?? parts.find((p) => p.progress);
     showRoundProgress(progress);
@@ -421,15 +467,16 @@ const handlers = {
     $('progress').value = done;
     const elapsed = (performance.now() - startTime) / 1000;
     $('eta').textContent = formatDuration((elapsed / done) * (1 - done));
-    if (!paused) setStatus(describeProgress(parts, segments));
+    if (!paused) setStatus(withTrial(trial, describeProgress(parts, segments)));
   },
-  evaluation(point) {
-    const segment = `${point.branch}/${point.level}`;
+  evaluation(point, trial) {
+    const segment = `${trial?.index ?? 0}/${point.branch}/${point.level}`;
     if (segment !== currentSegment) {
       currentSegment = segment;
       accuracyChart.reset();
       lossChart.reset();
-      const label = segmentLabel(point.branch, point.level, roundsDone.find((r) => r.branch === 'ticket' && r.level === point.level)?.percent_remaining);
+      const label = segmentLabel(point.branch, point.level, roundsDone.find((r) => r.branch === 'ticket' && r.level === point.level)?.percent_remaining) +
+        (trial?.count > 1 ? ` (${trialLabel(trial).toLowerCase()})` : '');
       $('segment-label').textContent = label;
       $('segment-label-loss').textContent = label;
     }
@@ -465,13 +512,11 @@ const handlers = {
       $('export-ticket-hint').textContent = `The ticket could not be exported: ${error}`;
       return;
     }
-    download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(lastResults?.config ?? trainers.settings)}-round${level}.safetensors`);
+    // The workers hold the last trial's tickets: its seed names the file.
+    download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(trainers.settings)}-round${level}.safetensors`);
   },
-  round_views({ level, filters, connections, weights, confusion }) {
-    if (filters.length) filterView.add(level, filters);
-    if (connections) connectionView.add(level, connections);
-    weightsView.add(level, weights);
-    confusionView.add(level, confusion);
+  round_views(message, trial) {
+    trialPicker.add(message, trial);
   },
   done({ results }) {
     setRunning(false);
@@ -480,8 +525,10 @@ const handlers = {
     $('eta').textContent = '0 s';
     $('round-eta').textContent = '0 s';
     const speed = `${Math.round(results.train_samples_per_second).toLocaleString('en')} images/s`;
-    const ticket = results.rounds.findLast((r) => r.branch === 'ticket');
-    if (results.config.rounds === 0) {
+    const ticket = results.rounds?.findLast((r) => r.branch === 'ticket');
+    if (results.results) {
+      setStatus(describeTrialsDone(results));
+    } else if (results.config.rounds === 0) {
       setStatus(`Done: ${percent(ticket.last.test_accuracy)} test accuracy after ${ticket.last.iteration.toLocaleString('en')} iterations, ${speed}.`);
     } else {
       const dense = results.rounds[0].early_stop.test_accuracy;
@@ -492,35 +539,38 @@ const handlers = {
     }
     offerDownload(results);
   },
-  paused() {
+  paused(_, trial) {
     paused = true;
     $('pause').textContent = 'Resume';
-    setStatus('Paused. Resume continues exactly where it stopped; the numbers do not change.');
+    setStatus(withTrial(trial, 'Paused. Resume continues exactly where it stopped; the numbers do not change.'));
   },
   resumed() {
     paused = false;
     $('pause').textContent = 'Pause';
     setStatus('Resumed.');
   },
-  stopped({ results }) {
+  stopped({ results }, trial) {
     setRunning(false);
     const last = lastEvaluation(results);
-    setStatus(last ? `Stopped; last test accuracy ${percent(last.test_accuracy)} at iteration ${last.iteration.toLocaleString('en')}. What was computed is kept.` : 'Stopped.');
+    const where = trial?.count > 1 ? ` in ${trialLabel(trial).toLowerCase()}` : '';
+    const kept = trial?.count > 1 ? 'Every finished trial and the rounds of this one are kept.' : 'What was computed is kept.';
+    setStatus(last ? `Stopped${where}; last test accuracy ${percent(last.test_accuracy)} at iteration ${last.iteration.toLocaleString('en')}. ${kept}` : 'Stopped.');
     offerDownload(results);
   },
-  error({ message, results }) {
+  error({ message, results }, trial) {
     setRunning(false);
     showError(message);
     showCoreErrorBesideField(message);
     const kept = lastEvaluation(results);
-    setStatus(kept ? 'The run ended early; the evaluations so far are kept below.' : 'The run could not start.');
+    const which = trial?.count > 1 ? `${trialLabel(trial)} ended early; every trial's evaluations so far are kept below.` : 'The run ended early; the evaluations so far are kept below.';
+    setStatus(kept ? which : 'The run could not start.');
     offerDownload(kept ? results : null);
   },
 };
 
 // One worker, or (with controls, on a machine with cores to spare) one for the ticket and more for
-// the controls: see trainers.js.
-const trainers = new Trainers((message) => handlers[message.type]?.(message), navigator.hardwareConcurrency || 1);
+// the controls: see trainers.js; several trials, one after another: see trials.js.
+const trainers = new Trials((message, trial) => handlers[message.type]?.(message, trial), navigator.hardwareConcurrency || 1);
 
 loadFromUrl();
 
@@ -627,12 +677,14 @@ $('copy-embed').addEventListener('click', async () => {
 applyEmbedMode();
 updateEmbedCode();
 
-// For page tests and the curious: the latest results object, the rounds done so far, and how
-// many workers the current (or last) run uses.
+// For page tests and the curious: the latest results object, the rounds done so far (of the trial
+// in progress), and how many workers the current (or last) run uses.
 window.ticketlab = {
   results: () => lastResults,
   rounds: () => roundsDone.map(({ branch, level }) => `${branch}/${level}`),
   workers: () => trainers.workerCount,
   // What the charts against weights remaining hold: [x, ...one column per branch].
-  chartData: () => ({ tickets: ticketsChart.data, earlyStop: earlyStopChart.data, accuracy: accuracyChart.data }),
+  // With several trials, the lines are their means; *Spread: per branch {min, max, trials: [per trial]}.
+  chartData: () => ({ tickets: ticketsChart.data, earlyStop: earlyStopChart.data, ticketsSpread: ticketsChart.spreads, earlyStopSpread: earlyStopChart.spreads,
+    accuracy: accuracyChart.data }),
 };

@@ -76,6 +76,8 @@ export const SETTINGS = {
   model: { default: 'lenet-300-100', check: choice(Object.keys(MODELS)) },
   architecture: { default: 'conv:32x3,pool,fc:100,fc:10', check: architecture },
   seed: { default: 1, check: integer(0, Number.MAX_SAFE_INTEGER) },
+  // The page's own: trial t trains seed + t, one trial after another (as `lth imp --trials`).
+  trials: { default: 1, check: integer(1, 10) },
   epochs: { default: 5, check: positive(200) },
   optimizer: { default: 'adam', check: choice(['adam', 'sgd']) },
   learning_rate: { default: 0.0012, check: positive(1e6) },
