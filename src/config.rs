@@ -184,6 +184,12 @@ fn controls(field: &str, value: &Value) -> Result<Vec<String>> {
     Ok(chosen)
 }
 
+/// A percentage for a message: two decimals, or three significant digits below 1% (as the page shows it).
+fn percent_text(percent: f64) -> String {
+    let decimals = if percent >= 1.0 { 2 } else { (2.0 - percent.log10().floor()) as usize };
+    format!("{percent:.decimals$}")
+}
+
 /// A percentage strictly between 0 and 100.
 fn percentage(field: &str, value: &Value) -> Result<f64> {
     let x = number(field, value)?;
@@ -341,8 +347,8 @@ impl Config {
             if next == kept {
                 return fail(format!(
                     "{target}% of the weights cannot be reached at these rates: after {rounds} rounds the ticket keeps \
-                     {:.2}%, and rounding removes no more weights; aim higher, or raise the pruning rates",
-                    remaining as f64 * 100.0 / total as f64
+                     {}%, and rounding removes no more weights; aim higher, or raise the pruning rates",
+                    percent_text(remaining as f64 * 100.0 / total as f64)
                 ));
             }
             kept = next;
