@@ -1012,6 +1012,48 @@ fn targets_that_cannot_work_are_refused_saying_why() {
 }
 
 #[test]
+fn lth_imp_prunes_until_the_target_and_a_later_flag_replaces_a_presets_rounds() {
+    let data = common::SyntheticMnistDir::new("target-cli");
+    let lth_imp = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lth"))
+            .args(["imp", "--data"])
+            .arg(&data.0)
+            .args(["--validation-size", "100", "--batch-size", "20", "--iterations", "2", "--eval-every", "2"])
+            .args(["--trials", "1", "--controls", "", "--out-dir"])
+            .arg(data.0.join("out"))
+            .args(args)
+            .output()
+            .expect("lth runs")
+    };
+    // The paper preset's 18 rounds give way to the target given after it: 51.28% after 3 rounds, 41.05% after 4.
+    let run = lth_imp(&["--preset", "paper", "--target-remaining", "50"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.0.join("out/trial-seed0.json")).unwrap()).unwrap();
+    assert_eq!(
+        (&results["config"]["rounds"], &results["config"]["target_remaining"]),
+        (&serde_json::json!(4), &serde_json::json!(50.0))
+    );
+    let tickets = results["rounds"].as_array().unwrap().iter().filter(|r| r["branch"] == "ticket");
+    let levels: Vec<u64> = tickets.map(|r| r["level"].as_u64().unwrap()).collect();
+    assert_eq!(levels, [0, 1, 2, 3, 4]);
+    assert!(String::from_utf8_lossy(&run.stderr).contains("4 pruning rounds (to at most 50% of the weights)"));
+
+    let both = lth_imp(&["--rounds", "3", "--target-remaining", "50"]);
+    let message = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        !both.status.success() && message.contains("--rounds and --target-remaining: give one of them"),
+        "{message}"
+    );
+    let too_far = lth_imp(&["--target-remaining", "0.01"]);
+    let message = String::from_utf8_lossy(&too_far.stderr);
+    assert!(
+        !too_far.status.success() && message.contains("\"target_remaining\"") && message.contains("44 rounds"),
+        "{message}"
+    );
+}
+
+#[test]
 fn global_pruning_that_empties_a_layer_mid_run_ends_the_run_with_the_error() {
     // Whether global pruning empties a layer depends on the trained weights, so it can only be
     // found during the run: here fc1 (the smallest weights) runs out at level 10.
