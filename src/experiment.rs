@@ -743,6 +743,15 @@ impl Experiment {
                 ),
             ));
         }
+        if let Some(target) = self.config.target_remaining {
+            return Err(Error::config(
+                "target_remaining",
+                format!(
+                    "{target}% counts from the whole network, but a run from a ticket prunes on from the ticket's own \
+                     mask; give a number of rounds instead"
+                ),
+            ));
+        }
         self.imported = Some(ticket);
         Ok(())
     }

@@ -39,6 +39,23 @@ pub fn model_defaults_json(model: &str) -> String {
     crate::Config::defaults_for(model).to_json()
 }
 
+/// The prunable weight tensors of a model (a name or a network as text), as JSON:
+/// [{name, size, rate_setting}], where rate_setting names the setting whose rate prunes the layer
+/// (layer-wise). The page climbs the pruning ladder over them to show what a target means.
+#[wasm_bindgen]
+pub fn weight_layers_json(model: &str) -> Result<String, JsError> {
+    let spec =
+        crate::nn::ModelSpec::for_mnist(model).map_err(|message| js_error(crate::Error::config("model", message)))?;
+    let layers: Vec<serde_json::Value> = spec
+        .weight_layers()
+        .iter()
+        .map(|layer| {
+            serde_json::json!({"name": layer.name, "size": layer.size, "rate_setting": crate::Config::rate_field(layer.kind)})
+        })
+        .collect();
+    Ok(serde_json::Value::from(layers).to_string())
+}
+
 #[wasm_bindgen]
 pub struct Experiment {
     inner: experiment::Experiment,

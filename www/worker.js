@@ -4,13 +4,14 @@
 // it is given, and waits between masks.
 //
 // In:  {type:'init'} | {type:'run', config, share?, ticket?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
-//      | {type:'export_ticket', level} (while running or after) | {type:'read_ticket', bytes}
+//      | {type:'export_ticket', level} (while running or after) | {type:'read_ticket', bytes} | {type:'weight_layers', model}
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
 // Out: {type:'ready'} | {type:'loading', file, loaded, total, cached} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'round_views', level, filters, connections, weights, confusion} (after a ticket's round_done)
 //      | {type:'ticket_file', level, bytes | error} (asked for with {type:'export_ticket', level})
 //      | {type:'ticket_read', config | error} (asked for with {type:'read_ticket', bytes})
+//      | {type:'weight_layers', model, layers: [{name, size, rate_setting}] | error} (asked for with {type:'weight_layers', model})
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
@@ -18,7 +19,7 @@
 // Work is done in slices of SLICE_MS; between slices the worker yields to its message queue, so
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
 // loads are kept and applied once it is in.
-import init, { Experiment, ticket_config_json } from './pkg/ticketlab.js';
+import init, { Experiment, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
 import { fetchMnist, rememberMnist } from './app/mnist.js';
 
 const SLICE_MS = 25;
@@ -222,6 +223,15 @@ function exportTicket(level) {
   }
 }
 
+/** A model's prunable layers (for the page's pruning-target hint), or the core's reason to refuse the model. */
+function weightLayers(model) {
+  try {
+    post({ type: 'weight_layers', model, layers: JSON.parse(weight_layers_json(model)) });
+  } catch (error) {
+    post({ type: 'weight_layers', model, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 /** A ticket file's settings, or the core's reason to refuse it. */
 function readTicket(bytes) {
   try {
@@ -264,6 +274,10 @@ self.onmessage = async ({ data: message }) => {
       case 'read_ticket':
         await initialise();
         readTicket(message.bytes);
+        break;
+      case 'weight_layers':
+        await initialise();
+        weightLayers(message.model);
         break;
       default:
         throw new Error(`unknown message type "${message.type}"`);

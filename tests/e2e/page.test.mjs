@@ -346,6 +346,73 @@ test('the pruning ranking, schedule and training-set size reach the core from th
   assert.deepEqual(page.errors, []);
 });
 
+test('a target of weights remaining reaches the core, which resolves it to the rounds the page shows, and the run stops there', async () => {
+  // LeNet-300-100 and a small CNN, each pruned layer-wise and globally; fast rates keep the runs short.
+  const short = 'seed=3&train_size=600&epochs=0.2&eval_every=2&controls=';
+  const cases = [
+    'prune_rate=0.6&prune_rate_output=0.3&target_remaining=5',
+    'prune_rate=0.6&target_remaining=5&prune_scope=global',
+    'model=custom&architecture=conv:8x3,pool,fc:32,fc:10&prune_rate=0.5&prune_rate_conv=0.2&prune_rate_output=0.2&target_remaining=10',
+    'model=custom&architecture=conv:8x3,pool,fc:32,fc:10&prune_rate=0.5&target_remaining=10&prune_scope=global',
+  ];
+  for (const hash of cases) {
+    const page = await openPage(session.browser, `${session.url}#${short}&${hash}`);
+    assert.equal(await page.inputValue('#prune_until'), 'target_remaining', hash);
+    assert.ok(await page.isVisible('#target_remaining') && !(await page.isVisible('#rounds')), hash);
+    // The hint, from the core's layer sizes and the page's own climb down the ladder.
+    await page.waitForFunction(() => window.ticketlab.pruningPlan() !== null);
+    const plan = await page.evaluate(() => window.ticketlab.pruningPlan());
+    assert.ok(plan.rounds >= 2, `${hash}: ${plan.rounds} rounds`);
+    assert.match(await page.textContent('#target_remaining-hint'), new RegExp(`^= ${plan.rounds} rounds; the last keeps .*\\(${plan.kept.toLocaleString('en')} of `));
+    await page.click('#train');
+    await waitForStatus(page, /^Done/);
+    // The core's settings from the started message: the target as given, the rounds the page said.
+    const settings = await page.evaluate(() => window.ticketlab.settings());
+    const target = Number(new URLSearchParams(hash).get('target_remaining'));
+    assert.deepEqual([settings.target_remaining, settings.rounds], [target, plan.rounds], hash);
+    const run = await results(page);
+    const tickets = run.rounds.filter((r) => r.branch === 'ticket');
+    assert.deepEqual(tickets.map((r) => r.level), [...Array(plan.rounds + 1).keys()], `${hash}: ticket levels`);
+    assert.equal(tickets.at(-1).weights_remaining, plan.kept, `${hash}: what the last mask keeps`);
+    assert.ok(tickets.at(-1).percent_remaining <= target && tickets.at(-2).percent_remaining > target, hash);
+    assert.match(new URL(page.url()).hash, new RegExp(`target_remaining=${target}`));
+    assert.doesNotMatch(new URL(page.url()).hash, /rounds=/);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
+test('a bad target is explained beside its field and does not start a run; a link with rounds and a target keeps the rounds', async () => {
+  // Reachable only after 44 rounds (the page allows 40): refused once the core's layer sizes are in.
+  const page = await openPage(session.browser, `${session.url}#target_remaining=0.01`);
+  await page.waitForFunction(() => /44 rounds/.test(document.getElementById('target_remaining-error').textContent));
+  assert.match(await page.textContent('#target_remaining-error'), /more than the 40 a run may have/);
+  assert.equal(await page.getAttribute('#target_remaining', 'aria-invalid'), 'true');
+  await page.click('#train');
+  assert.match(await page.textContent('#status'), /Fix the highlighted settings/);
+  assert.equal(await page.evaluate(() => window.ticketlab.settings()), undefined, 'no run started');
+  // Stalls: 0.001% is below what rounding ever reaches at these rates.
+  await page.fill('#target_remaining', '0.001');
+  assert.match(await page.textContent('#target_remaining-error'), /cannot be reached at these rates: the ticket stops at 0\.00301% /);
+  await page.fill('#target_remaining', '100');
+  assert.match(await page.textContent('#target_remaining-error'), /above 0 and below 100/);
+  await page.fill('#target_remaining', '21.1');
+  assert.equal(await page.textContent('#target_remaining-error'), '');
+  assert.equal(await page.textContent('#target_remaining-hint'), '= 7 rounds; the last keeps 21.07% of the weights (56,094 of 266,200)');
+  assert.equal(new URL(page.url()).hash, '#target_remaining=21.1');
+  // Back to rounds: the target field hides, and the link loses it.
+  await page.selectOption('#prune_until', 'rounds');
+  assert.ok(await page.isVisible('#rounds') && !(await page.isVisible('#target_remaining')));
+  await page.fill('#rounds', '15');
+  assert.equal(await page.textContent('#rounds-hint'), 'the last keeps 3.58% of the weights (9,537 of 266,200)');
+  assert.equal(new URL(page.url()).hash, '#rounds=15');
+
+  const both = await openPage(session.browser, `${session.url}#rounds=5&target_remaining=3.6`);
+  assert.match(await both.textContent('#url-notice'), /target_remaining=3\.6: the link gives rounds too.*using rounds=5/);
+  assert.deepEqual([await both.inputValue('#prune_until'), await both.inputValue('#rounds')], ['rounds', '5']);
+  assert.deepEqual([...page.errors, ...both.errors], []);
+});
+
 test('a bad URL parameter shows a notice and falls back to the default for that field only', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=12&batch_size=0&colour=red`);
   const notice = await page.textContent('#url-notice');

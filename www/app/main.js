@@ -1,5 +1,8 @@
 // The page: settings form ⇄ URL hash, and the live views; the training workers are behind trials.js and trainers.js.
-import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf, fromConfig } from './settings.js';
+import {
+  SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf, fromConfig,
+  keptAfterRounds, roundsForTarget, percentText,
+} from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
 import { Trials, trialLabel, withTrial } from './trials.js';
 import { chartColumns, trialsOf } from './summary.js';
@@ -114,8 +117,10 @@ function showCoreErrorBesideField(message) {
 }
 
 // Controls are checkboxes; every other setting is one input or select with the setting's id.
+// Rounds and target_remaining are read only when "Prune until" chooses them (the other is null).
 function fieldValue(name) {
   if (name === 'controls') return CONTROLS.filter((control) => $(`control-${control}`).checked).join(',');
+  if (PRUNE_UNTIL.includes(name) && $('prune_until').value !== name) return null;
   return $(name).value;
 }
 
@@ -123,9 +128,58 @@ function setFieldValue(name, value) {
   if (name === 'controls') {
     const chosen = String(value).split(',');
     for (const control of CONTROLS) $(`control-${control}`).checked = chosen.includes(control);
-  } else {
+  } else if (value != null) { // null: not chosen; its field keeps what was typed in it
     $(name).value = value;
   }
+}
+
+// --- how long to prune: rounds, or until a share of the weights remains -----------------------
+
+const PRUNE_UNTIL = ['rounds', 'target_remaining'];
+
+/** Shows the chosen one of the rounds and target fields. */
+function showPruneUntil() {
+  for (const name of PRUNE_UNTIL) $(`${name}-field`).hidden = $('prune_until').value !== name;
+  if ($('prune_until').value === 'target_remaining' && !$('target_remaining').value.trim()) $('target_remaining').value = '3.6';
+}
+
+// A model's prunable layers, from the core (asked of the first worker once per model): what the
+// pruning hints climb the ladder over. model -> layers, or null while asked for or refused.
+const weightLayers = new Map();
+let pruningPlan = null; // what the chosen rounds or target mean: {rounds, kept, total, percent}
+
+function layersFor(values) {
+  const { model } = toConfig(values);
+  if (!weightLayers.has(model)) {
+    weightLayers.set(model, null);
+    trainers.weightLayers(model);
+  }
+  return weightLayers.get(model);
+}
+
+/**
+ * What rounds or a target mean for these settings; sets pruningPlan. A target the core would
+ * refuse is an error for its field (null: fine, or not known yet).
+ */
+function planPruning(values) {
+  pruningPlan = null;
+  const layers = values && layersFor(values);
+  $('rounds-hint').textContent = '0 trains the dense network only';
+  $('target_remaining-hint').textContent = '';
+  if (!layers) return null;
+  if (values.target_remaining == null) {
+    if (values.rounds === 0) return null;
+    pruningPlan = keptAfterRounds(layers, values, values.rounds);
+  } else {
+    const plan = roundsForTarget(layers, values, values.target_remaining);
+    if (plan.error) return plan.error;
+    pruningPlan = plan;
+  }
+  const { rounds, kept, total, percent } = pruningPlan;
+  const share = `${percentText(percent)} of the weights (${kept.toLocaleString('en')} of ${total.toLocaleString('en')})`;
+  if (values.target_remaining == null) $('rounds-hint').textContent = `the last keeps ${share}`;
+  else $('target_remaining-hint').textContent = `= ${rounds} round${rounds === 1 ? '' : 's'}; the last keeps ${share}`;
+  return null;
 }
 
 function setFieldDisabled(name, disabled) {
@@ -143,11 +197,16 @@ function readForm() {
     if (error) valid = false;
     else values[name] = value;
   }
-  return valid ? values : null;
+  const targetError = planPruning(valid ? values : null);
+  if (targetError) showFieldError('target_remaining', targetError);
+  return valid && !targetError ? values : null;
 }
 
 function writeForm(values) {
   for (const name of Object.keys(SETTINGS)) setFieldValue(name, values[name]);
+  $('prune_until').value = values.target_remaining == null ? 'rounds' : 'target_remaining';
+  showPruneUntil();
+  planPruning(values);
   $('preset').value = presetOf(values);
   showModelFields(values.model);
   updateIterationsHint(values);
@@ -168,7 +227,8 @@ function onModelChosen() {
 }
 
 function updateIterationsHint(values) {
-  $('iterations-hint').textContent = values ? `= ${iterationsFor(values).toLocaleString('en')} iterations${values.rounds ? ' per round' : ''}` : '';
+  const prunes = values?.rounds || values?.target_remaining != null;
+  $('iterations-hint').textContent = values ? `= ${iterationsFor(values).toLocaleString('en')} iterations${prunes ? ' per round' : ''}` : '';
 }
 
 function onSettingsChanged() {
@@ -190,6 +250,7 @@ function loadFromUrl() {
 form.addEventListener('input', (event) => {
   if (event.target.id === 'model') onModelChosen();
   if (event.target.id === 'preset') onPresetChosen();
+  if (event.target.id === 'prune_until') showPruneUntil();
   onSettingsChanged();
 });
 
@@ -223,6 +284,7 @@ function setRunning(isRunning) {
   $('pause').textContent = 'Pause';
   for (const name of Object.keys(SETTINGS)) setFieldDisabled(name, isRunning);
   $('preset').disabled = isRunning;
+  $('prune_until').disabled = isRunning;
   $('import-ticket').disabled = isRunning;
   $('new-seed').disabled = isRunning;
 }
@@ -493,6 +555,10 @@ const handlers = {
     // Kept for a reload: the rounds finished so far, under the settings' hash.
     if (runKey !== null) keepRounds(runKey, trainers.settings, roundsDone.slice());
   },
+  weight_layers({ model, layers }) {
+    weightLayers.set(model, layers ?? null); // refused: the core says why when a run starts
+    if (!running) readForm();
+  },
   ticket_read({ config, error }) {
     if (error) {
       importedTicket = null;
@@ -683,6 +749,10 @@ window.ticketlab = {
   results: () => lastResults,
   rounds: () => roundsDone.map(({ branch, level }) => `${branch}/${level}`),
   workers: () => trainers.workerCount,
+  // The settings in force (the core's, once a run has started: a target's rounds resolved), and
+  // what the page worked out the chosen rounds or target keep.
+  settings: () => trainers.settings,
+  pruningPlan: () => pruningPlan,
   // What the charts against weights remaining hold: [x, ...one column per branch].
   // With several trials, the lines are their means; *Spread: per branch {min, max, trials: [per trial]}.
   chartData: () => ({ tickets: ticketsChart.data, earlyStop: earlyStopChart.data, ticketsSpread: ticketsChart.spreads, earlyStopSpread: earlyStopChart.spreads,

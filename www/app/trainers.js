@@ -38,6 +38,11 @@ export class Trainers {
     this.workerAt(0).postMessage({ type: 'read_ticket', bytes });
   }
 
+  /** Asks the first worker for a model's prunable layers; answered by a 'weight_layers' message. */
+  weightLayers(model) {
+    this.workerAt(0).postMessage({ type: 'weight_layers', model });
+  }
+
   pause() {
     this.pausing = true;
     this.tell('pause', (part) => { part.paused = false; });
@@ -82,7 +87,7 @@ export class Trainers {
 
   receive(worker, message) {
     const part = this.parts.find((p) => p.worker === worker);
-    if (!part || message.type === 'ticket_read') {
+    if (!part || message.type === 'ticket_read' || message.type === 'weight_layers') {
       this.onMessage(message); // before any run: ready, or a failed start
       return;
     }
@@ -182,7 +187,7 @@ export class Trainers {
     if (!reported.length) return; // nothing trained yet
     const segmentsDone = reported.reduce((total, { progress: p }) => total + p.segment + p.iteration / p.iterations, 0);
     const training = reported.filter((p) => !p.waiting && !p.ended);
-    const segments = segmentsOf(this.config);
+    const segments = segmentsOf(this.settings); // the core's: a target's rounds resolved
     this.onMessage({
       type: 'progress',
       parts: this.parts.map(({ share, config, progress, waiting, ended }) => ({ share, controls: config.controls, progress, waiting, ended })),
