@@ -6,6 +6,7 @@ import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
+import { DigitView } from './digit.js';
 import { keepRounds, keptRounds } from './kept-runs.js';
 
 const $ = (id) => document.getElementById(id);
@@ -75,6 +76,20 @@ const confusionView = new ConfusionView({
   panel: $('confusion-panel'),
   table: $('confusion-table'),
   count: $('confusion-count'),
+});
+const digitView = new DigitView({
+  panel: $('digit-panel'),
+  body: $('digit-body'),
+  unavailable: $('digit-unavailable'),
+  pad: $('digit-pad'),
+  preview: $('digit-preview'),
+  clear: $('digit-clear'),
+  testDigit: $('digit-test'),
+  dense: $('digit-dense'),
+  ticket: $('digit-ticket'),
+  source: $('digit-source'),
+  // The trainers are made below; the panel asks only once a round has finished.
+  ask: { classify: (...request) => trainers.classify(...request), testImage: (index) => trainers.testImage(index) },
 });
 const connectionView = new ConnectionView({
   panel: $('connections-panel'),
@@ -320,6 +335,7 @@ function startViews(config) {
   connectionView.reset();
   weightsView.reset();
   confusionView.reset();
+  digitView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
@@ -441,7 +457,11 @@ const handlers = {
   round_done(round) {
     roundsDone.push(round);
     drawTickets();
-    if (replaying) return; // rounds drawn again: no worker holds their tickets, and they are kept already
+    if (replaying) {
+      // Rounds drawn again: no worker holds their tickets, and they are kept already.
+      digitView.unavailable();
+      return;
+    }
     offerTicketExport();
     // Kept for a reload: the rounds finished so far, under the settings' hash.
     if (runKey !== null) keepRounds(runKey, trainers.settings, roundsDone.slice());
@@ -472,6 +492,13 @@ const handlers = {
     if (connections) connectionView.add(level, connections);
     weightsView.add(level, weights);
     confusionView.add(level, confusion);
+    digitView.add(level, roundsDone.find((r) => r.branch === 'ticket' && r.level === level).percent_remaining);
+  },
+  classified(answers) {
+    digitView.classified(answers);
+  },
+  test_image(image) {
+    digitView.testImage(image);
   },
   done({ results }) {
     setRunning(false);
@@ -591,7 +618,7 @@ offerKeptRounds();
 // iframe in a blog post; the settings still come from the hash.
 
 const EMBED_VIEWS = { tickets: 'tickets-panel', 'early-stop': 'early-stop-panel', weights: 'weights-panel', confusion: 'confusion-panel',
-  connections: 'connections-panel', filters: 'filters-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
+  connections: 'connections-panel', filters: 'filters-panel', digit: 'digit-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
 
 function applyEmbedMode() {
   const embed = new URLSearchParams(location.search).get('embed');
