@@ -214,14 +214,19 @@ export class DigitView extends RoundPanel {
       this.showAnswers(null);
       return;
     }
+    this.body.dataset.pending = 'true'; // until the answers come (page tests wait for them)
     this.timer = setTimeout(() => {
-      if (!this.shown()) return; // no finished round yet
+      if (!this.shown()) {
+        this.showAnswers(null); // no finished round yet
+        return;
+      }
       this.requestId += 1;
       this.ask.classify(this.requestId, this.slider.level, Float32Array.from(this.image));
     }, delay);
   }
 
   showAnswers(answers) {
+    this.body.dataset.pending = 'false';
     this.answers.dense.show(answers?.dense ?? null);
     this.answers.ticket.show(answers?.ticket ?? null);
   }
