@@ -66,6 +66,7 @@ export class DigitView extends RoundPanel {
     this.timer = null;
     this.listenForStrokes();
     clear.addEventListener('click', () => this.clear());
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.recolour());
     testDigit.addEventListener('click', () => this.ask.testImage(Math.floor(Math.random() * TEST_IMAGES)));
     this.showImage();
   }
@@ -166,6 +167,15 @@ export class DigitView extends RoundPanel {
     this.source.textContent = '';
     this.showImage();
     this.showAnswers(null);
+  }
+
+  /** The ink in the page's new text colour (light or dark mode), its opacity unchanged. */
+  recolour() {
+    const context = this.pad.getContext('2d');
+    Object.assign(context, { globalCompositeOperation: 'source-in', fillStyle: inkColour(this.pad) });
+    context.fillRect(0, 0, this.pad.width, this.pad.height);
+    context.globalCompositeOperation = 'source-over';
+    this.showImage();
   }
 
   /** Paints a 28×28 image on the pad, a block per pixel (its ink as opacity). */
