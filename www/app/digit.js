@@ -94,7 +94,9 @@ export class DigitView extends RoundPanel {
     const round = this.shown();
     if (!round) return;
     const densePercent = this.rounds.get(0)?.percent ?? 100;
-    this.answers.dense.title(`Dense network <span class="hint">(${formatPercent(densePercent)} of weights)</span>`);
+    // Round 0 is the dense network, unless the run started from an imported ticket.
+    const first = densePercent < 100 ? 'Round 0: the imported ticket' : 'Dense network';
+    this.answers.dense.title(`${first} <span class="hint">(${formatPercent(densePercent)} of weights)</span>`);
     this.answers.ticket.title(this.slider.level === 0
       ? 'Ticket of round 0 <span class="hint">(the dense network itself)</span>'
       : `Ticket of round ${this.slider.level} <span class="hint">(${formatPercent(round.percent)} of weights)</span>`);
