@@ -85,7 +85,7 @@ export class DigitView extends RoundPanel {
     this.unavailableNote.hidden = false;
   }
 
-  /** A finished round: `percent` of the weights remain in its ticket (`dense`: in round 0's network). */
+  /** A finished round, whose ticket keeps `percent` of the weights. */
   add(level, percent) {
     super.add(level, { percent });
   }
@@ -98,7 +98,7 @@ export class DigitView extends RoundPanel {
     const first = densePercent < 100 ? 'Round 0: the imported ticket' : 'Dense network';
     this.answers.dense.title(`${first} <span class="hint">(${formatPercent(densePercent)} of weights)</span>`);
     this.answers.ticket.title(this.slider.level === 0
-      ? 'Ticket of round 0 <span class="hint">(the dense network itself)</span>'
+      ? 'Ticket of round 0 <span class="hint">(the same network)</span>'
       : `Ticket of round ${this.slider.level} <span class="hint">(${formatPercent(round.percent)} of weights)</span>`);
     this.classifySoon(0);
   }
@@ -233,7 +233,7 @@ export class DigitView extends RoundPanel {
         return;
       }
       this.requestId += 1;
-      this.ask.classify(this.requestId, this.slider.level, Float32Array.from(this.image));
+      this.ask.classify(this.requestId, this.slider.level, this.image);
     }, delay);
   }
 
