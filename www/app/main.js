@@ -661,5 +661,5 @@ window.ticketlab = {
   rounds: () => roundsDone.map(({ branch, level }) => `${branch}/${level}`),
   workers: () => trainers.workerCount,
   // What the charts against weights remaining hold: [x, ...one column per branch].
-  chartData: () => ({ tickets: ticketsChart.data, earlyStop: earlyStopChart.data }),
+  chartData: () => ({ tickets: ticketsChart.data, earlyStop: earlyStopChart.data, accuracy: accuracyChart.data }),
 };
