@@ -172,6 +172,26 @@ impl Experiment {
         set(&object, "unit_masks", &js_sys::Uint8Array::from(&view.unit_masks[..]))?;
         Ok(object.into())
     }
+
+    /// One image (784 pixels in [0, 1], row by row) through the trained dense network and the
+    /// ticket of round `level` (see `Experiment::classify`): {dense, ticket: Float32Array}, a
+    /// probability per class.
+    pub fn classify(&self, level: usize, pixels: &[f32]) -> Result<js_sys::Object, JsError> {
+        let answers = self.inner.classify(level, pixels).map_err(js_error)?;
+        let object = js_sys::Object::new();
+        set(&object, "dense", &js_sys::Float32Array::from(&answers.dense[..]))?;
+        set(&object, "ticket", &js_sys::Float32Array::from(&answers.ticket[..]))?;
+        Ok(object)
+    }
+
+    /// Image `index` of MNIST's test set: {pixels: Float32Array (784, in [0, 1]), label}.
+    pub fn test_image(&self, index: usize) -> Result<js_sys::Object, JsError> {
+        let image = self.inner.test_image(index).map_err(js_error)?;
+        let object = js_sys::Object::new();
+        set(&object, "pixels", &js_sys::Float32Array::from(&image.pixels[..]))?;
+        set(&object, "label", &JsValue::from(image.label))?;
+        Ok(object)
+    }
 }
 
 /// object[key] = value, for the objects handed to the page.

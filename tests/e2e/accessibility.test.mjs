@@ -22,7 +22,7 @@ async function violations(page) {
 }
 
 const RUNS = {
-  // Every MLP view: tickets, early stop, curves, weights, confusion, connections.
+  // Every MLP view: tickets, early stop, curves, weights, confusion, connections, draw a digit.
   mlp: '#epochs=0.05&eval_every=50&rounds=2&controls=random_reinit,random_prune',
   // A small CNN: the Filters panel.
   cnn: '#model=custom&architecture=conv:4x5,pool,fc:10&epochs=0.02&eval_every=50&rounds=1',
@@ -40,6 +40,9 @@ for (const [name, hash] of Object.entries(RUNS)) {
         const page = await openPage(session.browser, `${session.url}${hash}`, { context });
         await page.click('#train');
         await waitForStatus(page, /^Done/);
+        // The Draw a digit panel with its answers shown (one of MNIST's test digits).
+        await page.click('#digit-test');
+        await page.waitForFunction(() => document.querySelector('#digit-dense .digit-guess').dataset.digit !== '');
         assert.deepEqual(await violations(page), [], `${look.colorScheme}, ${look.viewport.width} px wide`);
         assert.deepEqual(page.errors, []);
       } finally {

@@ -204,6 +204,88 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   assert.deepEqual(page.errors, []);
 });
 
+/** The 28×28 preview's ink (its opacity), 0 to 255 per pixel. */
+const previewInk = (page) => page.evaluate(() => {
+  const { data } = document.getElementById('digit-preview').getContext('2d').getImageData(0, 0, 28, 28);
+  return Array.from({ length: 784 }, (_, i) => data[4 * i + 3]);
+});
+/** Both answers once the last request is answered: the guesses and each column's heading. */
+async function digitAnswers(page) {
+  await page.waitForFunction(() => document.getElementById('digit-body').dataset.pending === 'false', null, { polling: 50 });
+  return page.evaluate(() => Object.fromEntries(['dense', 'ticket'].map((name) => {
+    const column = document.getElementById(`digit-${name}`);
+    const percents = [...column.querySelectorAll('.digit-percent')].map((cell) => cell.textContent);
+    return [name, { guess: column.querySelector('.digit-guess').dataset.digit, heading: column.querySelector('h3').textContent, percents }];
+  })));
+}
+
+test('draw a digit: the dense network and the chosen round\'s ticket read a drawing and MNIST\'s test digits', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=5&epochs=0.1&eval_every=45&rounds=2&controls=`);
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  assert.ok(await page.isVisible('#digit-pad'));
+  assert.equal(await page.getAttribute('#digit-pad', 'style') ?? '', '', 'sized by the style sheet');
+  assert.equal(await page.$eval('#digit-pad', (pad) => getComputedStyle(pad).touchAction), 'none');
+
+  // A 7 drawn with the mouse, small and off-centre in the top left of the pad.
+  await page.locator('#digit-pad').scrollIntoViewIfNeeded();
+  const box = await page.locator('#digit-pad').boundingBox();
+  const at = (x, y) => [box.x + x * box.width, box.y + y * box.height];
+  await page.mouse.move(...at(0.1, 0.12));
+  await page.mouse.down();
+  await page.mouse.move(...at(0.45, 0.12), { steps: 10 });
+  await page.mouse.move(...at(0.22, 0.6), { steps: 12 });
+  await page.mouse.up();
+  const drawn = await digitAnswers(page);
+  // What the networks see: the ink's longer side 20 pixels, its centre of mass in the middle.
+  const ink = await previewInk(page);
+  const inked = ink.flatMap((value, i) => (value > 0 ? [[i % 28, Math.floor(i / 28)]] : []));
+  const extent = (axis) => Math.max(...inked.map((p) => p[axis])) - Math.min(...inked.map((p) => p[axis])) + 1;
+  assert.equal(Math.max(extent(0), extent(1)), 20, `the ink spans ${extent(0)}×${extent(1)} pixels`);
+  const mass = ink.reduce((sum, value) => sum + value, 0);
+  const centre = (axis) => ink.reduce((sum, value, i) => sum + value * ((axis ? Math.floor(i / 28) : i % 28) + 0.5), 0) / mass;
+  assert.ok(Math.abs(centre(0) - 14) <= 1 && Math.abs(centre(1) - 14) <= 1, `centre of mass at ${centre(0)}, ${centre(1)}`);
+  // Both answers, for the last round (the slider follows the newest): a digit and ten bars each.
+  const percentOf = (level) => run.rounds.find((r) => r.branch === 'ticket' && r.level === level).percent_remaining.toFixed(1);
+  assert.equal(drawn.dense.heading, 'Dense network (100.0% of weights)');
+  assert.equal(drawn.ticket.heading, `Ticket of round 2 (${percentOf(2)}% of weights)`);
+  for (const { guess, percents } of Object.values(drawn)) {
+    assert.match(guess, /^\d$/);
+    assert.equal(percents.length, 10);
+  }
+  // Another round, picked with the keyboard: the ticket of round 1 answers.
+  await page.focus('#digit-round');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal((await digitAnswers(page)).ticket.heading, `Ticket of round 1 (${percentOf(1)}% of weights)`);
+  await page.click('#digit-clear');
+  assert.ok((await previewInk(page)).every((value) => value === 0), 'Clear empties the image');
+  assert.equal((await digitAnswers(page)).dense.guess, '');
+
+  // 20 of MNIST's test digits (picked by the page's Math.random, seeded here): the networks see
+  // the file's bytes exactly, and the dense network names most of them right.
+  await page.evaluate(() => { let state = 12345; Math.random = () => (state = (state * 16807) % 2147483647) / 2147483647; });
+  const images = readFileSync(join(ROOT, 'data/mnist/t10k-images-idx3-ubyte'));
+  const labels = readFileSync(join(ROOT, 'data/mnist/t10k-labels-idx1-ubyte'));
+  let right = 0;
+  for (let pick = 0; pick < 20; pick++) {
+    const before = await page.getAttribute('#digit-source', 'data-index');
+    await page.focus('#digit-test');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((previous) => document.getElementById('digit-source').dataset.index !== previous, before);
+    const answers = await digitAnswers(page);
+    const index = Number(await page.getAttribute('#digit-source', 'data-index'));
+    assert.equal(Number(await page.getAttribute('#digit-source', 'data-label')), labels[8 + index]);
+    assert.deepEqual(await previewInk(page), [...images.subarray(16 + 784 * index, 16 + 784 * (index + 1))], `test image ${index}`);
+    if (Number(answers.dense.guess) === labels[8 + index]) right += 1;
+  }
+  // The dense network gets 92.1% of the test set right: 15 of 20 is a floor that an image
+  // garbled on its way (transposed, scaled, the wrong network) would not reach.
+  assert.ok(run.rounds[0].last.test_accuracy > 0.9);
+  assert.ok(right >= 15, `the dense network read ${right} of 20 test digits right`);
+  assert.deepEqual(page.errors, []);
+});
+
 test('an exported ticket imported into a fresh page trains exactly as that round did; a file that is not a ticket is refused', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=9&epochs=0.1&eval_every=45&rounds=1&controls=`);
   await page.click('#train');
@@ -265,6 +347,9 @@ test('a precomputed run is drawn at once, and the form then holds its settings t
   assert.equal(tickets[1][0], ticket36.early_stop.test_accuracy);
   assert.deepEqual([await page.inputValue('#model'), await page.inputValue('#seed'), await page.inputValue('#preset')], ['lenet-300-100', '0', 'quick']);
   assert.equal(await page.isVisible('#export-ticket'), false);
+  assert.match(await page.textContent('#digit-unavailable'), /^Train to draw/, 'no worker holds the networks of a precomputed run');
+  assert.ok(await page.isVisible('#digit-unavailable'));
+  assert.equal(await page.isVisible('#digit-pad'), false);
   assert.deepEqual(page.errors, []);
 });
 
@@ -280,6 +365,7 @@ test('the finished rounds are kept: after a reload the page offers them and draw
   await page.click('#show-kept');
   assert.match(await page.textContent('#status'), /^Shown from this browser's storage/);
   assert.equal(await page.isVisible('#export-ticket'), false, 'no worker holds the tickets of rounds drawn again');
+  assert.ok(await page.isVisible('#digit-unavailable'), 'nor their networks to draw for');
   assert.deepEqual(await page.evaluate(() => window.ticketlab.rounds()), finished);
   const { tickets } = await page.evaluate(() => window.ticketlab.chartData());
   assert.equal(tickets[0].length, 3);

@@ -10,6 +10,7 @@ import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
+import { DigitView } from './digit.js';
 import { keepRounds, keptRounds } from './kept-runs.js';
 import { TrialPicker } from './trial-picker.js';
 
@@ -80,6 +81,20 @@ const confusionView = new ConfusionView({
   panel: $('confusion-panel'),
   table: $('confusion-table'),
   count: $('confusion-count'),
+});
+const digitView = new DigitView({
+  panel: $('digit-panel'),
+  body: $('digit-body'),
+  unavailable: $('digit-unavailable'),
+  pad: $('digit-pad'),
+  preview: $('digit-preview'),
+  clear: $('digit-clear'),
+  testDigit: $('digit-test'),
+  dense: $('digit-dense'),
+  ticket: $('digit-ticket'),
+  source: $('digit-source'),
+  // The trainers are made below; the panel asks only once a round has finished.
+  ask: { classify: (...request) => trainers.classify(...request), testImage: (index) => trainers.testImage(index) },
 });
 const connectionView = new ConnectionView({
   panel: $('connections-panel'),
@@ -420,6 +435,7 @@ function startViews(config) {
   weightsView.reset();
   confusionView.reset();
   trialPicker.reset();
+  digitView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
@@ -513,6 +529,7 @@ const handlers = {
       // The next trial: the last one's rounds join the charts' spread, and are kept under its own seed.
       earlierTrials.push(roundsDone.slice());
       roundsDone.length = 0;
+      digitView.reset(); // the workers now hold this trial's networks, not the last one's
     } else {
       startTime = performance.now();
     }
@@ -550,7 +567,11 @@ const handlers = {
   round_done(round) {
     roundsDone.push(round);
     drawTickets();
-    if (replaying) return; // rounds drawn again: no worker holds their tickets, and they are kept already
+    if (replaying) {
+      // Rounds drawn again: no worker holds their tickets, and they are kept already.
+      digitView.unavailable();
+      return;
+    }
     offerTicketExport();
     // Kept for a reload: the rounds finished so far, under the settings' hash.
     if (runKey !== null) keepRounds(runKey, trainers.settings, roundsDone.slice());
@@ -583,6 +604,15 @@ const handlers = {
   },
   round_views(message, trial) {
     trialPicker.add(message, trial);
+    // Draw a digit asks the worker, which holds the networks of the trial in progress only.
+    const { level } = message;
+    digitView.add(level, roundsDone.find((r) => r.branch === 'ticket' && r.level === level).percent_remaining);
+  },
+  classified(answers) {
+    digitView.classified(answers);
+  },
+  test_image(image) {
+    digitView.testImage(image);
   },
   done({ results }) {
     setRunning(false);
@@ -707,7 +737,7 @@ offerKeptRounds();
 // iframe in a blog post; the settings still come from the hash.
 
 const EMBED_VIEWS = { tickets: 'tickets-panel', 'early-stop': 'early-stop-panel', weights: 'weights-panel', confusion: 'confusion-panel',
-  connections: 'connections-panel', filters: 'filters-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
+  connections: 'connections-panel', filters: 'filters-panel', digit: 'digit-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
 
 function applyEmbedMode() {
   const embed = new URLSearchParams(location.search).get('embed');

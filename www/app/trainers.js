@@ -62,6 +62,20 @@ export class Trainers {
     this.parts[0]?.worker.postMessage({ type: 'export_ticket', level });
   }
 
+  /**
+   * Asks the worker that holds the ticket's rounds (the first) how the dense network and the
+   * ticket of round `level` classify `pixels` (784 values in [0, 1]); answered by a 'classified'
+   * message with the same `id`.
+   */
+  classify(id, level, pixels) {
+    this.parts[0]?.worker.postMessage({ type: 'classify', id, level, pixels });
+  }
+
+  /** Asks the first worker for MNIST's test image `index`; answered by a 'test_image' message. */
+  testImage(index) {
+    this.parts[0]?.worker.postMessage({ type: 'test_image', index });
+  }
+
   // --- inside ------------------------------------------------------------------------------
 
   workerAt(index) {
@@ -91,7 +105,7 @@ export class Trainers {
       this.onMessage(message); // before any run: ready, or a failed start
       return;
     }
-    if (message.type === 'ticket_file') {
+    if (['ticket_file', 'classified', 'test_image'].includes(message.type)) {
       this.onMessage(message); // asked for by the page, also after the run
       return;
     }
