@@ -68,6 +68,13 @@ export class LineChart {
     this.plot.setData(this.data);
   }
 
+  /** Shows or hides y series `index` (from 0), its legend entry too: a series the run does not train. */
+  showSeries(index, shown) {
+    this.plot.setSeries(index + 1, { show: shown });
+    const row = this.plot.root.querySelectorAll('.u-legend .u-series')[index + 1];
+    if (row) row.style.display = shown ? '' : 'none'; // uPlot's stylesheet would override [hidden]
+  }
+
   reset() {
     this.data = this.data.map(() => []);
     this.spreads = null;

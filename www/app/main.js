@@ -436,6 +436,10 @@ function startViews(config) {
   confusionView.reset();
   trialPicker.reset();
   digitView.reset();
+  // Only the branches this run trains, in the charts and their legends.
+  BRANCHES.forEach(({ branch }, index) => {
+    for (const chart of [ticketsChart, earlyStopChart]) chart.showSeries(index, branch === 'ticket' || (config.controls ?? []).includes(branch));
+  });
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
