@@ -243,7 +243,8 @@ function onModelChosen() {
 
 function updateIterationsHint(values) {
   const prunes = values?.rounds || values?.target_remaining != null;
-  $('iterations-hint').textContent = values ? `= ${iterationsFor(values).toLocaleString('en')} iterations${prunes ? ' per round' : ''}` : '';
+  const iterations = values ? iterationsFor(values) : 0;
+  $('iterations-hint').textContent = values ? `= ${iterations.toLocaleString('en')} iteration${iterations === 1 ? '' : 's'}${prunes ? ' per round' : ''}` : '';
 }
 
 function onSettingsChanged() {
