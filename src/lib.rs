@@ -7,9 +7,11 @@
 //! ← { `wasm` (the wasm-bindgen surface), `bin/lth` }. `data` parses and splits MNIST; `rng` is
 //! the portable seeded randomness; `config` checks settings; `error` names what went wrong;
 //! `filters` keeps the ticket's conv filters round by round, for the page's Filters panel;
-//! `ticket` writes and reads a ticket (mask + initial weights + settings) as a safetensors file.
+//! `ticket` writes and reads a ticket (mask + initial weights + settings) as a safetensors file;
+//! `checkpoint` holds what an interrupted run needs to resume, in the same format.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod config;
 pub mod connections;
 pub mod data;
