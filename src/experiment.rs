@@ -851,8 +851,9 @@ impl Experiment {
             Some(resumed) if level < resumed => Error::Usage(format!(
                 "ticket: round {level} was trained before this run resumed at round {resumed}; its ticket is not in this run (export it from the run that trained it)"
             )),
-            _ => Error::Usage(format!(
-                "ticket: the mask of round {level} is not made yet (rounds up to {} have masks)",
+            resumed => Error::Usage(format!(
+                "ticket: the mask of round {level} is not made yet ({} to {} have masks)",
+                resumed.map_or("rounds 0".to_string(), |resumed| format!("round 0 and rounds {resumed}")),
                 run.ticket_masks.keys().last().expect("level 0's mask")
             )),
         })?;
