@@ -6,7 +6,9 @@ import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
-import { keepRounds, keptRounds } from './kept-runs.js';
+import { keptRounds } from './kept-runs.js';
+import { RunKeeper, describeKept, roundsBefore } from './resume.js';
+import { segmentsOf } from './split.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -307,7 +309,8 @@ function drawTickets() {
 const lastEvaluation = (results) => results?.rounds?.findLast((r) => r.last)?.last;
 
 let replaying = false; // drawing kept or precomputed rounds, not a live run's
-let runKey = null; // the live run's settings hash, under which its finished rounds are kept
+const keeper = new RunKeeper(); // keeps the live run's finished rounds and checkpoint for a reload
+let doneAtStart = 0; // the share of the run done before this session (a resumed run's kept rounds)
 
 /** Every view emptied for a new run of `config` (live or precomputed). */
 function startViews(config) {
@@ -331,6 +334,24 @@ function startViews(config) {
   roundShown = null;
 }
 
+/**
+ * Starts a live run of the form's `values`; `resume` ({checkpoint, rounds}, see resume.js) goes on
+ * from a kept checkpoint after drawing the rounds kept from before it.
+ */
+function startRun(values, resume = null) {
+  const config = toConfig(values);
+  const ticket = importedTicket?.config && !resume ? importedTicket.bytes : null;
+  if (resume) drawFinishedRounds(config, resume.rounds);
+  else startViews(config);
+  $('kept-offer').hidden = true;
+  // A ticket's run depends on its file too: not kept.
+  keeper.start(ticket ? null : toHash(values) || '#', config, resume?.checkpoint);
+  doneAtStart = resume ? segmentsOf({ ...config, rounds: resume.checkpoint.level }) / segmentsOf(config) : 0;
+  setRunning(true);
+  setStatus(resume ? `Resuming at round ${resume.checkpoint.level + 1}…` : 'Starting…');
+  trainers.run(config, ticket, resume);
+}
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   if (running) return;
@@ -339,14 +360,7 @@ form.addEventListener('submit', (event) => {
     setStatus('Fix the highlighted settings to start.');
     return;
   }
-  const config = toConfig(values);
-  const ticket = importedTicket?.config ? importedTicket.bytes : null;
-  startViews(config);
-  $('kept-offer').hidden = true;
-  runKey = ticket ? null : toHash(values) || '#'; // a ticket's run depends on its file too: not kept
-  setRunning(true);
-  setStatus('Starting…');
-  trainers.run(config, ticket);
+  startRun(values);
 });
 
 // A ticket file: the first worker reads its settings (or refuses it, saying why); the form takes
@@ -420,7 +434,7 @@ const handlers = {
     $('speed').textContent = `${Math.round(speed).toLocaleString('en')} images/s`;
     $('progress').value = done;
     const elapsed = (performance.now() - startTime) / 1000;
-    $('eta').textContent = formatDuration((elapsed / done) * (1 - done));
+    $('eta').textContent = formatDuration((elapsed / (done - doneAtStart)) * (1 - done));
     if (!paused) setStatus(describeProgress(parts, segments));
   },
   evaluation(point) {
@@ -444,7 +458,10 @@ const handlers = {
     if (replaying) return; // rounds drawn again: no worker holds their tickets, and they are kept already
     offerTicketExport();
     // Kept for a reload: the rounds finished so far, under the settings' hash.
-    if (runKey !== null) keepRounds(runKey, trainers.settings, roundsDone.slice());
+    keeper.keep(roundsDone.slice());
+  },
+  checkpoint(message) {
+    keeper.checkpoint(message, roundsDone.slice());
   },
   ticket_read({ config, error }) {
     if (error) {
@@ -574,8 +591,13 @@ async function offerKeptRounds() {
   const record = values ? await keptRounds(toHash(values) || '#') : null;
   $('kept-offer').hidden = !record?.rounds?.length || running;
   if (!record?.rounds?.length) return;
-  const when = new Date(record.saved).toLocaleString();
-  $('kept-text').textContent = `Your last run with these settings (${when}) finished ${record.rounds.length} round${record.rounds.length === 1 ? '' : 's'}.`;
+  const { text, checkpoint } = describeKept(record);
+  $('kept-text').textContent = text;
+  $('resume-kept').hidden = !checkpoint;
+  $('resume-kept').onclick = () => {
+    const now = readForm();
+    if (!running && now) startRun(now, { checkpoint, rounds: roundsBefore(record.rounds, checkpoint) });
+  };
   $('show-kept').onclick = () => {
     if (running) return;
     drawFinishedRounds(record.config, record.rounds);
