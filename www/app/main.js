@@ -310,6 +310,7 @@ const lastEvaluation = (results) => results?.rounds?.findLast((r) => r.last)?.la
 
 let replaying = false; // drawing kept or precomputed rounds, not a live run's
 const keeper = new RunKeeper(); // keeps the live run's finished rounds and checkpoint for a reload
+let resumedAt = null; // the level a resumed run goes on from (null: a run from the start)
 let doneAtStart = 0; // the share of the run done before this session (a resumed run's kept rounds)
 
 /** Every view emptied for a new run of `config` (live or precomputed). */
@@ -346,9 +347,10 @@ function startRun(values, resume = null) {
   $('kept-offer').hidden = true;
   // A ticket's run depends on its file too: not kept.
   keeper.start(ticket ? null : toHash(values) || '#', config, resume?.checkpoint);
-  doneAtStart = resume ? segmentsOf({ ...config, rounds: resume.checkpoint.level }) / segmentsOf(config) : 0;
+  resumedAt = resume ? resume.checkpoint.level + 1 : null;
+  doneAtStart = resume ? segmentsOf({ ...config, rounds: resumedAt - 1 }) / segmentsOf(config) : 0;
   setRunning(true);
-  setStatus(resume ? `Resuming at round ${resume.checkpoint.level + 1}…` : 'Starting…');
+  setStatus(resume ? `Resuming at round ${resumedAt}…` : 'Starting…');
   trainers.run(config, ticket, resume);
 }
 
@@ -423,7 +425,9 @@ const handlers = {
   },
   started({ config }) {
     startTime = performance.now();
-    setStatus(`Training ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}: evaluating the untrained network…`);
+    const network = `${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}`;
+    setStatus(resumedAt === null ? `Training ${network}: evaluating the untrained network…`
+      : `Resumed ${network} at round ${resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`);
   },
   progress({ parts, done, segments, samples_per_second: speed }) {
     // The numbers follow the first worker still training (the ticket's, while it trains).
