@@ -332,7 +332,12 @@ async function checkResumeAfterCrash(cores) {
   assert.equal(tickets[0].length, 4, 'the tickets chart has every level');
   assert.ok(tickets.slice(1, 3).every((column) => column.every((value) => value != null)), 'the ticket and the control at every level');
   // The new rounds' tickets are in the worker: the last one exports.
-  assert.match(await page.textContent('#export-ticket'), /round 3/);
+  const [ticketDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-ticket')]);
+  assert.equal(ticketDownload.suggestedFilename(), 'ticketlab-lenet-300-100-seed9-round3.safetensors');
+  const file = readFileSync(await ticketDownload.path());
+  const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString('utf8'));
+  assert.equal(header.__metadata__.level, '3');
+  assert.equal(Number(header.__metadata__.weights_remaining), run.rounds.find((r) => r.level === 3).weights_remaining);
   assert.deepEqual(numbers(run), numbers(nativeRun(run.config)), 'the uninterrupted run\'s numbers, bit for bit');
   // Finished now: after another reload the run is offered to show, not to resume.
   await page.reload();

@@ -479,7 +479,8 @@ const handlers = {
     onSettingsChanged();
     $('import-ticket-error').textContent = '';
     $('import-ticket-status').textContent = `${importedTicket.name}: ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}. ` +
-      'Train retrains this ticket (it becomes round 0); rounds above 0 prune on from it.';
+      'Train retrains this ticket (it becomes round 0); rounds above 0 prune on from it. ' +
+      'Its run is not kept in this browser, so it cannot be resumed after a reload.';
   },
   ticket_file({ level, bytes, error }) {
     if (error) {
