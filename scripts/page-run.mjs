@@ -4,6 +4,7 @@
 //   node scripts/page-run.mjs '#model=lenet-5&epochs=3&eval_every=916' [results.json]
 import { writeFileSync } from 'node:fs';
 import { start, openPage, waitForStatus } from '../tests/e2e/browser.mjs';
+import { trialsOf } from '../www/app/summary.js';
 
 const [hash, out] = process.argv.slice(2);
 if (!hash?.startsWith('#')) {
@@ -19,12 +20,16 @@ try {
   const seconds = (performance.now() - started) / 1000;
   const results = await page.evaluate(() => window.ticketlab.results());
   if (page.errors.length) throw new Error(`the page reported errors: ${page.errors.join('; ')}`);
-  for (const round of results.rounds) {
-    for (const e of round.evaluations) {
-      console.log(`${round.branch} level ${round.level} iteration ${e.iteration}: test accuracy ${(100 * e.test_accuracy).toFixed(2)}%`);
+  // With #trials=N, the results hold each trial's (trialsOf) and their summary.
+  for (const trial of trialsOf(results)) {
+    for (const round of trial.rounds) {
+      for (const e of round.evaluations) {
+        console.log(`seed ${trial.config.seed} ${round.branch} level ${round.level} iteration ${e.iteration}: test accuracy ${(100 * e.test_accuracy).toFixed(2)}%`);
+      }
     }
+    console.log(`${trial.config.model}, seed ${trial.config.seed}: training ${Math.round(trial.train_samples_per_second).toLocaleString('en')} images/s`);
   }
-  console.log(`${results.config.model}, seed ${results.config.seed}: ${seconds.toFixed(1)} s in the page, training ${Math.round(results.train_samples_per_second).toLocaleString('en')} images/s`);
+  console.log(`${seconds.toFixed(1)} s in the page`);
   if (out) writeFileSync(out, JSON.stringify(results, null, 2));
 } finally {
   await session.close();

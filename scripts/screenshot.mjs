@@ -15,6 +15,10 @@ try {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.click('#train');
   await waitForStatus(page, /^Done/, 600_000);
+  // The Draw a digit panel at work on one of MNIST's test digits (Math.random seeded: the same one each time).
+  await page.evaluate(() => { let state = 2024; Math.random = () => (state = (state * 16807) % 2147483647) / 2147483647; });
+  await page.click('#digit-test');
+  await page.waitForFunction(() => document.getElementById('digit-body').dataset.pending === 'false');
   const shoot = async (view, scheme) => {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(300);

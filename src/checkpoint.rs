@@ -10,8 +10,8 @@
 //!   `ticket_mask`           U8 (prunable weights): the ticket's mask of level + 1, 1 kept, 0
 //!                           pruned, layer after layer in model order (`Mask::to_bytes`)
 //!   `rewind_params`         F32 (parameters): θk, under reset = "rewind" with rewind_step > 0
-//!   `dense_trained_params`  F32: the trained dense network, under prune_schedule = "one_shot"
-//!                           (every level is pruned from it)
+//!   `dense_trained_params`  F32: the trained dense network (one-shot pruning prunes every level
+//!                           from it, and `Experiment::classify` compares each round's ticket with it)
 //!   `last_ticket_params`    F32: the ticket of `level` as trained, under reset = "continue" (the
 //!                           next ticket starts from it)
 //! in the safetensors format of `ticket` (8-byte header length, JSON header, raw little-endian
@@ -41,7 +41,7 @@ pub struct Checkpoint {
     pub ticket_mask: Mask,
     /// θk (reset = "rewind", rewind_step > 0).
     pub rewind_params: Option<Vec<f32>>,
-    /// The trained dense network (prune_schedule = "one_shot").
+    /// The trained dense network.
     pub dense_trained_params: Option<Vec<f32>>,
     /// The last trained ticket's weights (reset = "continue").
     pub last_ticket_params: Option<Vec<f32>>,
@@ -53,11 +53,7 @@ const PARAMS: [&str; 3] = ["rewind_params", "dense_trained_params", "last_ticket
 impl Checkpoint {
     /// Which of `PARAMS` these settings need to resume.
     pub fn needs(config: &Config) -> [bool; 3] {
-        [
-            config.reset == "rewind" && config.rewind_step > 0,
-            config.prune_schedule == "one_shot",
-            config.reset == "continue",
-        ]
+        [config.reset == "rewind" && config.rewind_step > 0, true, config.reset == "continue"]
     }
 
     fn params(&self) -> [&Option<Vec<f32>>; 3] {

@@ -9,8 +9,8 @@ use crate::nn::init::Init;
 use crate::nn::Mask;
 use crate::nn::{ModelSpec, WeightKind};
 use crate::optim::OptimizerConfig;
-use crate::prune::kept_after;
 use crate::prune::magnitude::PruneCounts;
+use crate::prune::{kept_after, pruned_count};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Config {
@@ -35,8 +35,14 @@ pub struct Config {
     pub validation_size: usize,
     /// Training images used; 0 means all that remain after the validation hold-out.
     pub train_size: usize,
-    /// Pruning rounds after the dense network is trained (0: train the dense network only).
+    /// Pruning rounds after the dense network is trained (0: train the dense network only). With
+    /// `target_remaining`, the rounds the target needs (see `rounds_for_target`).
     pub rounds: usize,
+    /// Prune until the ticket keeps at most this percentage of the prunable weights, instead of
+    /// for a given number of rounds. Kept beside the rounds it resolves to, so that results and
+    /// ticket files say what was asked (and absent from the JSON when rounds were asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_remaining: Option<f64>,
     /// Fraction of the remaining weights removed per round in hidden layers.
     pub prune_rate: f64,
     /// Fraction of the remaining weights removed per round in the output layer.
@@ -75,6 +81,7 @@ impl Default for Config {
             validation_size: 5_000,
             train_size: 0,
             rounds: 0,
+            target_remaining: None,
             prune_rate: 0.2,
             prune_rate_output: 0.1,
             // The paper's rate for the convolutions of Conv-2 and Conv-4 (Conv-6: 0.15).
@@ -89,13 +96,19 @@ impl Default for Config {
 }
 
 #[rustfmt::skip]
-const FIELDS: [&str; 23] = [
+const FIELDS: [&str; 24] = [
     "model", "seed", "init", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
-    "batch_size", "iterations", "eval_every", "validation_size", "train_size", "rounds", "prune_rate",
-    "prune_rate_output", "prune_rate_conv", "prune_scope", "prune_schedule", "reset", "rewind_step", "controls",
+    "batch_size", "iterations", "eval_every", "validation_size", "train_size", "rounds", "target_remaining",
+    "prune_rate", "prune_rate_output", "prune_rate_conv", "prune_scope", "prune_schedule", "reset", "rewind_step", "controls",
 ];
 
 pub const CONTROLS: [&str; 2] = ["random_reinit", "random_prune"];
+
+/// The most rounds a `target_remaining` may resolve to: the page's cap on rounds (www/app/settings.js).
+pub const MAX_ROUNDS_FOR_TARGET: usize = 40;
+
+/// Beyond this many rounds, a target's round count is not worked out exactly.
+const ROUNDS_COUNTED: usize = 10_000;
 
 /// The largest integer that JSON numbers (JS doubles) hold exactly.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -171,6 +184,24 @@ fn controls(field: &str, value: &Value) -> Result<Vec<String>> {
     Ok(chosen)
 }
 
+/// A percentage for a message: two decimals, or three significant digits below 1% (as the page shows it).
+fn percent_text(percent: f64) -> String {
+    let decimals = if percent >= 1.0 { 2 } else { (2.0 - percent.log10().floor()) as usize };
+    format!("{percent:.decimals$}")
+}
+
+/// A percentage strictly between 0 and 100.
+fn percentage(field: &str, value: &Value) -> Result<f64> {
+    let x = number(field, value)?;
+    if x <= 0.0 || x >= 100.0 {
+        return Err(Error::config(
+            field,
+            format!("must be above 0 and below 100 (a percentage of the weights, like 3.6), got {value}"),
+        ));
+    }
+    Ok(x)
+}
+
 fn positive(field: &str, value: &Value) -> Result<f64> {
     let x = number(field, value)?;
     // The optimizers compute in f32: the value must survive the conversion.
@@ -232,6 +263,7 @@ impl Config {
                 "validation_size" => config.validation_size = integer(field, value, 1, 59_999)? as usize,
                 "train_size" => config.train_size = integer(field, value, 0, 59_999)? as usize,
                 "rounds" => config.rounds = integer(field, value, 0, 100)? as usize,
+                "target_remaining" => config.target_remaining = Some(percentage(field, value)?),
                 "prune_rate" => config.prune_rate = fraction(field, value)?,
                 "prune_rate_output" => config.prune_rate_output = fraction(field, value)?,
                 "prune_rate_conv" => config.prune_rate_conv = fraction(field, value)?,
@@ -248,8 +280,82 @@ impl Config {
                 }
             }
         }
+        if let Some(target) = config.target_remaining {
+            let needed = config.rounds_for_target(target)?;
+            // A resolved config (a results or ticket file) holds both, agreeing: it re-reads as it was.
+            if object.contains_key("rounds") && config.rounds != needed {
+                return Err(Error::config(
+                    "target_remaining",
+                    format!(
+                        "give either rounds or target_remaining, not both: target_remaining {target} means {needed} rounds, \
+                         but rounds is {}; remove rounds to prune until the target, or target_remaining to run {} rounds",
+                        config.rounds, config.rounds
+                    ),
+                ));
+            }
+            config.rounds = needed;
+        }
         config.check_pruning()?;
         Ok(config)
+    }
+
+    /// The fewest rounds after which the ticket keeps at most `target` percent of the prunable
+    /// weights: the counts `prune_counts` prunes to, round after round (layer-wise: each layer at
+    /// its kind's rate; global: all weights at `prune_rate`). One-shot pruning prunes each level to
+    /// the same counts, so the answer holds for both schedules.
+    pub fn rounds_for_target(&self, target: f64) -> Result<usize> {
+        let layers = self.model_spec().weight_layers();
+        let total: usize = layers.iter().map(|layer| layer.size).sum();
+        // Weights kept, per layer (layer-wise) or in all (global), and the rate each loses a round.
+        let (mut kept, rates): (Vec<usize>, Vec<f64>) = if self.prune_scope == "global" {
+            (vec![total], vec![self.prune_rate])
+        } else {
+            layers.iter().map(|layer| (layer.size, self.layer_prune_rate(layer.kind))).unzip()
+        };
+        let fail = |message: String| Err(Error::config("target_remaining", message));
+        for rounds in 0..=ROUNDS_COUNTED {
+            let remaining: usize = kept.iter().sum();
+            // kept / total <= target / 100, in the form the page computes too (identical doubles).
+            if remaining as f64 * 100.0 <= target * total as f64 {
+                if rounds > MAX_ROUNDS_FOR_TARGET {
+                    return fail(format!(
+                        "keeping at most {target}% of the weights takes {rounds} rounds at these rates, more than the \
+                         {MAX_ROUNDS_FOR_TARGET} a run may have; aim higher, or raise the pruning rates"
+                    ));
+                }
+                if let Some(empty) = kept.iter().position(|&count| count == 0) {
+                    let what = if self.prune_scope == "global" {
+                        format!("every weight is pruned (prune_rate {})", self.prune_rate)
+                    } else {
+                        let layer = &layers[empty];
+                        format!(
+                            "layer {} keeps none of its {} weights ({} {})",
+                            layer.name,
+                            layer.size,
+                            Config::rate_field(layer.kind),
+                            rates[empty]
+                        )
+                    };
+                    return fail(format!(
+                        "reaching {target}% of the weights takes {rounds} rounds, after which {what}; aim higher, or lower the rates"
+                    ));
+                }
+                return Ok(rounds);
+            }
+            let next: Vec<usize> =
+                kept.iter().zip(&rates).map(|(&count, &rate)| count - pruned_count(count, rate)).collect();
+            if next == kept {
+                return fail(format!(
+                    "{target}% of the weights cannot be reached at these rates: after {rounds} rounds the ticket keeps \
+                     {}%, and rounding removes no more weights; aim higher, or raise the pruning rates",
+                    percent_text(remaining as f64 * 100.0 / total as f64)
+                ));
+            }
+            kept = next;
+        }
+        fail(format!(
+            "keeping at most {target}% of the weights takes more than {ROUNDS_COUNTED} rounds at these rates; aim higher, or raise the pruning rates"
+        ))
     }
 
     /// A model setting: a name or an architecture text that fits 28×28 digits.
@@ -330,8 +436,8 @@ impl Config {
         }
     }
 
-    /// The setting that holds a kind's rate, for messages.
-    fn rate_field(kind: WeightKind) -> &'static str {
+    /// The setting that holds a kind's rate (layer-wise pruning).
+    pub fn rate_field(kind: WeightKind) -> &'static str {
         match kind {
             WeightKind::Conv => "prune_rate_conv",
             WeightKind::Hidden => "prune_rate",

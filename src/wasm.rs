@@ -39,6 +39,23 @@ pub fn model_defaults_json(model: &str) -> String {
     crate::Config::defaults_for(model).to_json()
 }
 
+/// The prunable weight tensors of a model (a name or a network as text), as JSON:
+/// [{name, size, rate_setting}], where rate_setting names the setting whose rate prunes the layer
+/// (layer-wise). The page climbs the pruning ladder over them to show what a target means.
+#[wasm_bindgen]
+pub fn weight_layers_json(model: &str) -> Result<String, JsError> {
+    let spec =
+        crate::nn::ModelSpec::for_mnist(model).map_err(|message| js_error(crate::Error::config("model", message)))?;
+    let layers: Vec<serde_json::Value> = spec
+        .weight_layers()
+        .iter()
+        .map(|layer| {
+            serde_json::json!({"name": layer.name, "size": layer.size, "rate_setting": crate::Config::rate_field(layer.kind)})
+        })
+        .collect();
+    Ok(serde_json::Value::from(layers).to_string())
+}
+
 #[wasm_bindgen]
 pub struct Experiment {
     inner: experiment::Experiment,
@@ -154,6 +171,26 @@ impl Experiment {
         set(&object, "per_pixel", &js_sys::Uint32Array::from(&view.per_pixel[..]))?;
         set(&object, "unit_masks", &js_sys::Uint8Array::from(&view.unit_masks[..]))?;
         Ok(object.into())
+    }
+
+    /// One image (784 pixels in [0, 1], row by row) through the trained dense network and the
+    /// ticket of round `level` (see `Experiment::classify`): {dense, ticket: Float32Array}, a
+    /// probability per class.
+    pub fn classify(&self, level: usize, pixels: &[f32]) -> Result<js_sys::Object, JsError> {
+        let answers = self.inner.classify(level, pixels).map_err(js_error)?;
+        let object = js_sys::Object::new();
+        set(&object, "dense", &js_sys::Float32Array::from(&answers.dense[..]))?;
+        set(&object, "ticket", &js_sys::Float32Array::from(&answers.ticket[..]))?;
+        Ok(object)
+    }
+
+    /// Image `index` of MNIST's test set: {pixels: Float32Array (784, in [0, 1]), label}.
+    pub fn test_image(&self, index: usize) -> Result<js_sys::Object, JsError> {
+        let image = self.inner.test_image(index).map_err(js_error)?;
+        let object = js_sys::Object::new();
+        set(&object, "pixels", &js_sys::Float32Array::from(&image.pixels[..]))?;
+        set(&object, "label", &JsValue::from(image.label))?;
+        Ok(object)
     }
 }
 

@@ -8,10 +8,9 @@
 mod common;
 
 use std::cell::Cell;
-use std::path::PathBuf;
 use std::process::Command;
 
-use common::{as_slices, synthetic_mnist};
+use common::{as_slices, synthetic_mnist, SyntheticMnistDir};
 use ticketlab::bench::{
     batch_indices, evaluation_throughput, percent_remaining, training_throughput, Kernels, Measure, LEVELS,
 };
@@ -99,26 +98,6 @@ fn lenet_5s_ladder_descends_from_the_dense_network() {
     let percents: Vec<f64> = LEVELS.iter().map(|&level| percent_remaining(&config, level)).collect();
     assert_eq!(percents[0], 100.0);
     assert!(percents.windows(2).all(|pair| pair[1] < pair[0]), "{percents:?}");
-}
-
-/// A folder of synthetic MNIST files for the CLI, removed when dropped.
-struct SyntheticMnistDir(PathBuf);
-
-impl SyntheticMnistDir {
-    fn new(name: &str) -> SyntheticMnistDir {
-        let dir = std::env::temp_dir().join(format!("ticketlab-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        for (name, bytes) in ticketlab::data::mnist::FILES.iter().zip(synthetic_mnist(4, 500, 50)) {
-            std::fs::write(dir.join(name), bytes).unwrap();
-        }
-        SyntheticMnistDir(dir)
-    }
-}
-
-impl Drop for SyntheticMnistDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn lth_bench(data: &SyntheticMnistDir, args: &[&str]) -> std::process::Output {

@@ -59,6 +59,21 @@ fn config_round_trips_through_json_unchanged() {
 }
 
 #[test]
+fn a_target_is_recorded_beside_the_rounds_it_resolves_to_and_round_trips() {
+    let config = Config::from_json(r#"{"target_remaining": 3.6}"#).expect("valid");
+    assert_eq!((config.rounds, config.target_remaining), (15, Some(3.6)));
+    let json: serde_json::Value = serde_json::from_str(&config.to_json()).expect("JSON");
+    assert_eq!((&json["rounds"], &json["target_remaining"]), (&serde_json::json!(15), &serde_json::json!(3.6)));
+    assert_eq!(Config::from_json(&config.to_json()).expect("re-parses"), config);
+    // Asked for in rounds: no target in the JSON, as before targets existed.
+    assert!(!Config::default().to_json().contains("target_remaining"));
+    assert_mentions(
+        &config_error(r#"{"rounds": 3, "target_remaining": 3.6}"#, "target_remaining"),
+        &["rounds", "not both"],
+    );
+}
+
+#[test]
 fn an_unknown_model_lists_the_known_ones() {
     let message = config_error(r#"{"model": "resnet"}"#, "model");
     assert_mentions(&message, &["resnet", "lenet-300-100"]);
@@ -151,7 +166,7 @@ fn the_batch_size_must_be_at_least_one() {
 #[test]
 fn an_unknown_setting_is_named_and_the_known_ones_listed() {
     let message = config_error(r#"{"lr": 0.01}"#, "lr");
-    assert_mentions(&message, &["unknown setting", "learning_rate"]);
+    assert_mentions(&message, &["unknown setting", "learning_rate", "target_remaining"]);
 }
 
 #[test]

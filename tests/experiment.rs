@@ -439,7 +439,7 @@ const BOTH_CONTROLS: &str = r#""controls": ["random_reinit", "random_prune"]"#;
 
 /// The uninterrupted run of `settings` (whole), and the checkpoint taken right after its ticket's
 /// round 1 finished (while the controls of level 1 were still to train).
-fn run_with_checkpoint(settings: &str) -> (Results, Vec<u8>) {
+fn run_with_checkpoint(settings: &str) -> (Experiment, Vec<u8>) {
     let mut whole = loaded_share(settings, Share::All);
     let mut checkpoint = None;
     while whole.status() == Status::Running {
@@ -450,12 +450,13 @@ fn run_with_checkpoint(settings: &str) -> (Results, Vec<u8>) {
         }
     }
     assert_eq!(whole.status(), Status::Done, "{:?}", whole.results().error);
-    (whole.results(), checkpoint.expect("the ticket's round 1 finished"))
+    (whole, checkpoint.expect("the ticket's round 1 finished"))
 }
 
 fn check_resume_matches_whole(settings: &str) {
     let settings = format!(r#"{settings}, "iterations": 20, "eval_every": 10, "rounds": 3, {BOTH_CONTROLS}"#);
-    let (whole, checkpoint) = run_with_checkpoint(&settings);
+    let (uninterrupted, checkpoint) = run_with_checkpoint(&settings);
+    let whole = uninterrupted.results();
     let from_level_2: Vec<RoundResult> = without_times(&whole.rounds).into_iter().filter(|r| r.level >= 2).collect();
     assert_eq!(from_level_2.len(), 2 * 3, "the ticket and both controls at levels 2 and 3");
 
@@ -475,6 +476,9 @@ fn check_resume_matches_whole(settings: &str) {
     assert!(resumed.ticket_weights(2).is_ok() && resumed.ticket_weights(3).is_ok());
     let before = resumed.ticket_weights(1).expect_err("round 1 was trained before").to_string();
     assert!(before.contains("before this run resumed at round 2"), "{before}");
+    // Draw a digit: the dense network (from the checkpoint) and round 3's ticket answer as before.
+    let image = uninterrupted.test_image(7).expect("a test image").pixels;
+    assert_eq!(resumed.classify(3, &image).expect("answers"), uninterrupted.classify(3, &image).expect("answers"));
     if resumed.config().reset != "continue" {
         let ticket = resumed.ticket(3).expect("the ticket of round 3");
         assert_eq!(
@@ -516,9 +520,10 @@ fn a_run_resumed_after_round_1_gives_the_uninterrupted_runs_rounds_pruning_one_s
 fn a_checkpoint_holds_only_what_the_settings_need() {
     let base = r#""seed": 25, "iterations": 10, "eval_every": 10, "rounds": 2, "prune_rate": 0.5"#;
     let (parameters, prunable) = (266_610, 266_200);
+    // The trained dense network always; θk when rewinding to a later step; the last ticket when continuing.
     for (extra, buffers) in [
-        ("", 0),
-        (r#", "reset": "rewind", "rewind_step": 3"#, 1),
+        ("", 1),
+        (r#", "reset": "rewind", "rewind_step": 3"#, 2),
         (r#", "reset": "continue", "prune_schedule": "one_shot""#, 2),
     ] {
         let (_, checkpoint) = run_with_checkpoint(&format!("{base}{extra}"));
@@ -553,7 +558,7 @@ fn a_checkpoint_from_other_settings_or_damaged_is_refused_with_what_is_wrong() {
     fewer_controls.resume_from(Checkpoint::from_safetensors(&bytes).expect("reads")).expect("the controls may differ");
 
     let truncated = refusal(settings, &bytes[..bytes.len() - 1000]);
-    assert!(truncated.contains("the checkpoint: tensor ticket_mask") && truncated.contains("truncated"), "{truncated}");
+    assert!(truncated.contains("the checkpoint: tensor dense_trained_params") && truncated.contains("truncated"), "{truncated}");
     let cut_in_header = refusal(settings, &bytes[..100]);
     assert!(cut_in_header.contains("truncated: its header should be"), "{cut_in_header}");
     assert!(refusal(settings, &bytes[..5]).contains("not a safetensors file"));

@@ -159,6 +159,53 @@ fn the_ladder_gives_the_papers_lenet_counts_and_percentages() {
     assert_eq!(pruned_count(0, 0.2), 0);
 }
 
+/// The percentage of LeNet-300-100's weights the paper's layer-wise ladder keeps after `rounds`.
+fn ladder_percent(rounds: usize) -> f64 {
+    100.0 * ladder(rounds).iter().sum::<usize>() as f64 / LENET_WEIGHTS as f64
+}
+
+#[test]
+fn a_target_resolves_to_the_fewest_rounds_whose_ticket_keeps_at_most_that_share() {
+    // The paper's percentages are rounded: round 15 keeps 3.58%, so 3.6 and 3.59 take 15 rounds
+    // and 3.5 takes 16; round 9 keeps 13.52%, so 13.5 takes 10.
+    let cases =
+        [(51.3, 3), (21.1, 7), (13.52, 9), (13.5, 10), (6.96, 12), (3.6, 15), (3.59, 15), (3.5, 16), (1.86, 18)];
+    for (target, rounds) in cases {
+        let config = Config::from_json(&format!(r#"{{"target_remaining": {target}}}"#)).expect("reachable");
+        assert_eq!((config.rounds, config.target_remaining), (rounds, Some(target)), "target {target}");
+        assert!(ladder_percent(rounds) <= target, "target {target}: round {rounds} keeps {}%", ladder_percent(rounds));
+        assert!(
+            ladder_percent(rounds - 1) > target,
+            "target {target}: round {} already keeps {}%",
+            rounds - 1,
+            ladder_percent(rounds - 1)
+        );
+        // One-shot pruning prunes each level to the same counts: the same rounds.
+        let one_shot = Config::from_json(&format!(r#"{{"target_remaining": {target}, "prune_schedule": "one_shot"}}"#));
+        assert_eq!(one_shot.expect("reachable").rounds, rounds);
+    }
+    // Exactly on a round's share: that round (kept / total <= target, not <).
+    let exact = 100.0 * kept_after(LENET_WEIGHTS, 0.2, 4) as f64 / LENET_WEIGHTS as f64;
+    let global = |target: f64| {
+        Config::from_json(&format!(r#"{{"target_remaining": {target}, "prune_scope": "global"}}"#)).expect("reachable")
+    };
+    assert_eq!(global(exact).rounds, 4, "{exact}%");
+    // Global pruning: one ladder over all 266,200 weights at prune_rate (20%), which falls
+    // faster than the layer-wise one (whose output layer loses only 10%).
+    assert_eq!(global(3.6).rounds, 15);
+    assert_eq!(global(50.0).rounds, 4, "0.8^3 = 51.2% > 50%, 0.8^4 = 41.0%");
+    assert_eq!(global(1.0).rounds, 21, "0.8^20 = 1.15%, 0.8^21 = 0.92%");
+    // The model and its rates decide: LeNet-5's convolutions lose 10% a round.
+    let lenet5 = Config::from_json(r#"{"model": "lenet-5", "target_remaining": 50}"#).expect("reachable");
+    let lenet5_percent = |rounds: usize| {
+        let layers = lenet5.model_spec().weight_layers();
+        let total: usize = layers.iter().map(|l| l.size).sum();
+        let kept: usize = layers.iter().map(|l| kept_after(l.size, lenet5.layer_prune_rate(l.kind), rounds)).sum();
+        100.0 * kept as f64 / total as f64
+    };
+    assert!(lenet5_percent(lenet5.rounds) <= 50.0 && lenet5_percent(lenet5.rounds - 1) > 50.0);
+}
+
 // ------------------------------------------------------------------------------------------------
 // Magnitude pruning as a pure function.
 
@@ -747,6 +794,50 @@ fn global_pruning_follows_the_total_ladder_and_ranks_all_layers_together() {
     assert_ne!(kept_per_layer(experiment.ticket_mask(2).unwrap()), ladder(2));
 }
 
+#[test]
+fn a_run_with_a_target_stops_at_the_first_round_whose_mask_keeps_at_most_that_share() {
+    // Fast rates keep the runs short; each case lands between two rounds of its ladder.
+    let cases = [
+        // LeNet-300-100 layer-wise: 60% / 50% a round.
+        (r#""prune_rate": 0.6, "prune_rate_output": 0.5, "target_remaining": 7"#, false),
+        (r#""prune_rate": 0.6, "target_remaining": 20, "prune_scope": "global""#, true),
+        (r#""prune_rate": 0.6, "target_remaining": 7, "prune_schedule": "one_shot""#, false),
+        // A small CNN: its convolution at its own rate, then globally.
+        (
+            r#""model": "conv:4x3,pool,fc:16,fc:10", "prune_rate": 0.5, "prune_rate_conv": 0.3, "target_remaining": 10"#,
+            false,
+        ),
+        (
+            r#""model": "conv:4x3,pool,fc:16,fc:10", "prune_rate": 0.5, "target_remaining": 10, "prune_scope": "global""#,
+            true,
+        ),
+    ];
+    for (settings, global) in cases {
+        let mut experiment = loaded(&format!(r#""seed": 3, "iterations": 4, "eval_every": 4, {settings}"#));
+        experiment.run_to_end(&FrozenClock, |_| {}).expect("runs");
+        let config = experiment.config().clone();
+        let target = config.target_remaining.expect("given");
+        let results = experiment.results();
+        let dense = experiment.ticket_mask(0).expect("level 0");
+        let percent =
+            |level: usize| 100.0 * experiment.ticket_mask(level).expect("reached").kept() as f64 / dense.size() as f64;
+        let last = config.rounds;
+        assert!(last >= 2, "{settings}: a case worth testing needs at least 2 rounds, got {last}");
+        assert!(percent(last) <= target, "{settings}: round {last} keeps {}%", percent(last));
+        assert!(percent(last - 1) > target, "{settings}: round {} keeps {}% already", last - 1, percent(last - 1));
+        assert!(experiment.ticket_mask(last + 1).is_none(), "{settings}: no round after the target");
+        let levels: Vec<usize> = results.branch(Branch::Ticket).map(|r| r.level).collect();
+        assert_eq!(levels, (0..=last).collect::<Vec<_>>(), "{settings}");
+        assert_eq!(results.rounds.last().unwrap().weights_remaining, experiment.ticket_mask(last).unwrap().kept());
+        // The results record what was asked beside the rounds it took, and replay the same run.
+        assert_eq!(results.config.target_remaining, Some(target));
+        assert_eq!(Config::from_json(&results.config.to_json()).expect("a resolved config re-reads"), config);
+        if global {
+            assert_eq!(config.prune_scope, "global", "{settings}");
+        }
+    }
+}
+
 /// A round without its wall time, which depends on the machine.
 fn comparable(rounds: &[RoundResult]) -> Vec<RoundResult> {
     rounds.iter().cloned().map(|round| RoundResult { seconds: 0.0, ..round }).collect()
@@ -875,6 +966,90 @@ fn pruning_settings_that_cannot_work_are_refused_naming_the_field() {
         ),
         (0, 0.2, 0.1, "layer", "iterative", "init"),
         "the paper's LeNet settings"
+    );
+}
+
+#[test]
+fn targets_that_cannot_work_are_refused_saying_why() {
+    for target in ["0", "100", "-1", "250"] {
+        let message = refused(&format!(r#"{{"target_remaining": {target}}}"#), "target_remaining");
+        assert!(message.contains("above 0 and below 100") && message.contains(target), "{message}");
+    }
+    refused(r#"{"target_remaining": "3.6%"}"#, "target_remaining");
+
+    // Both: refused, naming both and what to remove, unless they agree (a resolved config).
+    let message = refused(r#"{"rounds": 12, "target_remaining": 3.6}"#, "target_remaining");
+    for words in ["rounds", "target_remaining", "not both", "15 rounds", "12"] {
+        assert!(message.contains(words), "{message}");
+    }
+    let agreeing = Config::from_json(r#"{"target_remaining": 3.6, "rounds": 15}"#).expect("as results record it");
+    assert_eq!(agreeing, Config::from_json(r#"{"target_remaining": 3.6}"#).unwrap());
+
+    // Beyond the page's 40 rounds: the rounds it would take are named (0.8^r: 0.01% at round 42).
+    let message = refused(r#"{"target_remaining": 0.01, "prune_scope": "global"}"#, "target_remaining");
+    assert!(message.contains("42 rounds") && message.contains("40"), "{message}");
+    assert!(kept_after(LENET_WEIGHTS, 0.2, 41) * 10_000 > LENET_WEIGHTS, "41 rounds are not enough");
+    Config::from_json(r#"{"target_remaining": 0.02, "prune_scope": "global"}"#).expect("39 rounds: 0.0167%");
+
+    // A ladder that stalls: 0.01% of fewer than 5,000 weights rounds to 0 removed, so the 7,840
+    // weights of a one-layer network stop at 4,999 (63.76%) after 2,841 rounds.
+    let message =
+        refused(r#"{"model": "fc:10", "prune_rate_output": 0.0001, "target_remaining": 50}"#, "target_remaining");
+    assert!(message.contains("cannot be reached") && message.contains("63.7"), "{message}");
+
+    // A target that empties a layer on the way: fc3 at 90% a round is empty after 4 rounds.
+    let message = refused(r#"{"prune_rate_output": 0.9, "target_remaining": 30}"#, "target_remaining");
+    assert!(message.contains("fc3.weight") && message.contains("prune_rate_output"), "{message}");
+
+    // A run from a ticket prunes from the ticket's mask, not from the whole network.
+    let mut dense = loaded(r#""seed": 1"#);
+    dense.run_to_end(&FrozenClock, |_| {}).expect("runs");
+    let ticket = dense.ticket(0).expect("the dense network's ticket");
+    let mut from_ticket = Experiment::from_json(r#"{"target_remaining": 50}"#).expect("valid");
+    let error = from_ticket.import_ticket(ticket).expect_err("a target counts from the whole network");
+    assert!(matches!(&error, Error::Config { field, .. } if field == "target_remaining"), "{error}");
+    assert!(error.to_string().contains("rounds"), "{error}");
+}
+
+#[test]
+fn lth_imp_prunes_until_the_target_and_a_later_flag_replaces_a_presets_rounds() {
+    let data = common::SyntheticMnistDir::new("target-cli");
+    let lth_imp = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lth"))
+            .args(["imp", "--data"])
+            .arg(&data.0)
+            .args(["--validation-size", "100", "--batch-size", "20", "--iterations", "2", "--eval-every", "2"])
+            .args(["--trials", "1", "--controls", "", "--out-dir"])
+            .arg(data.0.join("out"))
+            .args(args)
+            .output()
+            .expect("lth runs")
+    };
+    // The paper preset's 18 rounds give way to the target given after it: 51.28% after 3 rounds, 41.05% after 4.
+    let run = lth_imp(&["--preset", "paper", "--target-remaining", "50"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.0.join("out/trial-seed0.json")).unwrap()).unwrap();
+    assert_eq!(
+        (&results["config"]["rounds"], &results["config"]["target_remaining"]),
+        (&serde_json::json!(4), &serde_json::json!(50.0))
+    );
+    let tickets = results["rounds"].as_array().unwrap().iter().filter(|r| r["branch"] == "ticket");
+    let levels: Vec<u64> = tickets.map(|r| r["level"].as_u64().unwrap()).collect();
+    assert_eq!(levels, [0, 1, 2, 3, 4]);
+    assert!(String::from_utf8_lossy(&run.stderr).contains("4 pruning rounds (to at most 50% of the weights)"));
+
+    let both = lth_imp(&["--rounds", "3", "--target-remaining", "50"]);
+    let message = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        !both.status.success() && message.contains("--rounds and --target-remaining: give one of them"),
+        "{message}"
+    );
+    let too_far = lth_imp(&["--target-remaining", "0.01"]);
+    let message = String::from_utf8_lossy(&too_far.stderr);
+    assert!(
+        !too_far.status.success() && message.contains("\"target_remaining\"") && message.contains("44 rounds"),
+        "{message}"
     );
 }
 

@@ -5,6 +5,8 @@
 //
 // In:  {type:'init'} | {type:'run', config, share?, ticket?, checkpoint?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
 //      | {type:'export_ticket', level} (while running or after) | {type:'read_ticket', bytes}
+//      | {type:'weight_layers', model}
+//      | {type:'classify', id, level, pixels} (784 values in [0, 1]) | {type:'test_image', index}
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
 // Out: {type:'ready'} | {type:'loading', file, loaded, total, cached} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
@@ -12,6 +14,9 @@
 //      | {type:'checkpoint', level, bytes} (after a ticket's round_done, but the last: what resuming at level + 1 needs)
 //      | {type:'ticket_file', level, bytes | error} (asked for with {type:'export_ticket', level})
 //      | {type:'ticket_read', config | error} (asked for with {type:'read_ticket', bytes})
+//      | {type:'weight_layers', model, layers: [{name, size, rate_setting}] | error} (asked for with {type:'weight_layers', model})
+//      | {type:'classified', id, level, dense, ticket | error} (Float32Arrays: each network's class probabilities)
+//      | {type:'test_image', index, pixels, label | error} (pixels as classify takes them)
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
@@ -20,7 +25,7 @@
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
 // loads are kept and applied once it is in. A run given a checkpoint (as posted by an earlier
 // run with the same settings) resumes at the level after the checkpoint's, in every share.
-import init, { Experiment, ticket_config_json } from './pkg/ticketlab.js';
+import init, { Experiment, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
 import { fetchMnist, rememberMnist } from './app/mnist.js';
 
 const SLICE_MS = 25;
@@ -228,24 +233,25 @@ async function run(config, share = 'all', ticket = null, checkpoint = null) {
   await trainLoop();
 }
 
-/** The ticket of a finished round as a safetensors file; a refusal is a message, never the run's error. */
-function exportTicket(level) {
+/**
+ * Answers a request of the page with {type, ...about, ...compute()}, its buffers transferred; a
+ * refusal is {type, ...about, error}, never the run's error.
+ */
+function answer(type, about, compute) {
+  let reply;
   try {
-    if (!experiment) throw new Error('there is no run to export a ticket from');
-    const bytes = experiment.ticket_safetensors(level);
-    self.postMessage({ type: 'ticket_file', level, bytes }, [bytes.buffer]);
+    reply = { type, ...about, ...compute() };
   } catch (error) {
-    post({ type: 'ticket_file', level, error: error instanceof Error ? error.message : String(error) });
+    post({ type, ...about, error: error instanceof Error ? error.message : String(error) });
+    return;
   }
+  self.postMessage(reply, transferables(reply));
 }
 
-/** A ticket file's settings, or the core's reason to refuse it. */
-function readTicket(bytes) {
-  try {
-    post({ type: 'ticket_read', config: JSON.parse(ticket_config_json(bytes)) });
-  } catch (error) {
-    post({ type: 'ticket_read', error: error instanceof Error ? error.message : String(error) });
-  }
+/** The run's experiment, for a request that needs one. */
+function trained() {
+  if (!experiment) throw new Error('there is no run in this worker: press Train first');
+  return experiment;
 }
 
 self.onmessage = async ({ data: message }) => {
@@ -276,11 +282,21 @@ self.onmessage = async ({ data: message }) => {
         await takeInput(message);
         break;
       case 'export_ticket':
-        exportTicket(message.level);
+        answer('ticket_file', { level: message.level }, () => ({ bytes: trained().ticket_safetensors(message.level) }));
         break;
       case 'read_ticket':
         await initialise();
-        readTicket(message.bytes);
+        answer('ticket_read', {}, () => ({ config: JSON.parse(ticket_config_json(message.bytes)) }));
+        break;
+      case 'classify':
+        answer('classified', { id: message.id, level: message.level }, () => trained().classify(message.level, message.pixels));
+        break;
+      case 'test_image':
+        answer('test_image', { index: message.index }, () => trained().test_image(message.index));
+        break;
+      case 'weight_layers':
+        await initialise();
+        answer('weight_layers', { model: message.model }, () => ({ layers: JSON.parse(weight_layers_json(message.model)) }));
         break;
       default:
         throw new Error(`unknown message type "${message.type}"`);

@@ -37,13 +37,14 @@ usage: lth train [--ticket FILE] [--export-ticket FILE] [options]
        lth bench [--model NAME] [--measure ladder|dense] [--iterations N] [--repetitions R] [--out FILE]
 
 train  trains one network on MNIST (the LTH paper's LeNet-300-100 settings unless told otherwise),
-       printing each evaluation, and writes the results JSON. With --rounds N it also prunes.
+       printing each evaluation, and writes the results JSON. With --rounds N it also prunes
+       (or with --target-remaining PCT, until at most PCT% of the weights remain).
        With --ticket FILE it trains an exported ticket (a .safetensors file: mask, initial
        weights, settings) instead of a fresh dense network, with the ticket's settings (rounds 0,
        no controls) under any flags given: same settings, same numbers as in the run that found
        it; --rounds N prunes on from it.
 imp    iterative magnitude pruning: the ticket and its controls at every level, over several
-       seeds, run in parallel; writes per-trial JSON, a summary (JSON, CSV, Markdown), the
+       seeds, run in parallel, for --rounds N or until --target-remaining PCT; writes per-trial JSON, a summary (JSON, CSV, Markdown), the
        learning curves (CSV) and a plot of test accuracy against weights remaining (SVG).
 
 bench  training throughput of the --model network (default lenet-300-100) at five levels of the
@@ -83,6 +84,9 @@ options:
   --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
                         --learning-rate, --momentum, --beta1, --beta2, --epsilon, --batch-size,
                         --iterations, --eval-every, --validation-size, --train-size, --rounds,
+                        --target-remaining PCT (instead of --rounds: prune until the ticket keeps
+                        at most PCT% of the weights, e.g. 3.6; the fewest rounds that do it, at
+                        most 40; the results record both),
                         --prune-rate, --prune-rate-output, --prune-rate-conv, --prune-scope layer|global,
                         --prune-schedule iterative|one_shot, --reset init|rewind|continue,
                         --rewind-step K, --controls random_reinit,random_prune
@@ -112,6 +116,20 @@ options:
             other => return Err(format!("--preset: unknown preset \"{other}\"; the presets are quick and paper")),
         };
         Ok(settings.as_object().expect("object").clone())
+    }
+
+    /// Settings that say the same thing two ways: how long to prune.
+    const PRUNE_UNTIL: [&str; 2] = ["rounds", "target_remaining"];
+
+    /// Adds `new` settings over `settings`, as later flags override earlier ones; a `rounds` or a
+    /// `target_remaining` alone replaces the other one too (a preset's rounds, a --config file's
+    /// target), so that the last one said decides how long to prune.
+    fn merge(settings: &mut Map<String, Value>, new: Map<String, Value>) {
+        let given: Vec<&str> = PRUNE_UNTIL.into_iter().filter(|name| new.contains_key(*name)).collect();
+        if let [one] = given[..] {
+            settings.retain(|name, _| !PRUNE_UNTIL.contains(&name.as_str()) || name == one);
+        }
+        settings.extend(new);
     }
 
     fn parse_value(raw: &str) -> Value {
@@ -144,6 +162,7 @@ options:
             export_ticket: None,
             export_tickets: None,
         };
+        let mut flagged_prune_until = None; // --rounds or --target-remaining, whichever was given
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             let name = flag
@@ -164,7 +183,7 @@ options:
                         .ok_or_else(|| format!("--measure: expected ladder or dense, got \"{value}\""))?;
                 }
                 "preset" => {
-                    options.settings.extend(preset(value)?);
+                    merge(&mut options.settings, preset(value)?);
                     options.preset = Some(value.clone());
                 }
                 "epochs" => {
@@ -179,10 +198,21 @@ options:
                     let object = parsed
                         .as_object()
                         .ok_or_else(|| format!("--config {value}: expected a JSON object of settings"))?;
-                    options.settings.extend(object.clone());
+                    merge(&mut options.settings, object.clone());
                 }
                 setting => {
-                    options.settings.insert(setting.replace('-', "_"), parse_value(value));
+                    let setting = setting.replace('-', "_");
+                    if PRUNE_UNTIL.contains(&setting.as_str()) {
+                        if flagged_prune_until.is_some_and(|earlier| earlier != flag) {
+                            return Err(
+                                "--rounds and --target-remaining: give one of them (--rounds N prunes N rounds; \
+                                 --target-remaining PCT prunes until at most PCT% of the weights remain)"
+                                    .into(),
+                            );
+                        }
+                        flagged_prune_until = Some(flag);
+                    }
+                    merge(&mut options.settings, Map::from_iter([(setting, parse_value(value))]));
                 }
             }
         }
@@ -202,6 +232,12 @@ options:
             settings.insert("iterations".into(), json!(iterations));
         }
         Config::from_map(&settings)
+    }
+
+    /// "15 pruning rounds", and the target they reach when one was given.
+    fn rounds_text(config: &Config) -> String {
+        let target = config.target_remaining.map(|t| format!(" (to at most {t}% of the weights)")).unwrap_or_default();
+        format!("{} pruning rounds{target}", config.rounds)
     }
 
     fn percent(fraction: f64) -> String {
@@ -283,8 +319,9 @@ options:
                 unreachable!("a config is an object")
             };
             settings.insert("rounds".into(), json!(0));
+            settings.remove("target_remaining");
             settings.insert("controls".into(), json!([]));
-            settings.extend(std::mem::take(&mut options.settings));
+            merge(&mut settings, std::mem::take(&mut options.settings));
             options.settings = settings;
         }
         let config = config_of(&options)?;
@@ -309,7 +346,7 @@ options:
             config.optimizer,
             config.learning_rate,
             config.seed,
-            if config.rounds > 0 { format!(", then {} pruning rounds", config.rounds) } else { String::new() }
+            if config.rounds > 0 { format!(", then {}", rounds_text(&config)) } else { String::new() }
         );
         print_evaluation_header();
         experiment.run_to_end(&SystemClock::new(), print_train_event)?;
@@ -338,7 +375,7 @@ options:
         if options.preset.is_none() {
             // Without a preset, flags apply over the quick one.
             let mut settings = preset("quick").expect("known preset");
-            settings.extend(std::mem::take(&mut options.settings));
+            merge(&mut settings, std::mem::take(&mut options.settings));
             options.settings = settings;
             options.preset = Some("quick".into());
         }
@@ -358,12 +395,12 @@ options:
             (0..options.trials as u64).map(|t| Config { seed: base.seed + t, ..base.clone() }).collect();
         let segments = base.segments();
         eprintln!(
-            "IMP on {}: {} trials (seeds {}..{}), {} rounds, {} segments of {} iterations each per trial, {} at a time; reports in {}",
+            "IMP on {}: {} trials (seeds {}..{}), {}, {} segments of {} iterations each per trial, {} at a time; reports in {}",
             base.model,
             options.trials,
             base.seed,
             base.seed + options.trials as u64 - 1,
-            base.rounds,
+            rounds_text(&base),
             segments,
             base.iterations,
             options.jobs.min(options.trials),

@@ -29,7 +29,6 @@ impl LossStats {
     }
 }
 
-/// Loss statistics for a batch; when `d_logits` is given, also the gradient of the *mean* loss.
 /// The class with the highest logit (the first one on a tie).
 pub fn predicted_class(row: &[f32]) -> usize {
     let mut best = 0;
@@ -41,6 +40,22 @@ pub fn predicted_class(row: &[f32]) -> usize {
     best
 }
 
+/// log Σ_c exp(z_c) of one row, as m + log Σ exp(z − m) with m = `row[predicted_class(row)]`.
+fn log_sum_exp(row: &[f32], max: f32) -> f32 {
+    let mut sum_exp = 0.0f32;
+    for &z in row {
+        sum_exp += libm::expf(z - max);
+    }
+    max + libm::logf(sum_exp)
+}
+
+/// The class probabilities of one row of logits: softmax(z)_c = exp(z_c − log Σ exp(z)).
+pub fn softmax(row: &[f32]) -> Vec<f32> {
+    let log_sum_exp = log_sum_exp(row, row[predicted_class(row)]);
+    row.iter().map(|&z| libm::expf(z - log_sum_exp)).collect()
+}
+
+/// Loss statistics for a batch; when `d_logits` is given, also the gradient of the *mean* loss.
 pub fn softmax_cross_entropy(
     logits: &[f32],
     labels: &[u8],
@@ -52,12 +67,7 @@ pub fn softmax_cross_entropy(
     for (row_index, (row, &label)) in logits.chunks_exact(classes).zip(labels).enumerate() {
         let label = label as usize;
         let argmax = predicted_class(row);
-        let max = row[argmax];
-        let mut sum_exp = 0.0f32;
-        for &z in row {
-            sum_exp += libm::expf(z - max);
-        }
-        let log_sum_exp = max + libm::logf(sum_exp);
+        let log_sum_exp = log_sum_exp(row, row[argmax]);
         stats.loss_sum += (log_sum_exp - row[label]) as f64;
         stats.correct += (argmax == label) as usize;
         if let Some(d) = d_logits.as_deref_mut() {

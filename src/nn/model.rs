@@ -369,7 +369,14 @@ impl Model {
 
     /// Forward pass of a batch x (batch, inputs); returns the logits (batch, classes).
     pub fn forward<'w>(&self, x: &[f32], batch: usize, workspace: &'w mut Workspace) -> &'w [f32] {
+        self.forward_with(&self.params, x, batch, workspace)
+    }
+
+    /// `forward` with other parameters of this architecture (same layout as `params`), e.g. a
+    /// finished round's trained weights.
+    pub fn forward_with<'w>(&self, params: &[f32], x: &[f32], batch: usize, workspace: &'w mut Workspace) -> &'w [f32] {
         debug_assert_eq!(x.len(), batch * self.inputs());
+        debug_assert_eq!(params.len(), self.params.len());
         workspace.outputs.resize_with(self.layers.len(), Vec::new);
         workspace.sparse.resize_with(self.layers.len(), SparseScratch::default);
         workspace.conv.resize_with(self.layers.len(), ConvScratch::default);
@@ -380,9 +387,9 @@ impl Model {
             let output = &mut rest[0];
             output.resize(batch * layer.output_width(), 0.0);
             match layer {
-                Layer::Dense(dense) => dense.forward(&self.params, input, output, batch, &mut workspace.sparse[index]),
+                Layer::Dense(dense) => dense.forward(params, input, output, batch, &mut workspace.sparse[index]),
                 Layer::Conv(conv) => {
-                    let (w, bias) = (conv.weights(&self.params), &self.params[conv.bias_range()]);
+                    let (w, bias) = (conv.weights(params), &params[conv.bias_range()]);
                     conv_forward(&conv.shape, w, bias, input, output, batch, &mut workspace.conv[index]);
                 }
                 Layer::MaxPool(pool) => max_pool_forward(pool, input, output, &mut workspace.argmax[index], batch),

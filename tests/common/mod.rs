@@ -35,6 +35,29 @@ pub fn synthetic_mnist(seed: u64, train_examples: usize, test_examples: usize) -
     [train_images, train_labels, test_images, test_labels]
 }
 
+/// A folder of synthetic MNIST files for the CLI, removed when dropped.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct SyntheticMnistDir(pub std::path::PathBuf);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl SyntheticMnistDir {
+    pub fn new(name: &str) -> SyntheticMnistDir {
+        let dir = std::env::temp_dir().join(format!("ticketlab-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in ticketlab::data::mnist::FILES.iter().zip(synthetic_mnist(4, 500, 50)) {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        SyntheticMnistDir(dir)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Drop for SyntheticMnistDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 pub fn as_slices(files: &[Vec<u8>; 4]) -> [&[u8]; 4] {
     [&files[0], &files[1], &files[2], &files[3]]
 }

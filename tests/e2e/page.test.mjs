@@ -204,6 +204,88 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   assert.deepEqual(page.errors, []);
 });
 
+/** The 28×28 preview's ink (its opacity), 0 to 255 per pixel. */
+const previewInk = (page) => page.evaluate(() => {
+  const { data } = document.getElementById('digit-preview').getContext('2d').getImageData(0, 0, 28, 28);
+  return Array.from({ length: 784 }, (_, i) => data[4 * i + 3]);
+});
+/** Both answers once the last request is answered: the guesses and each column's heading. */
+async function digitAnswers(page) {
+  await page.waitForFunction(() => document.getElementById('digit-body').dataset.pending === 'false', null, { polling: 50 });
+  return page.evaluate(() => Object.fromEntries(['dense', 'ticket'].map((name) => {
+    const column = document.getElementById(`digit-${name}`);
+    const percents = [...column.querySelectorAll('.digit-percent')].map((cell) => cell.textContent);
+    return [name, { guess: column.querySelector('.digit-guess').dataset.digit, heading: column.querySelector('h3').textContent, percents }];
+  })));
+}
+
+test('draw a digit: the dense network and the chosen round\'s ticket read a drawing and MNIST\'s test digits', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=5&epochs=0.1&eval_every=45&rounds=2&controls=`);
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  assert.ok(await page.isVisible('#digit-pad'));
+  assert.equal(await page.getAttribute('#digit-pad', 'style') ?? '', '', 'sized by the style sheet');
+  assert.equal(await page.$eval('#digit-pad', (pad) => getComputedStyle(pad).touchAction), 'none');
+
+  // A 7 drawn with the mouse, small and off-centre in the top left of the pad.
+  await page.locator('#digit-pad').scrollIntoViewIfNeeded();
+  const box = await page.locator('#digit-pad').boundingBox();
+  const at = (x, y) => [box.x + x * box.width, box.y + y * box.height];
+  await page.mouse.move(...at(0.1, 0.12));
+  await page.mouse.down();
+  await page.mouse.move(...at(0.45, 0.12), { steps: 10 });
+  await page.mouse.move(...at(0.22, 0.6), { steps: 12 });
+  await page.mouse.up();
+  const drawn = await digitAnswers(page);
+  // What the networks see: the ink's longer side 20 pixels, its centre of mass in the middle.
+  const ink = await previewInk(page);
+  const inked = ink.flatMap((value, i) => (value > 0 ? [[i % 28, Math.floor(i / 28)]] : []));
+  const extent = (axis) => Math.max(...inked.map((p) => p[axis])) - Math.min(...inked.map((p) => p[axis])) + 1;
+  assert.equal(Math.max(extent(0), extent(1)), 20, `the ink spans ${extent(0)}×${extent(1)} pixels`);
+  const mass = ink.reduce((sum, value) => sum + value, 0);
+  const centre = (axis) => ink.reduce((sum, value, i) => sum + value * ((axis ? Math.floor(i / 28) : i % 28) + 0.5), 0) / mass;
+  assert.ok(Math.abs(centre(0) - 14) <= 1 && Math.abs(centre(1) - 14) <= 1, `centre of mass at ${centre(0)}, ${centre(1)}`);
+  // Both answers, for the last round (the slider follows the newest): a digit and ten bars each.
+  const percentOf = (level) => run.rounds.find((r) => r.branch === 'ticket' && r.level === level).percent_remaining.toFixed(1);
+  assert.equal(drawn.dense.heading, 'Dense network (100.0% of weights)');
+  assert.equal(drawn.ticket.heading, `Ticket of round 2 (${percentOf(2)}% of weights)`);
+  for (const { guess, percents } of Object.values(drawn)) {
+    assert.match(guess, /^\d$/);
+    assert.equal(percents.length, 10);
+  }
+  // Another round, picked with the keyboard: the ticket of round 1 answers.
+  await page.focus('#digit-round');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal((await digitAnswers(page)).ticket.heading, `Ticket of round 1 (${percentOf(1)}% of weights)`);
+  await page.click('#digit-clear');
+  assert.ok((await previewInk(page)).every((value) => value === 0), 'Clear empties the image');
+  assert.equal((await digitAnswers(page)).dense.guess, '');
+
+  // 20 of MNIST's test digits (picked by the page's Math.random, seeded here): the networks see
+  // the file's bytes exactly, and the dense network names most of them right.
+  await page.evaluate(() => { let state = 12345; Math.random = () => (state = (state * 16807) % 2147483647) / 2147483647; });
+  const images = readFileSync(join(ROOT, 'data/mnist/t10k-images-idx3-ubyte'));
+  const labels = readFileSync(join(ROOT, 'data/mnist/t10k-labels-idx1-ubyte'));
+  let right = 0;
+  for (let pick = 0; pick < 20; pick++) {
+    const before = await page.getAttribute('#digit-source', 'data-index');
+    await page.focus('#digit-test');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((previous) => document.getElementById('digit-source').dataset.index !== previous, before);
+    const answers = await digitAnswers(page);
+    const index = Number(await page.getAttribute('#digit-source', 'data-index'));
+    assert.equal(Number(await page.getAttribute('#digit-source', 'data-label')), labels[8 + index]);
+    assert.deepEqual(await previewInk(page), [...images.subarray(16 + 784 * index, 16 + 784 * (index + 1))], `test image ${index}`);
+    if (Number(answers.dense.guess) === labels[8 + index]) right += 1;
+  }
+  // The dense network gets 92.1% of the test set right: 15 of 20 is a floor that an image
+  // garbled on its way (transposed, scaled, the wrong network) would not reach.
+  assert.ok(run.rounds[0].last.test_accuracy > 0.9);
+  assert.ok(right >= 15, `the dense network read ${right} of 20 test digits right`);
+  assert.deepEqual(page.errors, []);
+});
+
 test('an exported ticket imported into a fresh page trains exactly as that round did; a file that is not a ticket is refused', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=9&epochs=0.1&eval_every=45&rounds=1&controls=`);
   await page.click('#train');
@@ -265,6 +347,9 @@ test('a precomputed run is drawn at once, and the form then holds its settings t
   assert.equal(tickets[1][0], ticket36.early_stop.test_accuracy);
   assert.deepEqual([await page.inputValue('#model'), await page.inputValue('#seed'), await page.inputValue('#preset')], ['lenet-300-100', '0', 'quick']);
   assert.equal(await page.isVisible('#export-ticket'), false);
+  assert.match(await page.textContent('#digit-unavailable'), /^Train to draw/, 'no worker holds the networks of a precomputed run');
+  assert.ok(await page.isVisible('#digit-unavailable'));
+  assert.equal(await page.isVisible('#digit-pad'), false);
   assert.deepEqual(page.errors, []);
 });
 
@@ -280,6 +365,7 @@ test('the finished rounds are kept: after a reload the page offers them and draw
   await page.click('#show-kept');
   assert.match(await page.textContent('#status'), /^Shown from this browser's storage/);
   assert.equal(await page.isVisible('#export-ticket'), false, 'no worker holds the tickets of rounds drawn again');
+  assert.ok(await page.isVisible('#digit-unavailable'), 'nor their networks to draw for');
   assert.deepEqual(await page.evaluate(() => window.ticketlab.rounds()), finished);
   const { tickets } = await page.evaluate(() => window.ticketlab.chartData());
   assert.equal(tickets[0].length, 3);
@@ -411,6 +497,73 @@ test('the pruning ranking, schedule and training-set size reach the core from th
   assert.deepEqual(page.errors, []);
 });
 
+test('a target of weights remaining reaches the core, which resolves it to the rounds the page shows, and the run stops there', async () => {
+  // LeNet-300-100 and a small CNN, each pruned layer-wise and globally; fast rates keep the runs short.
+  const short = 'seed=3&train_size=600&epochs=0.2&eval_every=2&controls=';
+  const cases = [
+    'prune_rate=0.6&prune_rate_output=0.3&target_remaining=5',
+    'prune_rate=0.6&target_remaining=5&prune_scope=global',
+    'model=custom&architecture=conv:8x3,pool,fc:32,fc:10&prune_rate=0.5&prune_rate_conv=0.2&prune_rate_output=0.2&target_remaining=10',
+    'model=custom&architecture=conv:8x3,pool,fc:32,fc:10&prune_rate=0.5&target_remaining=10&prune_scope=global',
+  ];
+  for (const hash of cases) {
+    const page = await openPage(session.browser, `${session.url}#${short}&${hash}`);
+    assert.equal(await page.inputValue('#prune_until'), 'target_remaining', hash);
+    assert.ok(await page.isVisible('#target_remaining') && !(await page.isVisible('#rounds')), hash);
+    // The hint, from the core's layer sizes and the page's own climb down the ladder.
+    await page.waitForFunction(() => window.ticketlab.pruningPlan() !== null);
+    const plan = await page.evaluate(() => window.ticketlab.pruningPlan());
+    assert.ok(plan.rounds >= 2, `${hash}: ${plan.rounds} rounds`);
+    assert.match(await page.textContent('#target_remaining-hint'), new RegExp(`^= ${plan.rounds} rounds; the last keeps .*\\(${plan.kept.toLocaleString('en')} of `));
+    await page.click('#train');
+    await waitForStatus(page, /^Done/);
+    // The core's settings from the started message: the target as given, the rounds the page said.
+    const settings = await page.evaluate(() => window.ticketlab.settings());
+    const target = Number(new URLSearchParams(hash).get('target_remaining'));
+    assert.deepEqual([settings.target_remaining, settings.rounds], [target, plan.rounds], hash);
+    const run = await results(page);
+    const tickets = run.rounds.filter((r) => r.branch === 'ticket');
+    assert.deepEqual(tickets.map((r) => r.level), [...Array(plan.rounds + 1).keys()], `${hash}: ticket levels`);
+    assert.equal(tickets.at(-1).weights_remaining, plan.kept, `${hash}: what the last mask keeps`);
+    assert.ok(tickets.at(-1).percent_remaining <= target && tickets.at(-2).percent_remaining > target, hash);
+    assert.match(new URL(page.url()).hash, new RegExp(`target_remaining=${target}`));
+    assert.doesNotMatch(new URL(page.url()).hash, /rounds=/);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
+test('a bad target is explained beside its field and does not start a run; a link with rounds and a target keeps the rounds', async () => {
+  // Reachable only after 44 rounds (the page allows 40): refused once the core's layer sizes are in.
+  const page = await openPage(session.browser, `${session.url}#target_remaining=0.01`);
+  await page.waitForFunction(() => /44 rounds/.test(document.getElementById('target_remaining-error').textContent));
+  assert.match(await page.textContent('#target_remaining-error'), /more than the 40 a run may have/);
+  assert.equal(await page.getAttribute('#target_remaining', 'aria-invalid'), 'true');
+  await page.click('#train');
+  assert.match(await page.textContent('#status'), /Fix the highlighted settings/);
+  assert.equal(await page.evaluate(() => window.ticketlab.settings()), undefined, 'no run started');
+  // Stalls: 0.001% is below what rounding ever reaches at these rates.
+  await page.fill('#target_remaining', '0.001');
+  assert.match(await page.textContent('#target_remaining-error'), /cannot be reached at these rates: the ticket stops at 0\.00301% /);
+  await page.fill('#target_remaining', '100');
+  assert.match(await page.textContent('#target_remaining-error'), /above 0 and below 100/);
+  await page.fill('#target_remaining', '21.1');
+  assert.equal(await page.textContent('#target_remaining-error'), '');
+  assert.equal(await page.textContent('#target_remaining-hint'), '= 7 rounds; the last keeps 21.07% of the weights (56,094 of 266,200)');
+  assert.equal(new URL(page.url()).hash, '#target_remaining=21.1');
+  // Back to rounds: the target field hides, and the link loses it.
+  await page.selectOption('#prune_until', 'rounds');
+  assert.ok(await page.isVisible('#rounds') && !(await page.isVisible('#target_remaining')));
+  await page.fill('#rounds', '15');
+  assert.equal(await page.textContent('#rounds-hint'), 'the last keeps 3.58% of the weights (9,537 of 266,200)');
+  assert.equal(new URL(page.url()).hash, '#rounds=15');
+
+  const both = await openPage(session.browser, `${session.url}#rounds=5&target_remaining=3.6`);
+  assert.match(await both.textContent('#url-notice'), /target_remaining=3\.6: the link gives rounds too.*using rounds=5/);
+  assert.deepEqual([await both.inputValue('#prune_until'), await both.inputValue('#rounds')], ['rounds', '5']);
+  assert.deepEqual([...page.errors, ...both.errors], []);
+});
+
 test('a bad URL parameter shows a notice and falls back to the default for that field only', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=12&batch_size=0&colour=red`);
   const notice = await page.textContent('#url-notice');
@@ -531,5 +684,159 @@ test('with two workers, a diverging control reports its error and stops the tick
   assert.equal(run.error, native.error);
   assert.equal(run.rounds.at(-1).iterations_completed, 13);
   matchesNative(run, native);
+  assert.deepEqual(page.errors, []);
+});
+
+// --- trials: several seeds, one after another ------------------------------------------------
+
+/** `lth imp --trials N` with the same settings: its summary.json and each trial's results. */
+function nativeImp(config, trials) {
+  const folder = mkdtempSync(join(tmpdir(), 'ticketlab-imp-'));
+  const configFile = join(folder, 'config.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  try {
+    execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'imp', '--config', configFile, '--trials', String(trials), '--jobs', '1', '--out-dir', folder],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    if (error.status !== 3) throw error; // 3: a trial diverged, and the reports were written
+  }
+  const read = (name) => JSON.parse(readFileSync(join(folder, name), 'utf8'));
+  const summary = read('summary.json');
+  return { summary, trials: summary.seeds.map((seed) => read(`trial-seed${seed}.json`)) };
+}
+
+/** Records every status line (and the whole-run progress bar beside it) from now on, in page.statuses. */
+async function recordStatuses(page) {
+  page.statuses = [];
+  await page.exposeFunction('recordStatus', (text, progress) => page.statuses.push({ text, progress }));
+  await page.evaluate(() => new MutationObserver(() => window.recordStatus(document.getElementById('status').textContent, document.getElementById('progress').value))
+    .observe(document.getElementById('status'), { childList: true, characterData: true, subtree: true }));
+}
+
+test('two trials are seeds 5 and 6, each the single run of its seed and lth imp\'s trial; the charts show their mean and spread; the files hold both', async () => {
+  const settings = 'epochs=0.1&eval_every=45&rounds=2&controls=random_reinit';
+  const page = await openPage(session.browser, `${session.url}#seed=5&${settings}&trials=2`, { cores: 2 });
+  await recordStatuses(page);
+  await page.click('#train');
+  await waitForStatus(page, /^Done/);
+  const run = await results(page);
+  assert.deepEqual([run.trials, run.seeds, run.status, run.config.seed], [2, [5, 6], 'done', 5]);
+  // The status named the trial in progress, and the whole-run bar had passed half way when the second began.
+  const second = page.statuses.find(({ text }) => /^Trial 2 of 2 \(seed 6\): training/.test(text));
+  assert.ok(second && second.progress >= 0.5, JSON.stringify(second));
+  assert.match(await page.textContent('#status'), /^Done: 2 trials \(seeds 5 to 6\)/);
+
+  // Trial 2 is the run of seed 6 alone, evaluation for evaluation.
+  const single = await openPage(session.browser, `${session.url}#seed=6&${settings}`, { cores: 2 });
+  await single.click('#train');
+  await waitForStatus(single, /^Done/);
+  assert.deepEqual(numbers(run.results[1]), numbers(await results(single)));
+  // And both trials, and the summary, are lth imp --trials 2's.
+  const native = nativeImp(run.config, 2);
+  assert.deepEqual(native.summary.config, run.config);
+  run.results.forEach((trial, index) => assert.deepEqual(numbers(trial), numbers(native.trials[index]), `trial ${index + 1}`));
+  assert.deepEqual(run.rows, native.summary.rows);
+
+  // The charts: per branch and level (x ascending: level 2, 1, 0) the mean of the two trials'
+  // values, their lowest and highest, and each.
+  const chart = await page.evaluate(() => window.ticketlab.chartData());
+  const levels = [2, 1, 0];
+  const valueOf = (trial, branch, level, measure) => {
+    const round = trial.rounds.find((r) => r.level === level && (r.branch === branch || level === 0));
+    return round ? measure(round.early_stop) : null;
+  };
+  for (const [data, spread, measure] of [[chart.tickets, chart.ticketsSpread, (stop) => stop.test_accuracy], [chart.earlyStop, chart.earlyStopSpread, (stop) => stop.iteration]]) {
+    assert.deepEqual(data[0], levels.map((level) => run.results[0].rounds.find((r) => r.level === level).percent_remaining));
+    ['ticket', 'random_reinit'].forEach((branch, index) => {
+      const each = run.results.map((trial) => levels.map((level) => valueOf(trial, branch, level, measure)));
+      assert.deepEqual(spread[index].trials, each, branch);
+      assert.deepEqual(data[index + 1], levels.map((_, i) => (each[0][i] + each[1][i]) / 2), `${branch}: mean`);
+      assert.deepEqual(spread[index].min, levels.map((_, i) => Math.min(each[0][i], each[1][i])), `${branch}: lowest`);
+      assert.deepEqual(spread[index].max, levels.map((_, i) => Math.max(each[0][i], each[1][i])), `${branch}: highest`);
+    });
+    assert.deepEqual(data[3].slice(0, 2), [null, null], 'no random pruning');
+  }
+  assert.notDeepEqual(chart.ticketsSpread[0].min, chart.ticketsSpread[0].max, 'the seeds differ');
+  assert.equal(await page.textContent('#tickets-title .trials-hint'), 'mean of 2 trials; band: lowest to highest');
+
+  // The per-round panels show the first trial (its last ticket round's confusion), or the one picked.
+  const lastTicket = (trial) => trial.rounds.find((r) => r.branch === 'ticket' && r.level === 2).last.test_accuracy;
+  const correct = async () => Number(await page.getAttribute('#confusion-count', 'data-correct')) / 10000;
+  assert.equal(await correct(), lastTicket(run.results[0]));
+  await page.selectOption('#panels-trial', { label: 'trial 2 (seed 6)' });
+  assert.equal(await correct(), lastTicket(run.results[1]));
+  assert.equal(Number(await page.getAttribute('#weights-count', 'data-kept')), 150528, 'the newest round of trial 2');
+
+  // The files: the results JSON as shown, and every trial's evaluations in the CSV, by seed.
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  assert.equal(json.suggestedFilename(), 'ticketlab-lenet-300-100-seed5-trials2.json');
+  assert.deepEqual(JSON.parse(readFileSync(await json.path(), 'utf8')), run);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const rows = readFileSync(await csv.path(), 'utf8').trim().split('\n').slice(1).map((row) => row.split(','));
+  const evaluations = run.results.flatMap((trial) => trial.rounds.flatMap((round) => round.evaluations.map((e) => [trial.config.seed, round.branch, e.iteration])));
+  assert.deepEqual(rows.map(([seed, branch, , , iteration]) => [Number(seed), branch, Number(iteration)]), evaluations);
+  // The ticket export is the last trial's, which the workers hold.
+  assert.match(await page.textContent('#export-ticket'), /round 2, seed 6/);
+  // Each trial's rounds are kept for a reload under its own one-seed link.
+  await page.goto(`${session.url}#seed=6&${settings}`);
+  await page.waitForSelector('#kept-offer:not([hidden])');
+  assert.match(await page.textContent('#kept-text'), /finished 5 rounds/);
+  assert.deepEqual([...page.errors, ...single.errors], []);
+});
+
+test('trials live in the link and the form, and a bad number of trials is explained beside its field', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=3&trials=3`);
+  assert.equal(await page.inputValue('#trials'), '3');
+  const hash = () => page.evaluate(() => location.hash);
+  await page.fill('#trials', '4');
+  assert.equal(await hash(), '#seed=3&trials=4');
+  await page.fill('#trials', '1');
+  assert.equal(await hash(), '#seed=3', 'one trial is the default');
+  await page.fill('#trials', '11');
+  assert.match(await page.textContent('#trials-error'), /from 1 to 10/);
+  assert.equal(await page.getAttribute('#trials', 'aria-invalid'), 'true');
+  await page.click('#train');
+  assert.match(await page.textContent('#status'), /Fix the highlighted settings/);
+  const linked = await openPage(session.browser, `${session.url}#trials=0`);
+  assert.match(await linked.textContent('#url-notice'), /trials=0: must be from 1 to 10; using 1/);
+  assert.equal(await linked.inputValue('#trials'), '1');
+  assert.deepEqual([...page.errors, ...linked.errors], []);
+});
+
+test('stop in the second of three trials keeps the first and the second as far as it went', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=9&epochs=0.3&eval_every=100&rounds=1&controls=&trials=3`);
+  await page.click('#train');
+  await waitForStatus(page, /^Trial 2 of 3 \(seed 10\): training/);
+  await page.waitForFunction(() => Number(document.getElementById('iteration').textContent.split('/')[0].replace(/\D/g, '')) > 100, null, { timeout: 120_000 });
+  await page.click('#pause');
+  await waitForStatus(page, /^Trial 2 of 3 \(seed 10\): paused/);
+  await page.click('#pause'); // now labelled Resume
+  await page.click('#stop');
+  assert.match(await waitForStatus(page, /^Stopped/), /^Stopped in trial 2 of 3 \(seed 10\).*Every finished trial and the rounds of this one are kept/);
+  const run = await results(page);
+  assert.deepEqual([run.status, run.seeds, run.results.map((trial) => trial.status)], ['stopped', [9, 10], ['done', 'stopped']]);
+  assert.ok(run.results[1].rounds.some((r) => !r.complete), 'the round in progress is kept, unfinished');
+  matchesNative(run.results[1], nativeRun(run.results[1].config));
+  assert.deepEqual(run.rows.find((row) => row.branch === 'ticket' && row.level === 0).trials,
+    run.results.filter((trial) => trial.rounds[0].complete).length, 'the summary counts the finished rounds only');
+  assert.equal(await page.isEnabled('#train'), true);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a diverging second trial reports its error, and every trial\'s evaluations and the summary are kept, as lth imp\'s', async () => {
+  // SGD at learning rate 20: seed 1 trains to the end; seed 2's random re-initialisation of
+  // level 2 diverges at iteration 13 (found with lth imp; see the two-worker test above). One
+  // worker, so that the ticket of level 2 finishes before that control starts, as in lth.
+  const page = await openPage(session.browser, `${session.url}#seed=1&optimizer=sgd&learning_rate=20&epochs=0.1&eval_every=46&rounds=2&trials=2`, { cores: 1 });
+  await page.click('#train');
+  await page.waitForSelector('#error:not([hidden])', { timeout: 180_000 });
+  assert.match(await page.textContent('#error'), /diverged.*smaller learning rate/);
+  assert.match(await page.textContent('#status'), /^Trial 2 of 2 \(seed 2\) ended early/);
+  const run = await results(page);
+  assert.deepEqual([run.status, run.results.map((trial) => trial.status)], ['diverged', ['done', 'diverged']]);
+  const native = nativeImp(run.config, 2);
+  run.results.forEach((trial, index) => assert.deepEqual(numbers(trial), numbers(native.trials[index]), `trial ${index + 1}`));
+  assert.deepEqual(run.rows, native.summary.rows);
+  assert.ok(await page.isVisible('#download'));
   assert.deepEqual(page.errors, []);
 });

@@ -15,6 +15,9 @@ test('one worker without controls, without rounds, or without a core to spare; o
   assert.deepEqual(shares(planWorkers(config, 3)), ['ticket:random_reinit+random_prune', 'controls:random_reinit', 'controls:random_prune']);
   assert.deepEqual(shares(planWorkers(config, 16)), shares(planWorkers(config, 3)), 'at most one worker per control');
   assert.equal(planWorkers(config, 3)[0].config, config, 'the ticket worker gets the whole settings');
+  // A target instead of rounds always prunes (the core resolves it to one round or more).
+  const { rounds, ...targeted } = { ...config, target_remaining: 3.6 };
+  assert.deepEqual(shares(planWorkers(targeted, 2)), ['ticket:random_reinit+random_prune', 'controls:random_reinit+random_prune']);
 });
 
 const round = (branch, level, seconds = 1) => ({ branch, level, complete: true, seconds });

@@ -1,5 +1,7 @@
 // Live line charts over uPlot: one x series and named y series. add() appends a point (x must
-// grow), setData() replaces everything (x ascending), reset() clears. Colours are the Okabe–Ito
+// grow), setData() replaces everything (x ascending), reset() clears. A series can carry its
+// spread over trials (setData's third argument): drawn under its line as a shaded band from the
+// minimum to the maximum, with each trial's points as faint dots. Colours are the Okabe–Ito
 // palette, safe for colour-blind readers.
 import uPlot from '../vendor/uPlot.esm.js';
 
@@ -20,13 +22,14 @@ export class LineChart {
     const axisColour = () => getComputedStyle(document.body).color;
     const grid = { stroke: 'rgba(128,128,128,0.18)' };
     this.data = [[], ...series.map(() => [])];
+    this.spreads = null; // per series: {min, max, trials} aligned with the x values, or null
     this.plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 200),
         height: HEIGHT,
         scales: {
           x: { time: false, ...(x.log ? { distr: 3 } : {}), ...(x.reversed ? { dir: -1 } : {}) },
-          y: y.log ? { distr: 3 } : y.range ? { range: y.range } : {},
+          y: y.log ? { distr: 3 } : { range: y.range ?? ((_, min, max) => this.rangeWithSpreads(min, max)) },
         },
         series: [
           { label: x.label ?? 'iteration', value: (_, v) => blank(xFormat)(v) },
@@ -39,6 +42,7 @@ export class LineChart {
           { label: y.label, stroke: axisColour, grid, ticks: grid, values: (_, ticks) => ticks.map((v) => (v == null ? '' : yFormat(v))), size: 60 },
         ],
         legend: { live: true },
+        hooks: { drawAxes: [(plot) => this.drawSpreads(plot)] }, // after the grid, under the lines
       },
       this.data,
       element,
@@ -54,15 +58,73 @@ export class LineChart {
     this.plot.setData(this.data);
   }
 
-  /** Replaces all points: xs ascending, and one array per series aligned with them. */
-  setData(xs, columns) {
+  /**
+   * Replaces all points: xs ascending, one array per series aligned with them, and optionally
+   * each series' spread over trials, {min, max, trials: [one array per trial]}, aligned the same way.
+   */
+  setData(xs, columns, spreads = null) {
     this.data = [xs, ...columns];
+    this.spreads = spreads;
     this.plot.setData(this.data);
   }
 
   reset() {
     this.data = this.data.map(() => []);
+    this.spreads = null;
     this.plot.setData(this.data);
+  }
+
+  /** uPlot's own y range (10% padding), widened to hold the spreads. */
+  rangeWithSpreads(min, max) {
+    const values = [min, max, ...(this.spreads ?? []).flatMap((spread) => [...spread.min, ...spread.max])].filter((v) => v != null);
+    return values.length ? uPlot.rangeNum(Math.min(...values), Math.max(...values), 0.1, true) : [null, null];
+  }
+
+  /** Each shown series' band (min to max) and its trials' points, a few pixels apart, clipped to the plot. */
+  drawSpreads(plot) {
+    if (!this.spreads) return;
+    const { ctx, bbox } = plot;
+    const xs = this.data[0];
+    const at = (index, value) => [plot.valToPos(xs[index], 'x', true), plot.valToPos(value, 'y', true)];
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
+    ctx.clip();
+    const pixel = ctx.canvas.width / plot.width; // device pixels per CSS pixel
+    // Opacity as two hex digits: more on a dark background, where the palette's blue is dim.
+    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    const [bandAlpha, dotAlpha] = dark ? ['55', 'b3'] : ['2e', '80']; // dark: band 33%, dots 70%; light: 18%, 50%
+    this.spreads.forEach((spread, index) => {
+      const series = plot.series[index + 1];
+      if (!spread || !series.show) return;
+      const colour = series._stroke ?? series.stroke;
+      // The band, along the maxima and back along the minima, over each run of levels that have
+      // values; a lone level gets a bar.
+      ctx.fillStyle = `${colour}${bandAlpha}`;
+      for (const run of runsOf(xs.map((_, i) => i).filter((i) => spread.min[i] != null))) {
+        ctx.beginPath();
+        if (run.length === 1) {
+          const [[x, top], [, bottom]] = [at(run[0], spread.max[run[0]]), at(run[0], spread.min[run[0]])];
+          ctx.rect(x - 2 * pixel, top, 4 * pixel, bottom - top);
+        } else {
+          run.forEach((i, k) => ctx[k ? 'lineTo' : 'moveTo'](...at(i, spread.max[i])));
+          [...run].reverse().forEach((i) => ctx.lineTo(...at(i, spread.min[i])));
+          ctx.closePath();
+        }
+        ctx.fill();
+      }
+      // Each trial's points, dodged sideways so that equal values stay countable.
+      ctx.fillStyle = `${colour}${dotAlpha}`;
+      const dodge = (trial) => (trial - (spread.trials.length - 1) / 2) * 3 * pixel;
+      spread.trials.forEach((values, trial) => values.forEach((value, i) => {
+        if (value == null) return;
+        const [x, y] = at(i, value);
+        ctx.beginPath();
+        ctx.arc(x + dodge(trial), y, 2.5 * pixel, 0, 2 * Math.PI);
+        ctx.fill();
+      }));
+    });
+    ctx.restore();
   }
 
   /** The chart as a PNG (a Blob) with a line of legend under it, on the page's background colour. */
@@ -89,4 +151,15 @@ export class LineChart {
     }
     return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
   }
+}
+
+/** [0, 1, 2, 5, 6] -> [[0, 1, 2], [5, 6]]: runs of consecutive indices. */
+function runsOf(indices) {
+  const runs = [];
+  for (const index of indices) {
+    const run = runs.at(-1);
+    if (run && run.at(-1) === index - 1) run.push(index);
+    else runs.push([index]);
+  }
+  return runs;
 }

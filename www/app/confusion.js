@@ -8,7 +8,25 @@
 import { PALETTE } from './charts.js';
 import { RoundPanel } from './round-panel.js';
 
-const rgba = (hex, alpha) => `rgba(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')}, ${alpha})`;
+const channels = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+const cssChannels = (colour) => colour.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+
+/** WCAG relative luminance of an [r, g, b] colour (0–255 channels). */
+function luminance(rgb) {
+  const linear = rgb.map((c) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2];
+}
+const contrast = (a, b) => (Math.max(luminance(a), luminance(b)) + 0.05) / (Math.min(luminance(a), luminance(b)) + 0.05);
+
+/**
+ * A cell's shade (`hex` at `alpha` over the panel's background) and the text colour that reads on
+ * it: the page's ink, or black or white where a strong shade leaves the ink below WCAG's 4.5:1.
+ */
+function shade(hex, alpha, panel, ink) {
+  const background = channels(hex).map((c, i) => Math.round(alpha * c + (1 - alpha) * panel[i]));
+  const text = contrast(ink, background) >= 4.5 ? ink : [[0, 0, 0], [255, 255, 255]].sort((a, b) => contrast(b, background) - contrast(a, background))[0];
+  return { background: `rgb(${background.join(', ')})`, color: `rgb(${text.join(', ')})` };
+}
 
 export class ConfusionView extends RoundPanel {
   /** panel; table: the <table>; count: the summary line. */
@@ -22,6 +40,9 @@ export class ConfusionView extends RoundPanel {
     if (!matrix) return;
     const classes = Math.round(Math.sqrt(matrix.length));
     const row = (truth) => Array.from(matrix.subarray(truth * classes, (truth + 1) * classes));
+    const style = getComputedStyle(this.table);
+    const [panel, ink] = [style.getPropertyValue('--panel').trim(), style.color];
+    const panelRgb = panel.startsWith('#') ? channels(panel) : cssChannels(panel);
     const total = matrix.reduce((sum, n) => sum + n, 0);
     const correct = Array.from({ length: classes }, (_, c) => matrix[c * classes + c]).reduce((sum, n) => sum + n, 0);
     let worst = { count: 0 };
@@ -42,7 +63,10 @@ export class ConfusionView extends RoundPanel {
       tr.append(cell('th', String(truth)), ...counts.map((count, guess) => {
         const td = cell('td', count ? String(count) : '');
         const share = count / rowTotal;
-        if (count) td.style.background = rgba(guess === truth ? PALETTE.blue : PALETTE.vermillion, guess === truth ? 0.15 + 0.6 * share : Math.min(0.9, 0.1 + 8 * share));
+        if (count) {
+          const alpha = guess === truth ? 0.15 + 0.6 * share : Math.min(0.9, 0.1 + 8 * share);
+          Object.assign(td.style, shade(guess === truth ? PALETTE.blue : PALETTE.vermillion, alpha, panelRgb, cssChannels(ink)));
+        }
         return td;
       }));
       return tr;

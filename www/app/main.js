@@ -1,12 +1,18 @@
-// The page: settings form ⇄ URL hash, and the live views; the training workers are behind trainers.js.
-import { SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf, fromConfig } from './settings.js';
+// The page: settings form ⇄ URL hash, and the live views; the training workers are behind trials.js and trainers.js.
+import {
+  SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf, fromConfig,
+  keptAfterRounds, roundsForTarget, percentText,
+} from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
-import { Trainers } from './trainers.js';
+import { Trials, trialLabel, withTrial } from './trials.js';
+import { chartColumns, trialsOf } from './summary.js';
 import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
+import { DigitView } from './digit.js';
 import { keptRounds } from './kept-runs.js';
+import { TrialPicker } from './trial-picker.js';
 import { RunKeeper, describeKept, roundsBefore } from './resume.js';
 import { segmentsOf } from './split.js';
 
@@ -78,11 +84,38 @@ const confusionView = new ConfusionView({
   table: $('confusion-table'),
   count: $('confusion-count'),
 });
+const digitView = new DigitView({
+  panel: $('digit-panel'),
+  body: $('digit-body'),
+  unavailable: $('digit-unavailable'),
+  pad: $('digit-pad'),
+  preview: $('digit-preview'),
+  clear: $('digit-clear'),
+  testDigit: $('digit-test'),
+  dense: $('digit-dense'),
+  ticket: $('digit-ticket'),
+  source: $('digit-source'),
+  // The trainers are made below; the panel asks only once a round has finished.
+  ask: { classify: (...request) => trainers.classify(...request), testImage: (index) => trainers.testImage(index) },
+});
 const connectionView = new ConnectionView({
   panel: $('connections-panel'),
   heatmap: $('connections-heatmap'),
   units: $('connections-units'),
   count: $('connections-count'),
+});
+
+/** A finished ticket round's views, to the per-round panels. */
+function showRoundViews({ level, filters, connections, weights, confusion }) {
+  if (filters.length) filterView.add(level, filters);
+  if (connections) connectionView.add(level, connections);
+  weightsView.add(level, weights);
+  confusionView.add(level, confusion);
+}
+// With several trials, the panels show the trial picked in the Run panel (the first by default).
+const trialPicker = new TrialPicker($('panels-trial-field'), $('panels-trial'), (messages, fresh) => {
+  if (fresh) for (const view of [filterView, connectionView, weightsView, confusionView]) view.reset();
+  messages.forEach(showRoundViews);
 });
 
 // --- settings ------------------------------------------------------------------------------
@@ -101,8 +134,10 @@ function showCoreErrorBesideField(message) {
 }
 
 // Controls are checkboxes; every other setting is one input or select with the setting's id.
+// Rounds and target_remaining are read only when "Prune until" chooses them (the other is null).
 function fieldValue(name) {
   if (name === 'controls') return CONTROLS.filter((control) => $(`control-${control}`).checked).join(',');
+  if (PRUNE_UNTIL.includes(name) && $('prune_until').value !== name) return null;
   return $(name).value;
 }
 
@@ -110,9 +145,58 @@ function setFieldValue(name, value) {
   if (name === 'controls') {
     const chosen = String(value).split(',');
     for (const control of CONTROLS) $(`control-${control}`).checked = chosen.includes(control);
-  } else {
+  } else if (value != null) { // null: not chosen; its field keeps what was typed in it
     $(name).value = value;
   }
+}
+
+// --- how long to prune: rounds, or until a share of the weights remains -----------------------
+
+const PRUNE_UNTIL = ['rounds', 'target_remaining'];
+
+/** Shows the chosen one of the rounds and target fields. */
+function showPruneUntil() {
+  for (const name of PRUNE_UNTIL) $(`${name}-field`).hidden = $('prune_until').value !== name;
+  if ($('prune_until').value === 'target_remaining' && !$('target_remaining').value.trim()) $('target_remaining').value = '3.6';
+}
+
+// A model's prunable layers, from the core (asked of the first worker once per model): what the
+// pruning hints climb the ladder over. model -> layers, or null while asked for or refused.
+const weightLayers = new Map();
+let pruningPlan = null; // what the chosen rounds or target mean: {rounds, kept, total, percent}
+
+function layersFor(values) {
+  const { model } = toConfig(values);
+  if (!weightLayers.has(model)) {
+    weightLayers.set(model, null);
+    trainers.weightLayers(model);
+  }
+  return weightLayers.get(model);
+}
+
+/**
+ * What rounds or a target mean for these settings; sets pruningPlan. A target the core would
+ * refuse is an error for its field (null: fine, or not known yet).
+ */
+function planPruning(values) {
+  pruningPlan = null;
+  const layers = values && layersFor(values);
+  $('rounds-hint').textContent = '0 trains the dense network only';
+  $('target_remaining-hint').textContent = '';
+  if (!layers) return null;
+  if (values.target_remaining == null) {
+    if (values.rounds === 0) return null;
+    pruningPlan = keptAfterRounds(layers, values, values.rounds);
+  } else {
+    const plan = roundsForTarget(layers, values, values.target_remaining);
+    if (plan.error) return plan.error;
+    pruningPlan = plan;
+  }
+  const { rounds, kept, total, percent } = pruningPlan;
+  const share = `${percentText(percent)} of the weights (${kept.toLocaleString('en')} of ${total.toLocaleString('en')})`;
+  if (values.target_remaining == null) $('rounds-hint').textContent = `the last keeps ${share}`;
+  else $('target_remaining-hint').textContent = `= ${rounds} round${rounds === 1 ? '' : 's'}; the last keeps ${share}`;
+  return null;
 }
 
 function setFieldDisabled(name, disabled) {
@@ -130,11 +214,16 @@ function readForm() {
     if (error) valid = false;
     else values[name] = value;
   }
-  return valid ? values : null;
+  const targetError = planPruning(valid ? values : null);
+  if (targetError) showFieldError('target_remaining', targetError);
+  return valid && !targetError ? values : null;
 }
 
 function writeForm(values) {
   for (const name of Object.keys(SETTINGS)) setFieldValue(name, values[name]);
+  $('prune_until').value = values.target_remaining == null ? 'rounds' : 'target_remaining';
+  showPruneUntil();
+  planPruning(values);
   $('preset').value = presetOf(values);
   showModelFields(values.model);
   updateIterationsHint(values);
@@ -155,7 +244,8 @@ function onModelChosen() {
 }
 
 function updateIterationsHint(values) {
-  $('iterations-hint').textContent = values ? `= ${iterationsFor(values).toLocaleString('en')} iterations${values.rounds ? ' per round' : ''}` : '';
+  const prunes = values?.rounds || values?.target_remaining != null;
+  $('iterations-hint').textContent = values ? `= ${iterationsFor(values).toLocaleString('en')} iterations${prunes ? ' per round' : ''}` : '';
 }
 
 function onSettingsChanged() {
@@ -177,6 +267,7 @@ function loadFromUrl() {
 form.addEventListener('input', (event) => {
   if (event.target.id === 'model') onModelChosen();
   if (event.target.id === 'preset') onPresetChosen();
+  if (event.target.id === 'prune_until') showPruneUntil();
   onSettingsChanged();
 });
 
@@ -197,8 +288,9 @@ let running = false;
 let paused = false;
 let lastResults = null;
 let startTime = 0;
-let currentSegment = null; // "branch/level" of the learning curves on show
-const roundsDone = []; // RoundResult objects, for the tickets chart
+let currentSegment = null; // "trial/branch/level" of the learning curves on show
+const roundsDone = []; // RoundResult objects of the trial in progress (the run, with one trial)
+let earlierTrials = []; // the finished rounds of each trial before it, for the charts' mean and spread
 
 function setRunning(isRunning) {
   running = isRunning;
@@ -209,6 +301,7 @@ function setRunning(isRunning) {
   $('pause').textContent = 'Pause';
   for (const name of Object.keys(SETTINGS)) setFieldDisabled(name, isRunning);
   $('preset').disabled = isRunning;
+  $('prune_until').disabled = isRunning;
   $('import-ticket').disabled = isRunning;
   $('new-seed').disabled = isRunning;
 }
@@ -228,10 +321,10 @@ function showError(message) {
  */
 function curvesCsv(results) {
   const fixed = (value) => (value == null ? '' : value.toFixed(6));
-  const rows = results.rounds.flatMap((round) => round.evaluations.map((e) => [
-    results.config.seed, round.branch, round.level, round.percent_remaining.toFixed(4), e.iteration,
+  const rows = trialsOf(results).flatMap((trial) => trial.rounds.flatMap((round) => round.evaluations.map((e) => [
+    trial.config.seed, round.branch, round.level, round.percent_remaining.toFixed(4), e.iteration,
     fixed(e.train_loss), fixed(e.validation_loss), fixed(e.validation_accuracy), fixed(e.test_loss), fixed(e.test_accuracy),
-  ].join(',')));
+  ].join(','))));
   return ['seed,branch,level,percent_remaining,iteration,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy', ...rows].join('\n') + '\n';
 }
 
@@ -249,7 +342,8 @@ function offerTicketExport() {
   const level = roundsDone.filter((r) => r.branch === 'ticket' && r.complete).map((r) => r.level).reduce((a, b) => Math.max(a, b), -1);
   $('export-ticket').parentElement.hidden = level < 0;
   $('export-ticket').dataset.level = level;
-  $('export-ticket').textContent = level === 0 ? 'Export the dense network (safetensors)' : `Export the ticket of round ${level} (safetensors)`;
+  const seed = trainers.settings && trainers.trial?.count > 1 ? `, seed ${trainers.settings.seed}` : ''; // the trial in progress
+  $('export-ticket').textContent = `${level === 0 ? 'Export the dense network' : `Export the ticket of round ${level}`}${seed} (safetensors)`;
   $('export-ticket-hint').textContent = 'its mask, the weights it restarts from, and the settings; PyTorch and NumPy read it';
 }
 
@@ -269,8 +363,8 @@ const fileStem = (config) => `${config.model.replace(/[^a-z0-9-]+/gi, '_')}-seed
 
 function offerDownload(results) {
   lastResults = results;
-  const has = results?.rounds?.length > 0;
-  const name = has ? `ticketlab-${fileStem(results.config)}` : '';
+  const has = trialsOf(results).some((trial) => trial.rounds.length > 0);
+  const name = has ? `ticketlab-${fileStem(results.config)}${results.results ? `-trials${results.trials}` : ''}` : '';
   offerFile($('download'), has ? JSON.stringify(results, null, 2) : null, 'application/json', `${name}.json`);
   offerFile($('download-csv'), has ? curvesCsv(results) : null, 'text/csv', `${name}-curves.csv`);
 }
@@ -289,27 +383,46 @@ function segmentLabel(branch, level, percent) {
 }
 
 /**
- * The charts against weights remaining, from the rounds done: x = % remaining (ascending for
- * uPlot), one column per branch: test accuracy and iteration at early stop.
+ * The charts against weights remaining, from the rounds done: x = % remaining, one line per
+ * branch: test accuracy and iteration at early stop; with several trials, their mean, and the
+ * spread (min to max, and each trial's points) of those that finished each level.
  */
 function drawTickets() {
-  const levels = [...new Set(roundsDone.map((r) => r.level))];
-  const percentOf = (level) => roundsDone.find((r) => r.level === level).percent_remaining;
-  const ordered = levels.sort((a, b) => percentOf(a) - percentOf(b));
-  const columns = (measure) => BRANCHES.map(({ branch }) => ordered.map((level) => {
-    // The dense network (level 0) is every branch's starting point.
-    const round = roundsDone.find((r) => r.level === level && (r.branch === branch || level === 0));
-    return round?.early_stop ? measure(round.early_stop) : null;
-  }));
-  ticketsChart.setData(ordered.map(percentOf), columns((stop) => stop.test_accuracy));
-  earlyStopChart.setData(ordered.map(percentOf), columns((stop) => stop.iteration));
+  const trials = [...earlierTrials, roundsDone];
+  const several = trials.length > 1;
+  const branches = BRANCHES.map(({ branch }) => branch);
+  for (const [chart, measure] of [[ticketsChart, (stop) => stop.test_accuracy], [earlyStopChart, (stop) => stop.iteration]]) {
+    const { xs, means, spreads } = chartColumns(trials, branches, measure);
+    chart.setData(xs, means, several ? spreads : null);
+  }
+  for (const hint of document.querySelectorAll('.trials-hint')) {
+    hint.textContent = several ? `mean of ${trials.length} trials; band: lowest to highest` : '';
+  }
+}
+
+/**
+ * The status line of a finished run of several trials, from its summary rows: the ticket's
+ * accuracy at its last level (mean, lowest and highest), beside the dense network's and the
+ * random re-initialisation's means.
+ */
+function describeTrialsDone({ rows, seeds }) {
+  const over = `Done: ${seeds.length} trials (seeds ${seeds[0]} to ${seeds.at(-1)})`;
+  const range = ({ mean, min, max }) => `${percent(mean)} (lowest ${percent(min)}, highest ${percent(max)})`;
+  const ticket = rows.findLast((row) => row.branch === 'ticket');
+  if (ticket.level === 0) return `${over}: mean test accuracy ${range(ticket.final_test_accuracy)}.`;
+  const dense = rows.find((row) => row.branch === 'ticket' && row.level === 0);
+  const reinit = rows.find((row) => row.branch === 'random_reinit' && row.level === ticket.level);
+  return `${over}: with ${ticket.percent_remaining.toFixed(1)}% of its weights the ticket reaches a mean ${range(ticket.early_stop_test_accuracy)} ` +
+    `test accuracy at early stop (dense network: ${percent(dense.early_stop_test_accuracy.mean)}` +
+    `${reinit ? `; the same mask randomly re-initialised: ${percent(reinit.early_stop_test_accuracy.mean)}` : ''}).`;
 }
 
 /** The run's last test accuracy, from its last round with an evaluation. */
-const lastEvaluation = (results) => results?.rounds?.findLast((r) => r.last)?.last;
+const lastEvaluation = (results) => trialsOf(results).flatMap((trial) => trial.rounds).findLast((r) => r.last)?.last;
 
 let replaying = false; // drawing kept or precomputed rounds, not a live run's
 const keeper = new RunKeeper(); // keeps the live run's finished rounds and checkpoint for a reload
+let runValues = null; // the live run's settings
 let resumedAt = null; // the level a resumed run goes on from (null: a run from the start)
 let doneAtStart = 0; // the share of the run done before this session (a resumed run's kept rounds)
 
@@ -318,12 +431,15 @@ function startViews(config) {
   accuracyChart.reset();
   lossChart.reset();
   roundsDone.length = 0;
+  earlierTrials = [];
   drawTickets();
   filterView.reset();
   $('export-ticket').parentElement.hidden = true;
   connectionView.reset();
   weightsView.reset();
   confusionView.reset();
+  trialPicker.reset();
+  digitView.reset();
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
@@ -336,22 +452,27 @@ function startViews(config) {
 }
 
 /**
- * Starts a live run of the form's `values`; `resume` ({checkpoint, rounds}, see resume.js) goes on
- * from a kept checkpoint after drawing the rounds kept from before it.
+ * Starts a live run of the form's `values`; `resume` ({checkpoint, rounds, config}, see resume.js)
+ * goes on from a kept checkpoint after drawing the rounds kept from before it.
  */
 function startRun(values, resume = null) {
   const config = toConfig(values);
   const ticket = importedTicket?.config && !resume ? importedTicket.bytes : null;
-  if (resume) drawFinishedRounds(config, resume.rounds);
-  else startViews(config);
+  if (resume) {
+    drawFinishedRounds(resume.config, resume.rounds);
+    digitView.reset(); // the rounds drawn again have no networks, but the ones to come will
+  } else {
+    startViews(config);
+  }
   $('kept-offer').hidden = true;
-  // A ticket's run depends on its file too: not kept.
-  keeper.start(ticket ? null : toHash(values) || '#', config, resume?.checkpoint);
+  // A ticket's run depends on its file too: not kept. With several trials, each is kept under its own seed.
+  keeper.start(ticket ? null : toHash(values) || '#', resume?.checkpoint);
+  runValues = values;
   resumedAt = resume ? resume.checkpoint.level + 1 : null;
-  doneAtStart = resume ? segmentsOf({ ...config, rounds: resumedAt - 1 }) / segmentsOf(config) : 0;
+  doneAtStart = resume ? segmentsOf({ ...resume.config, rounds: resumedAt - 1 }) / segmentsOf(resume.config) : 0;
   setRunning(true);
   setStatus(resume ? `Resuming at round ${resumedAt}…` : 'Starting…');
-  trainers.run(config, ticket, resume);
+  trainers.run(config, ticket, values.trials, resume);
 }
 
 form.addEventListener('submit', (event) => {
@@ -423,13 +544,21 @@ const handlers = {
     const share = total ? ` ${Math.round((100 * loaded) / total)}%` : '';
     setStatus(`Downloading MNIST: ${file}${share} (${(loaded / 1e6).toFixed(1)} MB)`);
   },
-  started({ config }) {
-    startTime = performance.now();
+  started({ config }, trial) {
+    if (trial?.index > 0) {
+      // The next trial: the last one's rounds join the charts' spread, and are kept under its own seed.
+      earlierTrials.push(roundsDone.slice());
+      roundsDone.length = 0;
+      digitView.reset(); // the workers now hold this trial's networks, not the last one's
+    } else {
+      startTime = performance.now();
+    }
+    if (trial?.count > 1 && keeper.key != null) keeper.start(toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#');
     const network = `${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}`;
-    setStatus(resumedAt === null ? `Training ${network}: evaluating the untrained network…`
-      : `Resumed ${network} at round ${resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`);
+    setStatus(withTrial(trial, resumedAt === null ? `Training ${network}: evaluating the untrained network…`
+      : `Resumed ${network} at round ${resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`));
   },
-  progress({ parts, done, segments, samples_per_second: speed }) {
+  progress({ parts, done, segments, samples_per_second: speed }, trial) {
     // The numbers follow the first worker still training (the ticket's, while it trains).
     const { progress } = parts.find((p) => p.progress && !p.waiting && !p.ended) ?? parts.find((p) => p.progress);
     showRoundProgress(progress);
@@ -439,15 +568,16 @@ const handlers = {
     $('progress').value = done;
     const elapsed = (performance.now() - startTime) / 1000;
     $('eta').textContent = formatDuration((elapsed / (done - doneAtStart)) * (1 - done));
-    if (!paused) setStatus(describeProgress(parts, segments));
+    if (!paused) setStatus(withTrial(trial, describeProgress(parts, segments)));
   },
-  evaluation(point) {
-    const segment = `${point.branch}/${point.level}`;
+  evaluation(point, trial) {
+    const segment = `${trial?.index ?? 0}/${point.branch}/${point.level}`;
     if (segment !== currentSegment) {
       currentSegment = segment;
       accuracyChart.reset();
       lossChart.reset();
-      const label = segmentLabel(point.branch, point.level, roundsDone.find((r) => r.branch === 'ticket' && r.level === point.level)?.percent_remaining);
+      const label = segmentLabel(point.branch, point.level, roundsDone.find((r) => r.branch === 'ticket' && r.level === point.level)?.percent_remaining) +
+        (trial?.count > 1 ? ` (${trialLabel(trial).toLowerCase()})` : '');
       $('segment-label').textContent = label;
       $('segment-label-loss').textContent = label;
     }
@@ -459,13 +589,21 @@ const handlers = {
   round_done(round) {
     roundsDone.push(round);
     drawTickets();
-    if (replaying) return; // rounds drawn again: no worker holds their tickets, and they are kept already
+    if (replaying) {
+      // Rounds drawn again: no worker holds their tickets, and they are kept already.
+      digitView.unavailable();
+      return;
+    }
     offerTicketExport();
     // Kept for a reload: the rounds finished so far, under the settings' hash.
-    keeper.keep(roundsDone.slice());
+    keeper.keep(roundsDone.slice(), trainers.settings);
   },
   checkpoint(message) {
-    keeper.checkpoint(message, roundsDone.slice());
+    keeper.checkpoint(message, roundsDone.slice(), trainers.settings);
+  },
+  weight_layers({ model, layers }) {
+    weightLayers.set(model, layers ?? null); // refused: the core says why when a run starts
+    if (!running) readForm();
   },
   ticket_read({ config, error }) {
     if (error) {
@@ -487,13 +625,20 @@ const handlers = {
       $('export-ticket-hint').textContent = `The ticket could not be exported: ${error}`;
       return;
     }
-    download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(lastResults?.config ?? trainers.settings)}-round${level}.safetensors`);
+    // The workers hold the last trial's tickets: its seed names the file.
+    download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(trainers.settings)}-round${level}.safetensors`);
   },
-  round_views({ level, filters, connections, weights, confusion }) {
-    if (filters.length) filterView.add(level, filters);
-    if (connections) connectionView.add(level, connections);
-    weightsView.add(level, weights);
-    confusionView.add(level, confusion);
+  round_views(message, trial) {
+    trialPicker.add(message, trial);
+    // Draw a digit asks the worker, which holds the networks of the trial in progress only.
+    const { level } = message;
+    digitView.add(level, roundsDone.find((r) => r.branch === 'ticket' && r.level === level).percent_remaining);
+  },
+  classified(answers) {
+    digitView.classified(answers);
+  },
+  test_image(image) {
+    digitView.testImage(image);
   },
   done({ results }) {
     setRunning(false);
@@ -502,8 +647,10 @@ const handlers = {
     $('eta').textContent = '0 s';
     $('round-eta').textContent = '0 s';
     const speed = `${Math.round(results.train_samples_per_second).toLocaleString('en')} images/s`;
-    const ticket = results.rounds.findLast((r) => r.branch === 'ticket');
-    if (results.config.rounds === 0) {
+    const ticket = results.rounds?.findLast((r) => r.branch === 'ticket');
+    if (results.results) {
+      setStatus(describeTrialsDone(results));
+    } else if (results.config.rounds === 0) {
       setStatus(`Done: ${percent(ticket.last.test_accuracy)} test accuracy after ${ticket.last.iteration.toLocaleString('en')} iterations, ${speed}.`);
     } else {
       const dense = results.rounds[0].early_stop.test_accuracy;
@@ -514,35 +661,38 @@ const handlers = {
     }
     offerDownload(results);
   },
-  paused() {
+  paused(_, trial) {
     paused = true;
     $('pause').textContent = 'Resume';
-    setStatus('Paused. Resume continues exactly where it stopped; the numbers do not change.');
+    setStatus(withTrial(trial, 'Paused. Resume continues exactly where it stopped; the numbers do not change.'));
   },
   resumed() {
     paused = false;
     $('pause').textContent = 'Pause';
     setStatus('Resumed.');
   },
-  stopped({ results }) {
+  stopped({ results }, trial) {
     setRunning(false);
     const last = lastEvaluation(results);
-    setStatus(last ? `Stopped; last test accuracy ${percent(last.test_accuracy)} at iteration ${last.iteration.toLocaleString('en')}. What was computed is kept.` : 'Stopped.');
+    const where = trial?.count > 1 ? ` in ${trialLabel(trial).toLowerCase()}` : '';
+    const kept = trial?.count > 1 ? 'Every finished trial and the rounds of this one are kept.' : 'What was computed is kept.';
+    setStatus(last ? `Stopped${where}; last test accuracy ${percent(last.test_accuracy)} at iteration ${last.iteration.toLocaleString('en')}. ${kept}` : 'Stopped.');
     offerDownload(results);
   },
-  error({ message, results }) {
+  error({ message, results }, trial) {
     setRunning(false);
     showError(message);
     showCoreErrorBesideField(message);
     const kept = lastEvaluation(results);
-    setStatus(kept ? 'The run ended early; the evaluations so far are kept below.' : 'The run could not start.');
+    const which = trial?.count > 1 ? `${trialLabel(trial)} ended early; every trial's evaluations so far are kept below.` : 'The run ended early; the evaluations so far are kept below.';
+    setStatus(kept ? which : 'The run could not start.');
     offerDownload(kept ? results : null);
   },
 };
 
 // One worker, or (with controls, on a machine with cores to spare) one for the ticket and more for
-// the controls: see trainers.js.
-const trainers = new Trainers((message) => handlers[message.type]?.(message), navigator.hardwareConcurrency || 1);
+// the controls: see trainers.js; several trials, one after another: see trials.js.
+const trainers = new Trials((message, trial) => handlers[message.type]?.(message, trial), navigator.hardwareConcurrency || 1);
 
 loadFromUrl();
 
@@ -601,7 +751,7 @@ async function offerKeptRounds() {
   $('resume-kept').hidden = !checkpoint;
   $('resume-kept').onclick = () => {
     const now = readForm();
-    if (!running && now) startRun(now, { checkpoint, rounds: roundsBefore(record.rounds, checkpoint) });
+    if (!running && now) startRun(now, { checkpoint, rounds: roundsBefore(record.rounds, checkpoint), config: record.config });
   };
   $('show-kept').onclick = () => {
     if (running) return;
@@ -618,7 +768,7 @@ offerKeptRounds();
 // iframe in a blog post; the settings still come from the hash.
 
 const EMBED_VIEWS = { tickets: 'tickets-panel', 'early-stop': 'early-stop-panel', weights: 'weights-panel', confusion: 'confusion-panel',
-  connections: 'connections-panel', filters: 'filters-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
+  connections: 'connections-panel', filters: 'filters-panel', digit: 'digit-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
 
 function applyEmbedMode() {
   const embed = new URLSearchParams(location.search).get('embed');
@@ -654,12 +804,18 @@ $('copy-embed').addEventListener('click', async () => {
 applyEmbedMode();
 updateEmbedCode();
 
-// For page tests and the curious: the latest results object, the rounds done so far, and how
-// many workers the current (or last) run uses.
+// For page tests and the curious: the latest results object, the rounds done so far (of the trial
+// in progress), and how many workers the current (or last) run uses.
 window.ticketlab = {
   results: () => lastResults,
   rounds: () => roundsDone.map(({ branch, level }) => `${branch}/${level}`),
   workers: () => trainers.workerCount,
+  // The settings in force (the core's, once a run has started: a target's rounds resolved), and
+  // what the page worked out the chosen rounds or target keep.
+  settings: () => trainers.settings,
+  pruningPlan: () => pruningPlan,
   // What the charts against weights remaining hold: [x, ...one column per branch].
-  chartData: () => ({ tickets: ticketsChart.data, earlyStop: earlyStopChart.data }),
+  // With several trials, the lines are their means; *Spread: per branch {min, max, trials: [per trial]}.
+  chartData: () => ({ tickets: ticketsChart.data, earlyStop: earlyStopChart.data, ticketsSpread: ticketsChart.spreads, earlyStopSpread: earlyStopChart.spreads,
+    accuracy: accuracyChart.data }),
 };

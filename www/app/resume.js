@@ -52,25 +52,26 @@ export function describeKept(record) {
 /**
  * Keeps a live run's finished rounds and its latest usable checkpoint under its settings' hash,
  * replacing what was kept before. `start` with a null key keeps nothing (a run from an imported
- * ticket depends on its file too).
+ * ticket depends on its file too). `config` is the settings in force (the core's: a target's
+ * rounds resolved).
  */
 export class RunKeeper {
-  start(key, config, resumedFrom = null) {
-    Object.assign(this, { key, config, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom });
+  start(key, resumedFrom = null) {
+    Object.assign(this, { key, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom });
   }
 
   /** A checkpoint from the ticket's worker ({level, bytes}); kept with the rounds once usable. */
-  checkpoint({ level, bytes }, rounds) {
+  checkpoint({ level, bytes }, rounds, config) {
     this.checkpoints.push({ level, bytes });
-    this.keep(rounds);
+    this.keep(rounds, config);
   }
 
   /** Keeps `rounds` (the run's finished rounds, kept ones included) and the latest usable checkpoint. */
-  keep(rounds) {
+  keep(rounds, config) {
     if (this.key == null) return;
-    this.kept = usableCheckpoint(this.checkpoints, rounds, this.config) ?? this.kept;
+    this.kept = usableCheckpoint(this.checkpoints, rounds, config) ?? this.kept;
     // The ones before it are of no more use.
     this.checkpoints = this.checkpoints.filter(({ level }) => level >= (this.kept?.level ?? 0));
-    keepRounds(this.key, this.config, rounds, this.kept);
+    keepRounds(this.key, config, rounds, this.kept);
   }
 }

@@ -56,6 +56,8 @@ export class RoundPanel {
     this.panel = panel;
     this.slider = new RoundSlider(...roundField(panel, name), () => this.draw());
     this.rounds = new Map(); // level -> what the worker sent
+    // Colours read from the page's style at draw time follow a switch to or from dark mode.
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.draw());
   }
 
   reset() {

@@ -29,6 +29,23 @@ const fraction = (raw) => {
   return { value };
 };
 
+/** A percentage of the weights, above 0 and below 100. */
+const percentage = (raw) => {
+  const text = String(raw).trim();
+  const value = Number(text);
+  if (text === '' || !Number.isFinite(value) || value <= 0 || value >= 100) return { error: 'must be a percentage of the weights above 0 and below 100, like 3.6' };
+  return { value };
+};
+
+/**
+ * Pruning stops after `rounds`, or at the first round that keeps at most `target_remaining`% of
+ * the weights: one of the two is chosen, the other is null (`orNull` lets a form leave it out).
+ */
+const orNull = (check) => (raw) => (raw == null ? { value: null } : check(raw));
+
+/** The most rounds a run may have; the core refuses a target that needs more (MAX_ROUNDS_FOR_TARGET in src/config.rs). */
+export const MAX_ROUNDS = 40;
+
 export const CONTROLS = ['random_reinit', 'random_prune'];
 
 /** A comma-separated list of control names (empty for none); kept in a fixed order. */
@@ -76,13 +93,16 @@ export const SETTINGS = {
   model: { default: 'lenet-300-100', check: choice(Object.keys(MODELS)) },
   architecture: { default: 'conv:32x3,pool,fc:100,fc:10', check: architecture },
   seed: { default: 1, check: integer(0, Number.MAX_SAFE_INTEGER) },
+  // The page's own: trial t trains seed + t, one trial after another (as `lth imp --trials`).
+  trials: { default: 1, check: integer(1, 10) },
   epochs: { default: 5, check: positive(200) },
   optimizer: { default: 'adam', check: choice(['adam', 'sgd']) },
   learning_rate: { default: 0.0012, check: positive(1e6) },
   batch_size: { default: 60, check: integer(1, 10_000) },
   train_size: { default: 0, check: integer(0, MNIST_TRAIN_IMAGES) },
   eval_every: { default: 100, check: integer(1, 1_000_000) },
-  rounds: { default: 0, check: integer(0, 40) },
+  rounds: { default: 0, check: orNull(integer(0, MAX_ROUNDS)) },
+  target_remaining: { default: null, check: orNull(percentage) },
   prune_rate: { default: 0.2, check: fraction },
   prune_rate_output: { default: 0.1, check: fraction },
   prune_rate_conv: { default: 0.1, check: fraction },
@@ -108,6 +128,7 @@ export function fromHash(hash) {
   const model = SETTINGS.model.check(params.get('model') ?? SETTINGS.model.default).value ?? SETTINGS.model.default;
   const values = defaults(model);
   const problems = [];
+  const taken = new Set();
   for (const [name, raw] of params) {
     const setting = SETTINGS[name];
     if (!setting) {
@@ -115,8 +136,18 @@ export function fromHash(hash) {
       continue;
     }
     const { value, error } = setting.check(raw);
-    if (error) problems.push(`${name}=${raw}: ${error}; using ${values[name]}`);
-    else values[name] = value;
+    if (error) problems.push(`${name}=${raw}: ${error}; using ${values[name] ?? 'none'}`);
+    else {
+      values[name] = value;
+      taken.add(name);
+    }
+  }
+  // How long to prune: rounds or a target. A link with both keeps its rounds.
+  if (taken.has('target_remaining') && taken.has('rounds')) {
+    problems.push(`target_remaining=${values.target_remaining}: the link gives rounds too, and a run prunes for rounds or to a target, not both; using rounds=${values.rounds}`);
+    values.target_remaining = null;
+  } else if (values.target_remaining != null) {
+    values.rounds = null;
   }
   return { values, problems };
 }
@@ -127,7 +158,7 @@ export function toHash(values) {
   const standard = { ...defaults(values.model), model: SETTINGS.model.default };
   for (const name of Object.keys(SETTINGS)) {
     if (name === 'architecture' && values.model !== 'custom') continue;
-    if (values[name] !== standard[name]) params.set(name, values[name]);
+    if (values[name] !== standard[name] && values[name] != null) params.set(name, values[name]);
   }
   const text = params.toString();
   return text ? `#${text}` : '';
@@ -149,11 +180,11 @@ function epochsFor(iterations, batchSize, trainSize) {
 
 // The settings the page and the core name and value alike.
 const SHARED_WITH_CORE = ['seed', 'optimizer', 'learning_rate', 'batch_size', 'train_size', 'eval_every', 'rounds', 'prune_rate',
-  'prune_rate_output', 'prune_rate_conv', 'prune_scope', 'prune_schedule', 'reset', 'rewind_step'];
+  'prune_rate_output', 'prune_rate_conv', 'prune_scope', 'prune_schedule', 'reset', 'rewind_step', 'target_remaining'];
 
-/** The core's config JSON object for these page settings. */
+/** The core's config JSON object for these page settings (rounds or target_remaining, whichever is chosen). */
 export function toConfig(values) {
-  const config = Object.fromEntries(SHARED_WITH_CORE.map((name) => [name, values[name]]));
+  const config = Object.fromEntries(SHARED_WITH_CORE.filter((name) => values[name] != null).map((name) => [name, values[name]]));
   return {
     ...config,
     model: values.model === 'custom' ? values.architecture : values.model,
@@ -178,7 +209,7 @@ function presetSettings(name, model) {
   const preset = PRESETS[name];
   const [batch_size, train_size] = [60, 0];
   const epochs = epochsFor(preset.iterations(model), batch_size, train_size);
-  return { epochs, eval_every: preset.eval_every, rounds: preset.rounds, controls: 'random_reinit', batch_size, train_size };
+  return { epochs, eval_every: preset.eval_every, rounds: preset.rounds, target_remaining: null, controls: 'random_reinit', batch_size, train_size };
 }
 
 /** `values` with preset `name`'s settings. */
@@ -195,7 +226,8 @@ export function presetOf(values) {
 /**
  * The page's settings for a core config (an imported ticket's): its model (a network given as
  * text becomes "custom"), its training and pruning settings, its iterations as epochs (to 4
- * decimals, which round back to them), and 0 rounds: the ticket itself is trained.
+ * decimals, which round back to them), and 0 rounds: the ticket itself is trained (a target
+ * counts from the whole network, not from a ticket: not taken).
  */
 export function fromConfig(config) {
   const named = config.model in MODELS && config.model !== 'custom';
@@ -204,6 +236,71 @@ export function fromConfig(config) {
   for (const name of SHARED_WITH_CORE) if (name in config) values[name] = config[name];
   values.controls = (config.controls ?? []).join(',');
   values.rounds = 0;
+  values.target_remaining = null;
   values.epochs = epochsFor(config.iterations, values.batch_size, values.train_size);
   return values;
+}
+
+// --- The pruning ladder: what rounds and a target mean for a model --------------------------
+// The core's arithmetic (src/prune/mod.rs kept_after, src/config.rs rounds_for_target), step for
+// step in the same doubles, so the page's numbers are the core's; a page test checks them. `layers`
+// are the core's (weight_layers_json): [{name, size, rate_setting}].
+
+/** How many of `remaining` weights one round at `fraction` removes (rounded half away from zero). */
+const prunedCount = (remaining, fraction) => Math.min(remaining, Math.round(remaining * fraction));
+
+/**
+ * The ladder from the dense network: a generator of {rounds, kept: [...]} for rounds 0, 1, 2, ...,
+ * where kept counts weights per layer (layer-wise, each layer at its rate setting's value) or in
+ * all (global, at prune_rate).
+ */
+function* ladder(layers, values) {
+  const global = values.prune_scope === 'global';
+  let kept = global ? [layers.reduce((total, layer) => total + layer.size, 0)] : layers.map((layer) => layer.size);
+  const rates = global ? [values.prune_rate] : layers.map((layer) => values[layer.rate_setting]);
+  for (let rounds = 0; ; rounds += 1) {
+    yield { rounds, kept };
+    kept = kept.map((count, index) => count - prunedCount(count, rates[index]));
+  }
+}
+
+/** A share of the weights as text: two decimals, or three significant digits below 1%. */
+export const percentText = (percent) => `${percent < 1 ? percent.toPrecision(3) : percent.toFixed(2)}%`;
+
+const sum = (counts) => counts.reduce((total, count) => total + count, 0);
+const ROUNDS_COUNTED = 10_000; // beyond this many rounds a target's count is not worked out
+
+/** What `rounds` rounds keep: {rounds, kept, total, percent}. */
+export function keptAfterRounds(layers, values, rounds) {
+  const total = sum(layers.map((layer) => layer.size));
+  for (const step of ladder(layers, values)) {
+    if (step.rounds === rounds) return { rounds, kept: sum(step.kept), total, percent: (100 * sum(step.kept)) / total };
+  }
+}
+
+/**
+ * The fewest rounds whose ticket keeps at most `target`% of the weights, as the core resolves
+ * target_remaining: {rounds, kept, total, percent}, or {error} when the core would refuse it.
+ */
+export function roundsForTarget(layers, values, target) {
+  const total = sum(layers.map((layer) => layer.size));
+  let previous = null;
+  for (const { rounds, kept } of ladder(layers, values)) {
+    const remaining = sum(kept);
+    // kept / total <= target / 100, in the core's form (the same doubles).
+    if (remaining * 100 <= target * total) {
+      if (rounds > MAX_ROUNDS) return { error: `takes ${rounds} rounds at these rates, more than the ${MAX_ROUNDS} a run may have; aim higher, or raise the pruning rates` };
+      const empty = kept.indexOf(0);
+      if (empty >= 0) {
+        const what = values.prune_scope === 'global' ? 'every weight is pruned' : `layer ${layers[empty].name} keeps none of its weights (${layers[empty].rate_setting} ${values[layers[empty].rate_setting]})`;
+        return { error: `takes ${rounds} rounds, after which ${what}; aim higher, or lower the rates` };
+      }
+      return { rounds, kept: remaining, total, percent: (100 * remaining) / total };
+    }
+    if (previous === remaining) {
+      return { error: `cannot be reached at these rates: the ticket stops at ${percentText((100 * remaining) / total)} of the weights (rounding removes no more); aim higher, or raise the pruning rates` };
+    }
+    if (rounds >= ROUNDS_COUNTED) return { error: `takes more than ${ROUNDS_COUNTED.toLocaleString('en')} rounds at these rates; aim higher, or raise the pruning rates` };
+    previous = remaining;
+  }
 }

@@ -11,7 +11,9 @@ export const segmentsOf = (config) => 1 + config.rounds * (1 + config.controls.l
  * (each of those trains the controls that its config lists).
  */
 export function planWorkers(config, cores) {
-  const controls = config.rounds > 0 ? config.controls : [];
+  // A target (target_remaining) always takes one round or more; the core resolves how many.
+  const prunes = config.rounds > 0 || config.target_remaining != null;
+  const controls = prunes ? config.controls : [];
   const controlWorkers = Math.min(controls.length, cores - 1);
   if (controlWorkers < 1) return [{ share: 'all', config }];
   const groups = Array.from({ length: controlWorkers }, (_, worker) => controls.filter((_, index) => index % controlWorkers === worker));

@@ -44,6 +44,11 @@ export class Trainers {
     this.workerAt(0).postMessage({ type: 'read_ticket', bytes });
   }
 
+  /** Asks the first worker for a model's prunable layers; answered by a 'weight_layers' message. */
+  weightLayers(model) {
+    this.workerAt(0).postMessage({ type: 'weight_layers', model });
+  }
+
   pause() {
     this.pausing = true;
     this.tell('pause', (part) => { part.paused = false; });
@@ -61,6 +66,20 @@ export class Trainers {
   /** Asks the worker that holds the ticket (the first) for round `level`'s ticket file; answered by a 'ticket_file' message. */
   exportTicket(level) {
     this.parts[0]?.worker.postMessage({ type: 'export_ticket', level });
+  }
+
+  /**
+   * Asks the worker that holds the ticket's rounds (the first) how the dense network and the
+   * ticket of round `level` classify `pixels` (784 values in [0, 1]); answered by a 'classified'
+   * message with the same `id`.
+   */
+  classify(id, level, pixels) {
+    this.parts[0]?.worker.postMessage({ type: 'classify', id, level, pixels });
+  }
+
+  /** Asks the first worker for MNIST's test image `index`; answered by a 'test_image' message. */
+  testImage(index) {
+    this.parts[0]?.worker.postMessage({ type: 'test_image', index });
   }
 
   // --- inside ------------------------------------------------------------------------------
@@ -88,11 +107,11 @@ export class Trainers {
 
   receive(worker, message) {
     const part = this.parts.find((p) => p.worker === worker);
-    if (!part || message.type === 'ticket_read') {
+    if (!part || message.type === 'ticket_read' || message.type === 'weight_layers') {
       this.onMessage(message); // before any run: ready, or a failed start
       return;
     }
-    if (message.type === 'ticket_file') {
+    if (['ticket_file', 'classified', 'test_image'].includes(message.type)) {
       this.onMessage(message); // asked for by the page, also after the run
       return;
     }
@@ -198,7 +217,7 @@ export class Trainers {
     if (!reported.length) return; // nothing trained yet
     const segmentsDone = reported.reduce((total, { progress: p }) => total + p.segment + p.iteration / p.iterations, 0);
     const training = reported.filter((p) => !p.waiting && !p.ended);
-    const segments = segmentsOf(this.config);
+    const segments = segmentsOf(this.settings); // the core's: a target's rounds resolved
     this.onMessage({
       type: 'progress',
       parts: this.parts.map(({ share, config, progress, waiting, ended }) => ({ share, controls: config.controls, progress, waiting, ended })),

@@ -1,0 +1,96 @@
+// A run of several trials: trial t (from 0) trains seed + t, exactly as `lth imp --trials` does,
+// one trial after another through the same workers (one or two each). Trials is a Trainers whose
+// run() takes a number of trials; it passes the Trainers' messages on with a second argument, the
+// trial they come from ({index, seed, count}), and the progress's `done` covers the whole run.
+// One done, stopped or error ends the run: with one trial its results are that run's, unchanged;
+// with more, they are lth's summary (summary.js: every trial's results and the spread per branch
+// and level). Pause, resume and stop act on the trial in progress; stop and an error keep every
+// trial's results so far.
+import { Trainers } from './trainers.js';
+import { trialsResults } from './summary.js';
+
+/** "Trial 2 of 3 (seed 6)", or '' for a run of one trial. */
+export const trialLabel = (trial) => (trial?.count > 1 ? `Trial ${trial.index + 1} of ${trial.count} (seed ${trial.seed})` : '');
+
+/** A status line, led by its trial's label when there are several: "Trial 2 of 3 (seed 6): training: …". */
+export function withTrial(trial, text) {
+  const label = trialLabel(trial);
+  return label ? `${label}: ${text[0].toLowerCase()}${text.slice(1)}` : text;
+}
+
+export class Trials extends Trainers {
+  /** `onMessage(message, trial)` receives the run's messages; `cores` caps the number of workers per trial. */
+  constructor(onMessage, cores) {
+    super((message) => this.receiveFromTrial(message), cores);
+    this.onTrialMessage = onMessage;
+    this.trial = null; // the trial in progress (or the last one), {index, seed, count}
+    this.running = false;
+  }
+
+  /**
+   * Starts `count` trials of `config` (and of the imported `ticket`, if any), from trial 0;
+   * `resume` (see Trainers.run) resumes the first from a checkpoint.
+   */
+  run(config, ticket = null, count = 1, resume = null) {
+    Object.assign(this, { base: config, ticket, count, resume, finished: [], pauseAsked: false, stopping: false, running: true, startedAt: performance.now() });
+    this.start(0);
+  }
+
+  pause() {
+    this.pauseAsked = true;
+    super.pause();
+  }
+
+  resume() {
+    this.pauseAsked = false;
+    super.resume();
+  }
+
+  /** Stops the trial in progress and starts no other. */
+  stop() {
+    this.stopping = true;
+    super.stop();
+  }
+
+  // --- inside ------------------------------------------------------------------------------
+
+  start(index) {
+    this.trial = { index, seed: this.base.seed + index, count: this.count };
+    super.run({ ...this.base, seed: this.trial.seed }, this.ticket, index === 0 ? this.resume : null);
+    if (this.pauseAsked) super.pause(); // paused as the last trial ended: the next one waits too
+  }
+
+  receiveFromTrial(message) {
+    const { trial } = this;
+    if (!this.running) {
+      this.onTrialMessage(message, null); // before any run (ready, a failed start), or a ticket read or file after one
+      return;
+    }
+    switch (message.type) {
+      case 'progress':
+        this.onTrialMessage({ ...message, done: (trial.index + message.done) / trial.count }, trial);
+        break;
+      case 'done':
+        this.finished.push(message.results);
+        if (trial.index + 1 < trial.count && !this.stopping) this.start(trial.index + 1);
+        else this.finish(this.stopping ? 'stopped' : 'done', message);
+        break;
+      case 'stopped':
+      case 'error':
+        if (message.results) this.finished.push(message.results);
+        this.finish(message.type, message);
+        break;
+      default:
+        this.onTrialMessage(message, trial);
+    }
+  }
+
+  /** The run's last message: with several trials, their results together. */
+  finish(type, message) {
+    this.running = false;
+    const { trial, finished } = this;
+    const results = trial.count === 1 ? message.results ?? null
+      : finished.length ? trialsResults(finished[0].config, trial.count, finished, (performance.now() - this.startedAt) / 1000) : null;
+    this.onTrialMessage({ ...message, type, results }, trial);
+  }
+}
