@@ -417,6 +417,7 @@ async function checkResumeAfterCrash(cores) {
   const { tickets } = await page.evaluate(() => window.ticketlab.chartData());
   assert.equal(tickets[0].length, 4, 'the tickets chart has every level');
   assert.ok(tickets.slice(1, 3).every((column) => column.every((value) => value != null)), 'the ticket and the control at every level');
+  assert.equal(await page.isVisible('#digit-unavailable'), false, 'Draw a digit has the new rounds\' networks');
   // The new rounds' tickets are in the worker: the last one exports.
   const [ticketDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-ticket')]);
   assert.equal(ticketDownload.suggestedFilename(), 'ticketlab-lenet-300-100-seed9-round3.safetensors');
