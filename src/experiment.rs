@@ -489,7 +489,8 @@ impl Experiment {
             error: None,
             finished_effort: Effort::default(),
         };
-        if let Some(checkpoint) = self.resume.clone() {
+        // The data is in: the run holds the checkpoint from here (a refused load keeps it here).
+        if let Some(checkpoint) = self.resume.take() {
             run.resume_at(config, checkpoint);
         }
         self.run = Some(run);

@@ -558,7 +558,10 @@ fn a_checkpoint_from_other_settings_or_damaged_is_refused_with_what_is_wrong() {
     fewer_controls.resume_from(Checkpoint::from_safetensors(&bytes).expect("reads")).expect("the controls may differ");
 
     let truncated = refusal(settings, &bytes[..bytes.len() - 1000]);
-    assert!(truncated.contains("the checkpoint: tensor dense_trained_params") && truncated.contains("truncated"), "{truncated}");
+    assert!(
+        truncated.contains("the checkpoint: tensor dense_trained_params") && truncated.contains("truncated"),
+        "{truncated}"
+    );
     let cut_in_header = refusal(settings, &bytes[..100]);
     assert!(cut_in_header.contains("truncated: its header should be"), "{cut_in_header}");
     assert!(refusal(settings, &bytes[..5]).contains("not a safetensors file"));
