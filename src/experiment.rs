@@ -22,11 +22,18 @@
 //! (and θk, under reset = "rewind"). Everything after is the same machine, so the imported
 //! ticket trains exactly as it did in the run that found it (same settings, same seed), and
 //! further rounds prune on from it.
+//!
+//! A run can resume from a checkpoint (`resume_from`, see `checkpoint`) taken after the ticket of
+//! some level L trained: it starts at level L + 1 (the ticket, then its controls), levels keep
+//! their absolute numbers, and the rounds before are not in its results. Each segment depends
+//! only on the settings and what the checkpoint holds, so the rounds are those of the
+//! uninterrupted run, bit for bit, whole or split.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
+use crate::checkpoint::Checkpoint;
 use crate::classify::{self, Classification, TestImage};
 use crate::config::Config;
 use crate::connections::{input_connections, InputConnections};
@@ -362,17 +369,20 @@ struct Run {
     initial_model: Model,
     /// θk for reset = "rewind": the dense network's weights at iteration `rewind_step`.
     rewind_params: Option<Vec<f32>>,
-    /// The ticket's mask at each level reached so far (level 0: dense).
-    ticket_masks: Vec<Mask>,
+    /// The ticket's mask at each level reached so far (level 0: dense); a resumed run has level 0
+    /// and the levels from the one it resumed at.
+    ticket_masks: BTreeMap<usize, Mask>,
     /// Which conv weights `ticket_filters` keeps.
     conv_recorder: ConvRecorder,
-    /// What the page's views show of each finished ticket level, in level order.
-    finished_tickets: Vec<FinishedTicket>,
+    /// What the page's views show of each ticket level finished in this run.
+    finished_tickets: BTreeMap<usize, FinishedTicket>,
     queue: VecDeque<(Branch, usize)>,
     /// The segment in training, or the last one trained; None in a controls share until its
     /// first mask.
     segment: Option<Segment>,
     segments_started: usize,
+    /// The checkpoint a resumed run started from (see `Experiment::resume_from`).
+    resumed_from: Option<Checkpoint>,
     rounds: Vec<RoundResult>,
     status: Status,
     error: Option<String>,
@@ -384,6 +394,8 @@ pub struct Experiment {
     share: Share,
     /// Where the run starts instead of a fresh dense network (see `import_ticket`).
     imported: Option<Ticket>,
+    /// Where the run resumes instead of starting at level 0 (see `resume_from`).
+    resume: Option<Checkpoint>,
     run: Option<Run>,
 }
 
@@ -407,7 +419,7 @@ impl Experiment {
     /// An experiment that trains only `share` of the run's segments. A controls share trains
     /// the controls that its `config` lists, so several controls shares can each take some.
     pub fn with_share(config: Config, share: Share) -> Experiment {
-        Experiment { config, share, imported: None, run: None }
+        Experiment { config, share, imported: None, resume: None, run: None }
     }
 
     pub fn from_json(config_json: &str) -> Result<Experiment> {
@@ -454,28 +466,34 @@ impl Experiment {
             (config.reset == "rewind" && (config.rewind_step == 0 || imported_pruned)).then(|| model.params.clone());
         let controls_only = self.share == Share::Controls;
         let conv_recorder = ConvRecorder::for_model(&model);
-        let segment = (!controls_only).then(|| {
+        let segment = (!controls_only && self.resume.is_none()).then(|| {
             let trainer = Trainer::new(config, model.clone(), dense.clone(), data.train.len());
             Segment::new(Branch::Ticket, 0, trainer, &conv_recorder)
         });
-        self.run = Some(Run {
+        let mut run = Run {
             share: self.share,
             more_inputs: controls_only,
             iterations_per_epoch: iterations_per_epoch(data.train.len(), config.batch_size),
             data,
             initial_model: model,
             rewind_params,
-            ticket_masks: vec![dense],
+            ticket_masks: BTreeMap::from([(0, dense)]),
             conv_recorder,
-            finished_tickets: Vec::new(),
+            finished_tickets: BTreeMap::new(),
             queue: VecDeque::new(),
             segments_started: usize::from(segment.is_some()),
             segment,
+            resumed_from: None,
             rounds: Vec::new(),
             status: if controls_only { Status::Waiting } else { Status::Running },
             error: None,
             finished_effort: Effort::default(),
-        });
+        };
+        // The data is in: the run holds the checkpoint from here (a refused load keeps it here).
+        if let Some(checkpoint) = self.resume.take() {
+            run.resume_at(config, checkpoint);
+        }
+        self.run = Some(run);
         Ok(())
     }
 
@@ -664,7 +682,7 @@ impl Experiment {
 
     /// The ticket's mask at `level`, once that level has been reached.
     pub fn ticket_mask(&self, level: usize) -> Option<&Mask> {
-        self.run.as_ref().and_then(|run| run.ticket_masks.get(level))
+        self.run.as_ref().and_then(|run| run.ticket_masks.get(&level))
     }
 
     /// The ticket's conv layers at the end of round `level` (0: the dense network), with the
@@ -673,21 +691,21 @@ impl Experiment {
     /// share (the ticket share has them).
     pub fn ticket_filters(&self, level: usize) -> Result<Vec<ConvFilters>> {
         let run = self.finished_ticket_run("ticket_filters", level)?;
-        let snapshot = &run.finished_tickets[level].filters;
-        Ok(run.conv_recorder.filters(&snapshot.initial, &snapshot.trained, &run.ticket_masks[level]))
+        let snapshot = &run.finished_tickets[&level].filters;
+        Ok(run.conv_recorder.filters(&snapshot.initial, &snapshot.trained, &run.ticket_masks[&level]))
     }
 
     /// The ticket's weights at the end of round `level`, summarised per layer for the page's
     /// Weights panel (see `weights`). The same errors as `ticket_filters`.
     pub fn ticket_weights(&self, level: usize) -> Result<&[LayerWeights]> {
-        Ok(&self.finished_ticket_run("ticket_weights", level)?.finished_tickets[level].weights)
+        Ok(&self.finished_ticket_run("ticket_weights", level)?.finished_tickets[&level].weights)
     }
 
     /// The ticket's confusion matrix on the test set at the end of round `level` (classes ×
     /// classes, a row per true class: how often each digit was taken for each). The same errors
     /// as `ticket_filters`.
     pub fn ticket_confusion(&self, level: usize) -> Result<&[u32]> {
-        Ok(&self.finished_ticket_run("ticket_confusion", level)?.finished_tickets[level].confusion)
+        Ok(&self.finished_ticket_run("ticket_confusion", level)?.finished_tickets[&level].confusion)
     }
 
     /// The first layer's surviving input connections in the ticket of round `level` (see
@@ -695,7 +713,7 @@ impl Experiment {
     /// the image. The same errors as `ticket_filters`.
     pub fn ticket_connections(&self, level: usize) -> Result<Option<InputConnections>> {
         let run = self.finished_ticket_run("ticket_connections", level)?;
-        Ok(input_connections(&self.config.model_spec(), &run.ticket_masks[level]))
+        Ok(input_connections(&self.config.model_spec(), &run.ticket_masks[&level]))
     }
 
     /// One image (28×28 pixels in [0, 1], row by row) through the trained dense network (round
@@ -705,10 +723,9 @@ impl Experiment {
     pub fn classify(&self, level: usize, pixels: &[f32]) -> Result<Classification> {
         let run = self.finished_ticket_run("classify", level)?;
         classify::check_pixels(pixels)?;
-        let answer = |level: usize| {
-            classify::probabilities(&run.initial_model, &run.finished_tickets[level].trained_params, pixels)
-        };
-        Ok(Classification { dense: answer(0), ticket: answer(level) })
+        let dense = run.dense_trained_params().expect("the dense network trained before any round finished");
+        let answer = |params: &[f32]| classify::probabilities(&run.initial_model, params, pixels);
+        Ok(Classification { dense: answer(dense), ticket: answer(&run.finished_tickets[&level].trained_params) })
     }
 
     /// Image `index` of MNIST's test set (0 to 9,999), its pixels as `classify` takes them.
@@ -742,11 +759,16 @@ impl Experiment {
                 self.config.rounds
             )));
         }
-        if level >= run.finished_tickets.len() {
-            let finished = match run.finished_tickets.len() {
-                0 => "none has yet".to_string(),
-                1 => "round 0 has".to_string(),
-                count => format!("rounds 0 to {} have", count - 1),
+        if let Some(resumed) = run.resumed_at().filter(|&resumed| level < resumed) {
+            return Err(Error::Usage(format!(
+                "{what}: the ticket's round {level} was trained before this run resumed at round {resumed}; its views are not in this run"
+            )));
+        }
+        if !run.finished_tickets.contains_key(&level) {
+            let finished = match (run.finished_tickets.keys().next(), run.finished_tickets.keys().last()) {
+                (Some(first), Some(last)) if first == last => format!("round {first} has"),
+                (Some(first), Some(last)) => format!("rounds {first} to {last} have"),
+                _ => "none has yet".to_string(),
             };
             return Err(Error::Usage(format!(
                 "{what}: the ticket's round {level} has not finished training ({finished})"
@@ -761,6 +783,9 @@ impl Experiment {
     pub fn import_ticket(&mut self, ticket: Ticket) -> Result<()> {
         if self.run.is_some() {
             return Err(Error::Usage("import_ticket: import the ticket before loading the data (load_idx)".into()));
+        }
+        if self.resume.is_some() {
+            return Err(Error::Usage(NO_RESUME_FROM_IMPORTED.into()));
         }
         if ticket.config.model_spec() != self.config.model_spec() {
             return Err(Error::config(
@@ -784,16 +809,90 @@ impl Experiment {
         Ok(())
     }
 
+    /// The checkpoint to resume this run from (see `checkpoint`): taken after the latest ticket
+    /// round L that finished in this run, it resumes at L + 1. An error in a controls share, in a
+    /// run that started from an imported ticket, before a ticket round has finished, and after
+    /// the last round (there is nothing to resume).
+    pub fn checkpoint(&self) -> Result<Checkpoint> {
+        let run = self.run.as_ref().ok_or_else(|| Error::Usage("checkpoint: load the data (load_idx) first".into()))?;
+        if run.share == Share::Controls {
+            return Err(Error::Usage(
+                "checkpoint: this share trains the controls only; the ticket share takes the checkpoints".into(),
+            ));
+        }
+        if self.imported.is_some() {
+            return Err(Error::Usage(NO_RESUME_FROM_IMPORTED.into()));
+        }
+        let level = *run
+            .finished_tickets
+            .keys()
+            .last()
+            .ok_or_else(|| Error::Usage("checkpoint: no ticket round has finished in this run yet".into()))?;
+        let ticket_mask = run.ticket_masks.get(&(level + 1)).ok_or_else(|| {
+            Error::Usage(format!(
+                "checkpoint: round {level} was the run's last ticket round; there is nothing to resume"
+            ))
+        })?;
+        let [rewind, dense, continued] = Checkpoint::needs(&self.config);
+        let keep = |needed: bool, params: Option<&[f32]>| params.filter(|_| needed).map(<[f32]>::to_vec);
+        Ok(Checkpoint {
+            config: self.config.clone(),
+            level,
+            ticket_mask: ticket_mask.clone(),
+            rewind_params: keep(rewind, run.rewind_params.as_deref()),
+            dense_trained_params: keep(dense, run.dense_trained_params()),
+            last_ticket_params: keep(continued, run.last_ticket_params()),
+        })
+    }
+
+    /// `checkpoint()` as a safetensors file.
+    pub fn checkpoint_safetensors(&self) -> Result<Vec<u8>> {
+        Ok(self.checkpoint()?.to_safetensors())
+    }
+
+    /// Resumes the run from `checkpoint` (taken after the ticket's round L): call before
+    /// `load_idx`. The run starts at level L + 1 (the ticket, then its controls; a controls
+    /// share takes masks from L + 2 on), levels keep their numbers, and the rounds before are
+    /// not in its results. Refused if the checkpoint's settings differ from the run's (the
+    /// controls aside) or its mask does not fit them.
+    pub fn resume_from(&mut self, checkpoint: Checkpoint) -> Result<()> {
+        if self.run.is_some() {
+            return Err(Error::Usage("resume_from: give the checkpoint before loading the data (load_idx)".into()));
+        }
+        if self.imported.is_some() {
+            return Err(Error::Usage(NO_RESUME_FROM_IMPORTED.into()));
+        }
+        checkpoint.check_settings(&self.config)?;
+        let level = checkpoint.level + 1;
+        if level > self.config.rounds {
+            return Err(Error::data(
+                "the checkpoint",
+                format!(
+                    "it resumes at round {level}, beyond the run's {} rounds: the file is damaged",
+                    self.config.rounds
+                ),
+            ));
+        }
+        let dense = Mask::dense(&crate::ticket::layout(&self.config));
+        check_mask_counts(&self.config, &dense, &checkpoint.ticket_mask, level, "the checkpoint's ticket mask")?;
+        self.resume = Some(checkpoint);
+        Ok(())
+    }
+
     /// The ticket of `level` (counted in this run): its mask and the weights its survivors start
     /// from (θ0 at level 0 and under reset = "init", θk under "rewind"), with these settings. Its level in the
     /// file counts from the dense network, so it adds an imported ticket's level.
     pub fn ticket(&self, level: usize) -> Result<Ticket> {
         let run = self.run.as_ref().ok_or_else(|| Error::Usage("ticket: load the data (load_idx) first".into()))?;
-        let mask = run.ticket_masks.get(level).ok_or_else(|| {
-            Error::Usage(format!(
-                "ticket: the mask of round {level} is not made yet (rounds 0 to {} have masks)",
-                run.ticket_masks.len() - 1
-            ))
+        let mask = run.ticket_masks.get(&level).ok_or_else(|| match run.resumed_at() {
+            Some(resumed) if level < resumed => Error::Usage(format!(
+                "ticket: round {level} was trained before this run resumed at round {resumed}; its ticket is not in this run (export it from the run that trained it)"
+            )),
+            resumed => Error::Usage(format!(
+                "ticket: the mask of round {level} is not made yet ({} to {} have masks)",
+                resumed.map_or("rounds 0".to_string(), |resumed| format!("round 0 and rounds {resumed}")),
+                run.ticket_masks.keys().last().expect("level 0's mask")
+            )),
         })?;
         let initial_params = match self.config.reset.as_str() {
             _ if level == 0 => &run.initial_model.params,
@@ -844,7 +943,7 @@ impl Experiment {
     pub fn add_ticket_mask(&mut self, level: usize, bytes: &[u8]) -> Result<()> {
         let config = &self.config;
         let run = Run::taking_inputs(&mut self.run, "add_ticket_mask")?;
-        let next = run.ticket_masks.len();
+        let next = run.ticket_masks.keys().last().expect("level 0's mask") + 1;
         if level > config.rounds {
             return Err(Error::Usage(format!(
                 "add_ticket_mask: level {level} is beyond the run's {} rounds",
@@ -853,31 +952,12 @@ impl Experiment {
         }
         if level != next {
             return Err(Error::Usage(format!(
-                "add_ticket_mask: got the mask of level {level}, expected level {next}: masks come in level order, from 1"
+                "add_ticket_mask: got the mask of level {level}, expected level {next}: masks come in level order, from 1 (or from the level after a checkpoint's)"
             )));
         }
         let what = format!("the ticket's mask of level {level}");
-        let dense = &run.ticket_masks[0];
-        let mask = dense.with_bytes(bytes, &what)?;
-        // Weights kept per layer (layer-wise pruning) or in all (global), and what the settings keep.
-        let (kept, expected): (Vec<usize>, Vec<usize>) = match config.prune_counts(dense, level) {
-            PruneCounts::PerLayer(removed) => (
-                mask.layers.iter().map(|layer| layer.kept()).collect(),
-                dense.layers.iter().zip(removed).map(|(layer, removed)| layer.size() - removed).collect(),
-            ),
-            PruneCounts::Total(removed) => (vec![mask.kept()], vec![dense.size() - removed]),
-        };
-        if kept != expected {
-            let list = |counts: &[usize]| counts.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
-            return Err(Error::data(
-                &what,
-                format!(
-                    "it keeps {} weights, where these settings keep {} at level {level}; was it made with other settings?",
-                    list(&kept),
-                    list(&expected)
-                ),
-            ));
-        }
+        let mask = run.ticket_masks[&0].with_bytes(bytes, &what)?;
+        check_mask_counts(config, &run.ticket_masks[&0], &mask, level, &what)?;
         let needs_rewind = config.reset == "rewind" && config.controls.iter().any(|c| c == "random_prune");
         if needs_rewind && run.rewind_params.is_none() {
             return Err(Error::Usage(format!(
@@ -885,7 +965,7 @@ impl Experiment {
                 config.rewind_step
             )));
         }
-        run.ticket_masks.push(mask);
+        run.ticket_masks.insert(level, mask);
         run.queue_controls(config, level);
         if run.status == Status::Waiting {
             run.status = Status::Running;
@@ -935,7 +1015,77 @@ impl Experiment {
     }
 }
 
+const NO_RESUME_FROM_IMPORTED: &str =
+    "a run that starts from an imported ticket cannot be resumed from a checkpoint (its level 0 is the ticket file, which a checkpoint does not hold): import the ticket and train it again";
+
+/// Refuses a ticket mask of `level` (`what` names it) that does not keep the weights that these
+/// settings keep at that level: per layer (layer-wise pruning) or in all (global), from `dense`.
+fn check_mask_counts(config: &Config, dense: &Mask, mask: &Mask, level: usize, what: &str) -> Result<()> {
+    let (kept, expected): (Vec<usize>, Vec<usize>) = match config.prune_counts(dense, level) {
+        PruneCounts::PerLayer(removed) => (
+            mask.layers.iter().map(|layer| layer.kept()).collect(),
+            dense.layers.iter().zip(removed).map(|(layer, removed)| layer.size() - removed).collect(),
+        ),
+        PruneCounts::Total(removed) => (vec![mask.kept()], vec![dense.size() - removed]),
+    };
+    if kept != expected {
+        let list = |counts: &[usize]| counts.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
+        return Err(Error::data(
+            what,
+            format!(
+                "it keeps {} weights, where these settings keep {} at level {level}; was it made with other settings?",
+                list(&kept),
+                list(&expected)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Run {
+    /// A freshly loaded run set to go on from `checkpoint` (checked by `resume_from`): the
+    /// ticket's mask of the level after it, the weights it holds, and the queue from there.
+    fn resume_at(&mut self, config: &Config, checkpoint: Checkpoint) {
+        let level = checkpoint.level + 1;
+        self.ticket_masks.insert(level, checkpoint.ticket_mask.clone());
+        if checkpoint.rewind_params.is_some() {
+            self.rewind_params.clone_from(&checkpoint.rewind_params);
+        }
+        // Segments keep their numbers in the whole run: those of the levels before count as started.
+        let controls = config.controls.len();
+        self.segments_started = match self.share {
+            Share::All => 1 + checkpoint.level * (1 + controls),
+            Share::Ticket => 1 + checkpoint.level,
+            Share::Controls => checkpoint.level * controls,
+        };
+        if self.share != Share::Controls {
+            self.queue.push_back((Branch::Ticket, level));
+        }
+        if self.share != Share::Ticket {
+            self.queue_controls(config, level);
+        }
+        self.status = Status::Running;
+        self.resumed_from = Some(checkpoint);
+    }
+
+    /// The level a resumed run started at.
+    fn resumed_at(&self) -> Option<usize> {
+        self.resumed_from.as_ref().map(|checkpoint| checkpoint.level + 1)
+    }
+
+    /// The trained dense network (one-shot pruning prunes every level from it, and `classify`
+    /// compares each round's ticket with it): level 0's, or a resumed run's checkpoint's.
+    fn dense_trained_params(&self) -> Option<&[f32]> {
+        let finished = self.finished_tickets.get(&0).map(|dense| &dense.trained_params);
+        finished.or(self.resumed_from.as_ref().and_then(|c| c.dense_trained_params.as_ref())).map(Vec::as_slice)
+    }
+
+    /// The last trained ticket's weights (reset = "continue" starts the next level from them).
+    fn last_ticket_params(&self) -> Option<&[f32]> {
+        let finished = self.finished_tickets.values().last().map(|ticket| &ticket.trained_params);
+        finished.or(self.resumed_from.as_ref().and_then(|c| c.last_ticket_params.as_ref())).map(Vec::as_slice)
+    }
+
     /// `run` if it is a controls share that still takes inputs; otherwise what `call` needs first.
     fn taking_inputs<'a>(run: &'a mut Option<Run>, call: &str) -> Result<&'a mut Run> {
         let run = run.as_mut().ok_or_else(|| Error::Usage(format!("{call}: load the data (load_idx) first")))?;
@@ -1005,7 +1155,7 @@ impl Run {
                     self.status = Status::Stopped;
                     self.error = Some(error.to_string());
                 })?;
-                self.ticket_masks.push(next_mask);
+                self.ticket_masks.insert(level + 1, next_mask);
                 self.queue.push_back((Branch::Ticket, level + 1));
                 match self.share {
                     Share::Ticket => events.push(Event::TicketMask { level: level + 1 }),
@@ -1015,8 +1165,9 @@ impl Run {
             // Initial values: those the survivors are reset to (θ0, or θk under rewind).
             let initial = self.rewind_params.as_ref().unwrap_or(&self.initial_model.params);
             let weights =
-                weights::summarise(&self.ticket_masks[level], initial, &trained, self.ticket_masks.get(level + 1));
-            self.finished_tickets.push(FinishedTicket { filters, weights, confusion, trained_params: trained });
+                weights::summarise(&self.ticket_masks[&level], initial, &trained, self.ticket_masks.get(&(level + 1)));
+            self.finished_tickets
+                .insert(level, FinishedTicket { filters, weights, confusion, trained_params: trained });
         }
         self.start_next(config, events);
         Ok(())
@@ -1045,10 +1196,10 @@ impl Run {
     fn next_ticket_mask(&self, config: &Config, trained: &[f32], level: usize) -> Result<Mask> {
         let one_shot = config.prune_schedule == "one_shot";
         let (mask, weights) = if one_shot {
-            // The trained dense network: level 0's weights (just `trained`, while level 0 finishes).
-            (&self.ticket_masks[0], self.finished_tickets.first().map_or(trained, |dense| &dense.trained_params[..]))
+            // The trained dense network (just `trained`, while level 0 finishes).
+            (&self.ticket_masks[&0], self.dense_trained_params().unwrap_or(trained))
         } else {
-            (&self.ticket_masks[level - 1], trained)
+            (&self.ticket_masks[&(level - 1)], trained)
         };
         // One-shot prunes the dense network straight to level `level`; iterative prunes one round.
         let counts = config.prune_counts(mask, if one_shot { level } else { 1 });
@@ -1065,12 +1216,12 @@ impl Run {
     /// The trainer for a segment: its mask and starting weights, by branch and reset rule.
     fn trainer_for(&self, config: &Config, branch: Branch, level: usize) -> Trainer {
         let mut model = self.initial_model.clone();
-        let reset_params = self.rewind_params.as_ref().unwrap_or(&self.initial_model.params);
-        let ticket_mask = &self.ticket_masks[level];
+        let reset_params = self.rewind_params.as_deref().unwrap_or(&self.initial_model.params);
+        let ticket_mask = &self.ticket_masks[&level];
         let mask = match branch {
             Branch::Ticket => {
-                model.params.clone_from(match config.reset.as_str() {
-                    "continue" => &self.finished_tickets.last().expect("a ticket trained before").trained_params,
+                model.params.copy_from_slice(match config.reset.as_str() {
+                    "continue" => self.last_ticket_params().expect("a ticket trained before"),
                     _ => reset_params,
                 });
                 ticket_mask.clone()
@@ -1084,7 +1235,7 @@ impl Run {
                 ticket_mask.clone()
             }
             Branch::RandomPrune => {
-                model.params.clone_from(reset_params);
+                model.params.copy_from_slice(reset_params);
                 random_mask_like(ticket_mask, &mut Rng::new(config.seed, Stream::RandomPrune { level }))
             }
         };

@@ -8,9 +8,11 @@
 //! the portable seeded randomness; `config` checks settings; `error` names what went wrong;
 //! `filters` keeps the ticket's conv filters round by round, for the page's Filters panel;
 //! `ticket` writes and reads a ticket (mask + initial weights + settings) as a safetensors file;
-//! `classify` runs one drawn digit through a finished round's networks.
+//! `checkpoint` holds what an interrupted run needs to resume, in the same format; `classify`
+//! runs one drawn digit through a finished round's networks.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod classify;
 pub mod config;
 pub mod connections;

@@ -53,22 +53,53 @@ pub struct Ticket {
 }
 
 /// A safetensors file, taken apart: metadata, tensor entries by name, and the data they index.
-struct Contents<'a> {
-    metadata: HashMap<String, String>,
-    entries: HashMap<String, Entry>,
-    data: &'a [u8],
+pub(crate) struct Contents<'a> {
+    pub metadata: HashMap<String, String>,
+    pub entries: HashMap<String, Entry>,
+    pub data: &'a [u8],
 }
 
 /// One tensor's entry in the header.
-struct Entry {
-    dtype: String,
-    shape: Vec<usize>,
-    begin: usize,
-    end: usize,
+pub(crate) struct Entry {
+    pub dtype: String,
+    pub shape: Vec<usize>,
+    pub begin: usize,
+    pub end: usize,
+}
+
+/// One tensor to write: its name, dtype, shape and little-endian bytes.
+pub(crate) struct Tensor {
+    pub name: String,
+    pub dtype: &'static str,
+    pub shape: Vec<usize>,
+    pub bytes: Vec<u8>,
+}
+
+/// Little-endian bytes of f32 values, as the format stores them.
+pub(crate) fn f32_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// A safetensors file of `tensors` (in this order in the data) and `metadata` (string values).
+pub(crate) fn write(tensors: Vec<Tensor>, metadata: Value) -> Vec<u8> {
+    let mut header = Map::new();
+    let mut data = Vec::new();
+    for Tensor { name, dtype, shape, bytes } in tensors {
+        let begin = data.len();
+        data.extend_from_slice(&bytes);
+        header.insert(name, json!({"dtype": dtype, "shape": shape, "data_offsets": [begin, data.len()]}));
+    }
+    header.insert("__metadata__".into(), metadata);
+    let mut text = Value::Object(header).to_string();
+    text.push_str(&" ".repeat((8 - text.len() % 8) % 8));
+    let mut file = (text.len() as u64).to_le_bytes().to_vec();
+    file.extend_from_slice(text.as_bytes());
+    file.extend_from_slice(&data);
+    file
 }
 
 /// The parameter tensors of `config`'s model, in model order.
-fn layout(config: &Config) -> Vec<ParamTensor> {
+pub(crate) fn layout(config: &Config) -> Vec<ParamTensor> {
     Model::new(config.model_spec(), config.init(), &mut Rng::new(0, Stream::Scratch)).tensors
 }
 
@@ -95,21 +126,25 @@ impl Ticket {
 
     /// The ticket as a safetensors file.
     pub fn to_safetensors(&self) -> Vec<u8> {
-        let mut header = Map::new();
-        let mut data = Vec::new();
-        let mut add = |name: String, dtype: &str, shape: &[usize], bytes: &[u8]| {
-            let begin = data.len();
-            data.extend_from_slice(bytes);
-            header.insert(name, json!({"dtype": dtype, "shape": shape, "data_offsets": [begin, data.len()]}));
-        };
         let masks: HashMap<&str, &[bool]> =
             self.mask.layers.iter().map(|layer| (layer.name.as_str(), &layer.keep[..])).collect();
+        let mut tensors = Vec::new();
         for tensor in layout(&self.config) {
-            let values: Vec<u8> = self.initial_params[tensor.range()].iter().flat_map(|v| v.to_le_bytes()).collect();
-            add(tensor.name.clone(), "F32", &tensor.shape, &values);
+            let values = f32_bytes(&self.initial_params[tensor.range()]);
+            tensors.push(Tensor {
+                name: tensor.name.clone(),
+                dtype: "F32",
+                shape: tensor.shape.clone(),
+                bytes: values,
+            });
             if let Some(keep) = masks.get(tensor.name.as_str()) {
                 let bytes: Vec<u8> = keep.iter().map(|&k| u8::from(k)).collect();
-                add(format!("{}{MASK_SUFFIX}", tensor.name), "U8", &tensor.shape, &bytes);
+                tensors.push(Tensor {
+                    name: format!("{}{MASK_SUFFIX}", tensor.name),
+                    dtype: "U8",
+                    shape: tensor.shape,
+                    bytes,
+                });
             }
         }
         // The format allows string values only.
@@ -122,19 +157,14 @@ impl Ticket {
             "weights_remaining": self.mask.kept().to_string(),
             "fc_weight_layout": FC_WEIGHT_LAYOUT,
         });
-        header.insert("__metadata__".into(), metadata);
-        let mut text = Value::Object(header).to_string();
-        text.push_str(&" ".repeat((8 - text.len() % 8) % 8));
-        let mut file = (text.len() as u64).to_le_bytes().to_vec();
-        file.extend_from_slice(text.as_bytes());
-        file.extend_from_slice(&data);
-        file
+        write(tensors, metadata)
     }
 
     /// Reads and checks a ticket; `what` names the file in errors.
     pub fn from_safetensors(bytes: &[u8], what: &str) -> Result<Ticket> {
         let fail = |message: String| Error::data(what, message);
-        let Contents { metadata, entries, data } = parse(bytes, what)?;
+        let advice = "export the ticket from ticketlab, or save it with safetensors";
+        let Contents { metadata, entries, data } = parse(bytes, what, advice)?;
         let config_json = metadata.get("config").ok_or_else(|| {
             fail("its __metadata__ has no \"config\" (the settings, as JSON): it is a safetensors file, but not a ticketlab ticket; export tickets from ticketlab".into())
         })?;
@@ -213,11 +243,13 @@ impl Ticket {
 }
 
 /// Splits a safetensors file into its metadata, its tensor entries (checked against the data's
-/// length and each other) and its data.
-fn parse<'a>(bytes: &'a [u8], what: &str) -> Result<Contents<'a>> {
+/// length and each other) and its data; `advice` ends the message for bytes that are not one.
+pub(crate) fn parse<'a>(bytes: &'a [u8], what: &str, advice: &str) -> Result<Contents<'a>> {
     let fail = |message: String| Error::data(what, message);
     let not_safetensors = || {
-        fail("not a safetensors file: one starts with an 8-byte header length and a JSON header (\"{...\"); export the ticket from ticketlab, or save it with safetensors".into())
+        fail(format!(
+            "not a safetensors file: one starts with an 8-byte header length and a JSON header (\"{{...\"); {advice}"
+        ))
     };
     if bytes.len() < 9 || bytes[8] != b'{' {
         return Err(not_safetensors());

@@ -224,6 +224,25 @@ impl Experiment {
     }
 }
 
+// --- Resuming an interrupted run (see `checkpoint`): the page keeps the latest checkpoint with the
+// run's finished rounds, and a new run resumes from it.
+
+#[wasm_bindgen]
+impl Experiment {
+    /// What this run needs to resume after its latest finished ticket round, as a safetensors
+    /// file; an error in a controls share, before a ticket round has finished and after the last.
+    pub fn checkpoint_safetensors(&self) -> Result<Vec<u8>, JsError> {
+        self.inner.checkpoint_safetensors().map_err(js_error)
+    }
+
+    /// Resumes the run from a checkpoint file at the level after its own; before `load_data`.
+    /// Refused, with the reason, if it was made with other settings or is damaged.
+    pub fn resume_from(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let checkpoint = crate::checkpoint::Checkpoint::from_safetensors(bytes).map_err(js_error)?;
+        self.inner.resume_from(checkpoint).map_err(js_error)
+    }
+}
+
 // ---- The benchmark page's handle (www/bench.html) -----------------------------------------
 // Times the training step along the pruning ladder and evaluation, through src/bench.rs: the
 // code `lth bench` runs natively, so the page's figures and the native ones measure one thing.

@@ -1,11 +1,13 @@
 //! The Experiment state machine on synthetic digits: its evaluation schedule, that slicing a run
 //! into steps never changes its numbers, stop, divergence, misuse, seeding, and a run split into
-//! a ticket share and a controls share (the page's two workers) giving the whole run's numbers.
+//! a ticket share and a controls share (the page's two workers) giving the whole run's numbers,
+//! and a run resumed from a checkpoint giving the uninterrupted run's rounds, whole or split.
 #![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 mod common;
 
 use common::FrozenClock;
+use ticketlab::checkpoint::Checkpoint;
 use ticketlab::experiment::{Branch, Clock, Evaluation, RoundResult, Share, SystemClock};
 use ticketlab::{Config, Error, Event, Experiment, Results, Status};
 
@@ -22,8 +24,17 @@ fn loaded_experiment(settings: &str) -> Experiment {
 }
 
 fn loaded_share(settings: &str, share: Share) -> Experiment {
+    resumed_share(settings, share, None)
+}
+
+/// As `loaded_share`, resumed from `checkpoint` (a safetensors file) when one is given.
+fn resumed_share(settings: &str, share: Share, checkpoint: Option<&[u8]>) -> Experiment {
     let json = format!(r#"{{"validation_size": 100, "batch_size": 60, {settings}}}"#);
     let mut experiment = Experiment::with_share(Config::from_json(&json).expect("valid settings"), share);
+    if let Some(bytes) = checkpoint {
+        let checkpoint = Checkpoint::from_safetensors(bytes).expect("a checkpoint file");
+        experiment.resume_from(checkpoint).expect("the checkpoint fits these settings");
+    }
     experiment.load_idx(common::as_slices(&synthetic_files())).expect("valid synthetic data");
     experiment
 }
@@ -243,13 +254,22 @@ fn the_seed_decides_the_initial_weights() {
 /// of work at a time; each mask (and θk, before the first mask) goes to every controls share as
 /// soon as the ticket share announces it. Returns the ticket's results and each group's.
 fn run_split(settings: &str, groups: &[&[&str]]) -> (Results, Vec<Results>) {
-    let mut ticket = loaded_share(settings, Share::Ticket);
+    let (ticket, controls, waited) = run_shares(settings, groups, None);
+    assert!(waited.iter().all(|&w| w > 0), "each controls share waited for the ticket's masks: {waited:?}");
+    (ticket, controls)
+}
+
+/// `run_split`'s shares, resumed from `checkpoint` when one is given; also returns how many
+/// steps each controls share waited.
+fn run_shares(settings: &str, groups: &[&[&str]], checkpoint: Option<&[u8]>) -> (Results, Vec<Results>, Vec<usize>) {
+    let mut ticket = resumed_share(settings, Share::Ticket, checkpoint);
     let mut controls: Vec<Experiment> = groups
         .iter()
         .map(|group| {
             let names = group.iter().map(|name| format!("\"{name}\"")).collect::<Vec<_>>().join(", ");
-            let share = loaded_share(&format!(r#"{settings}, "controls": [{names}]"#), Share::Controls);
-            assert_eq!(share.status(), Status::Waiting, "a controls share waits for its first mask");
+            let share = resumed_share(&format!(r#"{settings}, "controls": [{names}]"#), Share::Controls, checkpoint);
+            let expected = if checkpoint.is_some() { Status::Running } else { Status::Waiting };
+            assert_eq!(share.status(), expected, "a controls share waits for its first mask (a resumed one has it)");
             share
         })
         .collect();
@@ -288,8 +308,7 @@ fn run_split(settings: &str, groups: &[&[&str]]) -> (Results, Vec<Results>) {
     }
     assert_eq!(ticket.status(), Status::Done, "{:?}", ticket.results().error);
     assert!(controls.iter().all(|share| share.status() == Status::Done), "every controls share ends Done");
-    assert!(waited.iter().all(|&w| w > 0), "each controls share waited for the ticket's masks: {waited:?}");
-    (ticket.results(), controls.iter().map(Experiment::results).collect())
+    (ticket.results(), controls.iter().map(Experiment::results).collect(), waited)
 }
 
 /// The rounds in the whole run's order (ticket 0, then per level the ticket and each control in
@@ -411,4 +430,173 @@ fn a_controls_share_refuses_masks_and_weights_that_do_not_fit() {
     controls.stop();
     assert_eq!(controls.status(), Status::Stopped);
     assert!(message(controls.add_ticket_mask(2, &level_one)).contains("ended"));
+}
+
+// Resuming from a checkpoint: after the ticket of round 1 of a 3-round run, a fresh experiment
+// resumed from it must train the rounds from level 2 on exactly as the uninterrupted run did.
+
+const BOTH_CONTROLS: &str = r#""controls": ["random_reinit", "random_prune"]"#;
+
+/// The uninterrupted run of `settings` (whole), and the checkpoint taken right after its ticket's
+/// round 1 finished (while the controls of level 1 were still to train).
+fn run_with_checkpoint(settings: &str) -> (Experiment, Vec<u8>) {
+    let mut whole = loaded_share(settings, Share::All);
+    let mut checkpoint = None;
+    while whole.status() == Status::Running {
+        for event in whole.step(0.0, &FrozenClock).expect("steps") {
+            if matches!(&event, Event::RoundDone(round) if round.branch == Branch::Ticket && round.level == 1) {
+                checkpoint = Some(whole.checkpoint_safetensors().expect("a checkpoint after round 1"));
+            }
+        }
+    }
+    assert_eq!(whole.status(), Status::Done, "{:?}", whole.results().error);
+    (whole, checkpoint.expect("the ticket's round 1 finished"))
+}
+
+fn check_resume_matches_whole(settings: &str) {
+    let settings = format!(r#"{settings}, "iterations": 20, "eval_every": 10, "rounds": 3, {BOTH_CONTROLS}"#);
+    let (uninterrupted, checkpoint) = run_with_checkpoint(&settings);
+    let whole = uninterrupted.results();
+    let from_level_2: Vec<RoundResult> = without_times(&whole.rounds).into_iter().filter(|r| r.level >= 2).collect();
+    assert_eq!(from_level_2.len(), 2 * 3, "the ticket and both controls at levels 2 and 3");
+
+    // One experiment, resumed.
+    let mut resumed = resumed_share(&settings, Share::All, Some(&checkpoint));
+    let (events, _) = step_to_end(&mut resumed, 0.0, &FrozenClock);
+    let results = resumed.results();
+    assert_eq!(results.status, Status::Done, "{:?}", results.error);
+    assert_eq!(without_times(&results.rounds), from_level_2, "the resumed run's rounds are the uninterrupted run's");
+    // Levels and segments keep their numbers in the whole run: level 2's ticket is segment 4 of 10.
+    let first_progress = events.iter().find_map(|event| match event {
+        Event::Progress { branch, level, segment, segments, .. } => Some((*branch, *level, *segment, *segments)),
+        _ => None,
+    });
+    assert_eq!(first_progress, Some((Branch::Ticket, 2, 4, 10)));
+    // The ticket's views and files exist for the rounds trained here, and say why not for the others.
+    assert!(resumed.ticket_weights(2).is_ok() && resumed.ticket_weights(3).is_ok());
+    let before = resumed.ticket_weights(1).expect_err("round 1 was trained before").to_string();
+    assert!(before.contains("before this run resumed at round 2"), "{before}");
+    // Draw a digit: the dense network (from the checkpoint) and round 3's ticket answer as before.
+    let image = uninterrupted.test_image(7).expect("a test image").pixels;
+    assert_eq!(resumed.classify(3, &image).expect("answers"), uninterrupted.classify(3, &image).expect("answers"));
+    if resumed.config().reset != "continue" {
+        let ticket = resumed.ticket(3).expect("the ticket of round 3");
+        assert_eq!(
+            ticket.mask.kept(),
+            results.rounds.iter().find(|r| r.level == 3).expect("round 3").weights_remaining
+        );
+        assert!(resumed.ticket(1).expect_err("not in this run").to_string().contains("before this run resumed"));
+    }
+
+    // The same run split over a ticket share and a controls share, both resumed.
+    let (ticket, controls, _) = run_shares(&settings, &[&["random_reinit", "random_prune"]], Some(&checkpoint));
+    let merged = merged_rounds(&ticket, &controls, &[Branch::RandomReinit, Branch::RandomPrune]);
+    assert_eq!(merged, from_level_2, "the split resumed run's rounds are the uninterrupted run's");
+}
+
+#[test]
+fn a_run_resumed_after_round_1_gives_the_uninterrupted_runs_rounds_resetting_to_init() {
+    check_resume_matches_whole(r#""seed": 21, "prune_rate": 0.5"#);
+}
+
+#[test]
+fn a_run_resumed_after_round_1_gives_the_uninterrupted_runs_rounds_rewinding() {
+    check_resume_matches_whole(r#""seed": 22, "prune_rate": 0.5, "reset": "rewind", "rewind_step": 7"#);
+}
+
+#[test]
+fn a_run_resumed_after_round_1_gives_the_uninterrupted_runs_rounds_continuing() {
+    check_resume_matches_whole(r#""seed": 23, "prune_rate": 0.5, "reset": "continue""#);
+}
+
+#[test]
+fn a_run_resumed_after_round_1_gives_the_uninterrupted_runs_rounds_pruning_one_shot() {
+    check_resume_matches_whole(
+        r#""seed": 24, "prune_rate": 0.5, "prune_schedule": "one_shot", "prune_scope": "global""#,
+    );
+}
+
+#[test]
+fn a_checkpoint_holds_only_what_the_settings_need() {
+    let base = r#""seed": 25, "iterations": 10, "eval_every": 10, "rounds": 2, "prune_rate": 0.5"#;
+    let (parameters, prunable) = (266_610, 266_200);
+    // The trained dense network always; θk when rewinding to a later step; the last ticket when continuing.
+    for (extra, buffers) in [
+        ("", 1),
+        (r#", "reset": "rewind", "rewind_step": 3"#, 2),
+        (r#", "reset": "continue", "prune_schedule": "one_shot""#, 2),
+    ] {
+        let (_, checkpoint) = run_with_checkpoint(&format!("{base}{extra}"));
+        let header = u64::from_le_bytes(checkpoint[..8].try_into().expect("8 bytes")) as usize;
+        assert_eq!(checkpoint.len() - 8 - header, prunable + buffers * parameters * 4, "settings{extra}");
+        let read = Checkpoint::from_safetensors(&checkpoint).expect("reads back");
+        assert_eq!(read.level, 1);
+        assert_eq!(read.to_safetensors(), checkpoint, "written and read back unchanged");
+    }
+}
+
+#[test]
+fn a_checkpoint_from_other_settings_or_damaged_is_refused_with_what_is_wrong() {
+    let settings = r#""seed": 26, "iterations": 10, "eval_every": 10, "rounds": 2, "prune_rate": 0.5, "controls": "random_reinit""#;
+    let (_, bytes) = run_with_checkpoint(settings);
+    let config = |settings: &str| {
+        Config::from_json(&format!(r#"{{"validation_size": 100, "batch_size": 60, {settings}}}"#)).expect("valid")
+    };
+    let refusal = |settings: &str, bytes: &[u8]| -> String {
+        let checkpoint = match Checkpoint::from_safetensors(bytes) {
+            Ok(checkpoint) => checkpoint,
+            Err(error) => return error.to_string(),
+        };
+        Experiment::new(config(settings)).resume_from(checkpoint).expect_err("refused").to_string()
+    };
+    let other_seed = refusal(&settings.replace("26", "27"), &bytes);
+    assert!(other_seed.contains("other settings (seed: 26 there, 27 here)"), "{other_seed}");
+    let other_model = refusal(&format!(r#"{settings}, "model": "lenet-5""#), &bytes);
+    assert!(other_model.contains("model: \"lenet-300-100\" there, \"lenet-5\" here"), "{other_model}");
+    // The controls may differ: they do not change the ticket's path (a controls share lists some).
+    let mut fewer_controls = Experiment::new(config(&settings.replace(r#""random_reinit""#, r#""""#)));
+    fewer_controls.resume_from(Checkpoint::from_safetensors(&bytes).expect("reads")).expect("the controls may differ");
+
+    let truncated = refusal(settings, &bytes[..bytes.len() - 1000]);
+    assert!(
+        truncated.contains("the checkpoint: tensor dense_trained_params") && truncated.contains("truncated"),
+        "{truncated}"
+    );
+    let cut_in_header = refusal(settings, &bytes[..100]);
+    assert!(cut_in_header.contains("truncated: its header should be"), "{cut_in_header}");
+    assert!(refusal(settings, &bytes[..5]).contains("not a safetensors file"));
+    let ticket = loaded_experiment(settings).ticket_safetensors(0).expect("a ticket file");
+    assert!(refusal(settings, &ticket).contains("not a ticketlab checkpoint"));
+    // A mask byte flipped: the mask no longer keeps the counts of its level.
+    let header = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let mut flipped = bytes.clone();
+    let position = flipped[8 + header..].iter().position(|&b| b == 0).expect("a pruned weight") + 8 + header;
+    flipped[position] = 1;
+    let damaged = refusal(settings, &flipped);
+    assert!(
+        damaged.contains("keeps 58801 / 7500 / 810 weights, where these settings keep 58800 / 7500 / 810 at level 2"),
+        "{damaged}"
+    );
+    flipped[position] = 7;
+    assert!(refusal(settings, &flipped).contains("expected 0 (pruned) or 1 (kept)"));
+
+    // Misuse: after load_idx, with an imported ticket, and checkpoints that do not exist.
+    let checkpoint = || Checkpoint::from_safetensors(&bytes).expect("reads");
+    let mut loaded = loaded_experiment(settings);
+    assert!(loaded.resume_from(checkpoint()).expect_err("too late").to_string().contains("before loading the data"));
+    assert!(loaded.checkpoint().expect_err("nothing yet").to_string().contains("no ticket round has finished"));
+    let mut imported = Experiment::new(config(settings));
+    imported
+        .import_ticket(ticketlab::ticket::Ticket::from_safetensors(&ticket, "ticket").expect("reads"))
+        .expect("imports");
+    assert!(imported
+        .resume_from(checkpoint())
+        .expect_err("refused")
+        .to_string()
+        .contains("imported ticket cannot be resumed"));
+    let controls = loaded_share(settings, Share::Controls);
+    assert!(controls.checkpoint().expect_err("refused").to_string().contains("the ticket share takes the checkpoints"));
+    let mut finished = loaded_experiment(settings);
+    finished.run_to_end(&FrozenClock, |_| {}).expect("runs");
+    assert!(finished.checkpoint().expect_err("refused").to_string().contains("nothing to resume"));
 }

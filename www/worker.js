@@ -3,7 +3,7 @@
 // trains the ticket and posts each new mask; share 'controls' trains the controls of each mask
 // it is given, and waits between masks.
 //
-// In:  {type:'init'} | {type:'run', config, share?, ticket?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
+// In:  {type:'init'} | {type:'run', config, share?, ticket?, checkpoint?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
 //      | {type:'export_ticket', level} (while running or after) | {type:'read_ticket', bytes}
 //      | {type:'weight_layers', model}
 //      | {type:'classify', id, level, pixels} (784 values in [0, 1]) | {type:'test_image', index}
@@ -11,6 +11,7 @@
 // Out: {type:'ready'} | {type:'loading', file, loaded, total, cached} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'round_views', level, filters, connections, weights, confusion} (after a ticket's round_done)
+//      | {type:'checkpoint', level, bytes} (after a ticket's round_done, but the last: what resuming at level + 1 needs)
 //      | {type:'ticket_file', level, bytes | error} (asked for with {type:'export_ticket', level})
 //      | {type:'ticket_read', config | error} (asked for with {type:'read_ticket', bytes})
 //      | {type:'weight_layers', model, layers: [{name, size, rate_setting}] | error} (asked for with {type:'weight_layers', model})
@@ -22,7 +23,8 @@
 //
 // Work is done in slices of SLICE_MS; between slices the worker yields to its message queue, so
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
-// loads are kept and applied once it is in.
+// loads are kept and applied once it is in. A run given a checkpoint (as posted by an earlier
+// run with the same settings) resumes at the level after the checkpoint's, in every share.
 import init, { Experiment, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
 import { fetchMnist, rememberMnist } from './app/mnist.js';
 
@@ -34,6 +36,7 @@ let remembered = false; // whether they were handed to the cache
 let experiment = null;
 let state = 'idle'; // idle | loading | running | waiting | paused
 let sendRewind = false; // a ticket share still has θk to send (reset = rewind, rewind_step > 0)
+let checkpointsBefore = 0; // the ticket's rounds below this level are followed by a checkpoint (0: none)
 let pendingInputs = []; // masks and θk that came while loading
 let request = null; // 'pause' or 'stop', asked for while loading
 
@@ -88,6 +91,12 @@ function postTicketMask(level) {
   self.postMessage({ type: 'ticket_mask', level, mask }, [mask.buffer]);
 }
 
+/** What the run needs to resume after the ticket's round `level`, for the page to keep; bytes transferred. */
+function postCheckpoint(level) {
+  const bytes = experiment.checkpoint_safetensors();
+  self.postMessage({ type: 'checkpoint', level, bytes }, [bytes.buffer]);
+}
+
 /** The buffers of every typed array in `value` (objects and arrays searched), to transfer them. */
 function transferables(value) {
   if (ArrayBuffer.isView(value)) return [value.buffer];
@@ -138,7 +147,10 @@ async function trainWhileRunning() {
         postTicketMask(event.level);
       } else {
         post(event);
-        if (event.type === 'round_done' && event.branch === 'ticket') postRoundViews(event.level);
+        if (event.type === 'round_done' && event.branch === 'ticket') {
+          postRoundViews(event.level);
+          if (event.level < checkpointsBefore) postCheckpoint(event.level);
+        }
       }
     }
     if (state === 'running' && experiment.status() === 'waiting') {
@@ -179,7 +191,7 @@ function stop() {
   }
 }
 
-async function run(config, share = 'all', ticket = null) {
+async function run(config, share = 'all', ticket = null, checkpoint = null) {
   state = 'loading';
   pendingInputs = [];
   request = null;
@@ -192,6 +204,8 @@ async function run(config, share = 'all', ticket = null) {
   try {
     // An imported ticket is the run's level 0: its mask and the weights it restarts from.
     if (ticket) next.import_ticket(ticket);
+    // A checkpoint: the run goes on from the level after it (the core refuses one that does not fit).
+    if (checkpoint) next.resume_from(checkpoint);
     next.load_data(...files);
   } catch (error) {
     next.free();
@@ -203,7 +217,10 @@ async function run(config, share = 'all', ticket = null) {
     rememberMnist(files); // the core accepted them: keep them for the next visit
   }
   const settings = JSON.parse(experiment.config_json());
-  sendRewind = share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0;
+  // A resumed controls share has θk from the checkpoint.
+  sendRewind = share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0 && !checkpoint;
+  // The controls share does not train the ticket; a run from an imported ticket cannot resume.
+  checkpointsBefore = share === 'controls' || ticket ? 0 : settings.rounds;
   state = 'running';
   post({ type: 'started', config: settings });
   for (const input of pendingInputs.splice(0)) applyInput(input);
@@ -246,7 +263,7 @@ self.onmessage = async ({ data: message }) => {
         break;
       case 'run':
         if (['loading', 'running', 'waiting'].includes(state)) throw new Error('a run is already going: stop it first');
-        await run(message.config, message.share, message.ticket);
+        await run(message.config, message.share, message.ticket, message.checkpoint);
         break;
       case 'pause':
         if (state === 'running' || state === 'waiting') { state = 'paused'; post({ type: 'paused' }); }

@@ -376,6 +376,72 @@ test('the finished rounds are kept: after a reload the page offers them and draw
   assert.deepEqual(page.errors, []);
 });
 
+/** The checkpoint level kept in this page's storage (kept-runs.js), or -1 when none is. */
+const keptCheckpointLevel = (page) => page.evaluate(() => new Promise((resolve) => {
+  const request = indexedDB.open('ticketlab', 1);
+  request.onerror = () => resolve(-1);
+  request.onsuccess = () => {
+    const all = request.result.transaction('runs').objectStore('runs').getAll();
+    all.onsuccess = () => resolve(Math.max(-1, ...all.result.map((record) => record.checkpoint?.level ?? -1)));
+    all.onerror = () => resolve(-1);
+  };
+}));
+
+/**
+ * A run of 3 rounds with a control on `cores` cores, its tab "crashed" (reloaded) while it trains
+ * after round 1 has finished, resumed from the offer: every round, kept and new, has the numbers
+ * of an uninterrupted run (the CLI's), the charts hold them all, and once finished the run
+ * offers no resume.
+ */
+async function checkResumeAfterCrash(cores) {
+  const page = await openPage(session.browser, `${session.url}#seed=9&epochs=0.5&eval_every=100&rounds=3&controls=random_reinit`, { cores });
+  await page.click('#train');
+  await page.waitForFunction(() => window.ticketlab.rounds().includes('random_reinit/1'), null, { timeout: 240_000, polling: 100 });
+  // Kept once every round up to round 1 is done: the checkpoint to resume at round 2.
+  while (await keptCheckpointLevel(page) < 1) await page.waitForTimeout(100);
+  assert.doesNotMatch(await page.textContent('#status'), /^Done/, 'the run is still training when the tab goes');
+  await page.reload();
+  await page.waitForSelector('#resume-kept:not([hidden])');
+  const offer = await page.textContent('#kept-text');
+  assert.match(offer, /before it was interrupted; its ticket had reached round [1-3] of 3\. Resuming continues it from round [23]/);
+  assert.ok(await page.isVisible('#show-kept'), 'the kept rounds can also just be shown');
+  const resumeLevel = Number(/from round (\d)/.exec(offer)[1]);
+  await page.click('#resume-kept');
+  await waitForStatus(page, /^Done/, 240_000);
+  assert.equal(await page.evaluate(() => window.ticketlab.workers()), cores >= 2 ? 2 : 1);
+  const run = await results(page);
+  assert.equal(run.resumed_at_level, resumeLevel);
+  const order = ['ticket/0', 'ticket/1', 'random_reinit/1', 'ticket/2', 'random_reinit/2', 'ticket/3', 'random_reinit/3'];
+  assert.deepEqual(run.rounds.map(segmentName), order, 'the results hold every round, kept and new, in run order');
+  assert.deepEqual((await page.evaluate(() => window.ticketlab.rounds())).sort(), [...order].sort());
+  const { tickets } = await page.evaluate(() => window.ticketlab.chartData());
+  assert.equal(tickets[0].length, 4, 'the tickets chart has every level');
+  assert.ok(tickets.slice(1, 3).every((column) => column.every((value) => value != null)), 'the ticket and the control at every level');
+  assert.equal(await page.isVisible('#digit-unavailable'), false, 'Draw a digit has the new rounds\' networks');
+  // The new rounds' tickets are in the worker: the last one exports.
+  const [ticketDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-ticket')]);
+  assert.equal(ticketDownload.suggestedFilename(), 'ticketlab-lenet-300-100-seed9-round3.safetensors');
+  const file = readFileSync(await ticketDownload.path());
+  const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString('utf8'));
+  assert.equal(header.__metadata__.level, '3');
+  assert.equal(Number(header.__metadata__.weights_remaining), run.rounds.find((r) => r.level === 3).weights_remaining);
+  assert.deepEqual(numbers(run), numbers(nativeRun(run.config)), 'the uninterrupted run\'s numbers, bit for bit');
+  // Finished now: after another reload the run is offered to show, not to resume.
+  await page.reload();
+  await page.waitForSelector('#kept-offer:not([hidden])');
+  assert.match(await page.textContent('#kept-text'), /finished 7 rounds: the whole run/);
+  assert.equal(await page.isVisible('#resume-kept'), false);
+  assert.deepEqual(page.errors, []);
+}
+
+test('an interrupted run split over two workers resumes after a reload with the numbers of an uninterrupted run', async () => {
+  await checkResumeAfterCrash(2);
+});
+
+test('an interrupted run in one worker resumes after a reload with the numbers of an uninterrupted run', async () => {
+  await checkResumeAfterCrash(1);
+});
+
 test('pause holds the run still, resume continues it, stop keeps what was computed', async () => {
   const page = await openPage(session.browser, `${session.url}#seed=3&epochs=20&eval_every=200`);
   await page.click('#train');

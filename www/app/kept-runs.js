@@ -1,6 +1,7 @@
 // The finished rounds of the last run with each set of settings, kept in IndexedDB so that a
-// reload (or a crashed tab) can show them again. One record per settings hash: {key, config,
-// rounds, saved (ms since 1970)}. Storage that is missing or refused only means nothing is kept.
+// reload (or a crashed tab) can show them again, and resume the run (resume.js). One record per
+// settings hash: {key, config, rounds, checkpoint ({level, bytes}, or null), saved (ms since
+// 1970)}. Storage that is missing or refused only means nothing is kept.
 
 const DATABASE = 'ticketlab';
 const STORE = 'runs';
@@ -27,9 +28,12 @@ async function transact(mode, act) {
   }
 }
 
-/** Keeps the rounds finished so far of a run with these settings (replacing the last one's). */
-export function keepRounds(key, config, rounds) {
-  return transact('readwrite', (store) => store.put({ key, config, rounds, saved: Date.now() })).catch(() => {});
+/**
+ * Keeps the rounds finished so far of a run with these settings, and the checkpoint it can resume
+ * from (replacing the last record's).
+ */
+export function keepRounds(key, config, rounds, checkpoint = null) {
+  return transact('readwrite', (store) => store.put({ key, config, rounds, checkpoint, saved: Date.now() })).catch(() => {});
 }
 
 /** The kept record for these settings, or null. */

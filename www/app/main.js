@@ -11,8 +11,10 @@ import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
 import { DigitView } from './digit.js';
-import { keepRounds, keptRounds } from './kept-runs.js';
+import { keptRounds } from './kept-runs.js';
 import { TrialPicker } from './trial-picker.js';
+import { RunKeeper, describeKept, roundsBefore } from './resume.js';
+import { segmentsOf } from './split.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -420,8 +422,10 @@ function describeTrialsDone({ rows, seeds }) {
 const lastEvaluation = (results) => trialsOf(results).flatMap((trial) => trial.rounds).findLast((r) => r.last)?.last;
 
 let replaying = false; // drawing kept or precomputed rounds, not a live run's
-let runKey = null; // the live run's settings hash, under which its finished rounds are kept
+const keeper = new RunKeeper(); // keeps the live run's finished rounds and checkpoint for a reload
 let runValues = null; // the live run's settings
+let resumedAt = null; // the level a resumed run goes on from (null: a run from the start)
+let doneAtStart = 0; // the share of the run done before this session (a resumed run's kept rounds)
 
 /** Every view emptied for a new run of `config` (live or precomputed). */
 function startViews(config) {
@@ -452,6 +456,30 @@ function startViews(config) {
   roundShown = null;
 }
 
+/**
+ * Starts a live run of the form's `values`; `resume` ({checkpoint, rounds, config}, see resume.js)
+ * goes on from a kept checkpoint after drawing the rounds kept from before it.
+ */
+function startRun(values, resume = null) {
+  const config = toConfig(values);
+  const ticket = importedTicket?.config && !resume ? importedTicket.bytes : null;
+  if (resume) {
+    drawFinishedRounds(resume.config, resume.rounds);
+    digitView.reset(); // the rounds drawn again have no networks, but the ones to come will
+  } else {
+    startViews(config);
+  }
+  $('kept-offer').hidden = true;
+  // A ticket's run depends on its file too: not kept. With several trials, each is kept under its own seed.
+  keeper.start(ticket ? null : toHash(values) || '#', resume?.checkpoint);
+  runValues = values;
+  resumedAt = resume ? resume.checkpoint.level + 1 : null;
+  doneAtStart = resume ? segmentsOf({ ...resume.config, rounds: resumedAt - 1 }) / segmentsOf(resume.config) : 0;
+  setRunning(true);
+  setStatus(resume ? `Resuming at round ${resumedAt}…` : 'Starting…');
+  trainers.run(config, ticket, values.trials, resume);
+}
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   if (running) return;
@@ -460,15 +488,7 @@ form.addEventListener('submit', (event) => {
     setStatus('Fix the highlighted settings to start.');
     return;
   }
-  const config = toConfig(values);
-  const ticket = importedTicket?.config ? importedTicket.bytes : null;
-  startViews(config);
-  $('kept-offer').hidden = true;
-  runKey = ticket ? null : toHash(values) || '#'; // a ticket's run depends on its file too: not kept
-  runValues = values;
-  setRunning(true);
-  setStatus('Starting…');
-  trainers.run(config, ticket, values.trials);
+  startRun(values);
 });
 
 // A ticket file: the first worker reads its settings (or refuses it, saying why); the form takes
@@ -538,8 +558,10 @@ const handlers = {
     } else {
       startTime = performance.now();
     }
-    if (trial?.count > 1 && runKey !== null) runKey = toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#';
-    setStatus(withTrial(trial, `Training ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}: evaluating the untrained network…`));
+    if (trial?.count > 1 && keeper.key != null) keeper.start(toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#');
+    const network = `${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}`;
+    setStatus(withTrial(trial, resumedAt === null ? `Training ${network}: evaluating the untrained network…`
+      : `Resumed ${network} at round ${resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`));
   },
   progress({ parts, done, segments, samples_per_second: speed }, trial) {
     // The numbers follow the first worker still training (the ticket's, while it trains).
@@ -550,7 +572,7 @@ const handlers = {
     $('speed').textContent = `${Math.round(speed).toLocaleString('en')} images/s`;
     $('progress').value = done;
     const elapsed = (performance.now() - startTime) / 1000;
-    $('eta').textContent = formatDuration((elapsed / done) * (1 - done));
+    $('eta').textContent = formatDuration((elapsed / (done - doneAtStart)) * (1 - done));
     if (!paused) setStatus(withTrial(trial, describeProgress(parts, segments)));
   },
   evaluation(point, trial) {
@@ -579,7 +601,10 @@ const handlers = {
     }
     offerTicketExport();
     // Kept for a reload: the rounds finished so far, under the settings' hash.
-    if (runKey !== null) keepRounds(runKey, trainers.settings, roundsDone.slice());
+    keeper.keep(roundsDone.slice(), trainers.settings);
+  },
+  checkpoint(message) {
+    keeper.checkpoint(message, roundsDone.slice(), trainers.settings);
   },
   weight_layers({ model, layers }) {
     weightLayers.set(model, layers ?? null); // refused: the core says why when a run starts
@@ -597,7 +622,8 @@ const handlers = {
     onSettingsChanged();
     $('import-ticket-error').textContent = '';
     $('import-ticket-status').textContent = `${importedTicket.name}: ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}. ` +
-      'Train retrains this ticket (it becomes round 0); rounds above 0 prune on from it.';
+      'Train retrains this ticket (it becomes round 0); rounds above 0 prune on from it. ' +
+      'Its run is not kept in this browser, so it cannot be resumed after a reload.';
   },
   ticket_file({ level, bytes, error }) {
     if (error) {
@@ -725,8 +751,13 @@ async function offerKeptRounds() {
   const record = values ? await keptRounds(toHash(values) || '#') : null;
   $('kept-offer').hidden = !record?.rounds?.length || running;
   if (!record?.rounds?.length) return;
-  const when = new Date(record.saved).toLocaleString();
-  $('kept-text').textContent = `Your last run with these settings (${when}) finished ${record.rounds.length} round${record.rounds.length === 1 ? '' : 's'}.`;
+  const { text, checkpoint } = describeKept(record);
+  $('kept-text').textContent = text;
+  $('resume-kept').hidden = !checkpoint;
+  $('resume-kept').onclick = () => {
+    const now = readForm();
+    if (!running && now) startRun(now, { checkpoint, rounds: roundsBefore(record.rounds, checkpoint), config: record.config });
+  };
   $('show-kept').onclick = () => {
     if (running) return;
     drawFinishedRounds(record.config, record.rounds);

@@ -20,6 +20,12 @@ export function planWorkers(config, cores) {
   return [{ share: 'ticket', config }, ...groups.map((group) => ({ share: 'controls', config: { ...config, controls: group } }))];
 }
 
+/** `rounds` in the order one worker trains them: by level, the ticket first, then each control in `config.controls` order. */
+export function inRunOrder(rounds, config) {
+  const rank = (round) => (round.branch === 'ticket' ? -1 : config.controls.indexOf(round.branch));
+  return [...rounds].sort((a, b) => a.level - b.level || rank(a) - rank(b));
+}
+
 const STATUS_ORDER = ['diverged', 'stopped', 'running', 'waiting', 'done'];
 
 /**
@@ -31,8 +37,7 @@ const STATUS_ORDER = ['diverged', 'stopped', 'running', 'waiting', 'done'];
 export function mergeResults(parts, config) {
   const present = parts.filter(Boolean);
   if (present.length <= 1) return present[0] ?? null;
-  const rank = (round) => (round.branch === 'ticket' ? -1 : config.controls.indexOf(round.branch));
-  const rounds = present.flatMap((part) => part.rounds).sort((a, b) => a.level - b.level || rank(a) - rank(b));
+  const rounds = inRunOrder(present.flatMap((part) => part.rounds), config);
   const sum = (values) => values.reduce((total, value) => total + value, 0);
   // Each part's examples and seconds, training and evaluation apart (a round's seconds are both).
   const trainSeconds = present.map((part) => part.train_seconds);

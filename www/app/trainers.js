@@ -4,8 +4,9 @@
 // sees one stream of the worker's messages and one results object, as if one worker had run it:
 // pause, resume and stop go to every worker; an error in one stops the others; the run ends when
 // every worker has ended. Progress comes as {type:'progress', parts, done, segments, samples_per_second},
-// with each worker's latest progress in `parts`.
-import { planWorkers, mergeResults, segmentsOf } from './split.js';
+// with each worker's latest progress in `parts`. A resumed run gives every worker the checkpoint,
+// and its results hold the rounds kept from before the interruption too.
+import { planWorkers, mergeResults, segmentsOf, inRunOrder } from './split.js';
 
 const WORKER_URL = new URL('../worker.js', import.meta.url);
 
@@ -24,13 +25,18 @@ export class Trainers {
     return this.parts.length;
   }
 
-  /** Starts a run; `ticket` (a safetensors file's bytes) starts it from an imported ticket, in every worker. */
-  run(config, ticket = null) {
-    Object.assign(this, { config, settings: config, error: null, pausing: false, pausedShown: false });
+  /**
+   * Starts a run; `ticket` (a safetensors file's bytes) starts it from an imported ticket, in every
+   * worker. `resume` ({checkpoint: {level, bytes}, rounds}) resumes one at the level after the
+   * checkpoint's; `rounds` are the rounds kept from before, which the results then hold too.
+   */
+  run(config, ticket = null, resume = null) {
+    Object.assign(this, { config, settings: config, error: null, pausing: false, pausedShown: false, resume });
     this.parts = planWorkers(config, this.cores).map((plan, index) => ({
       ...plan, worker: this.workerAt(index), progress: null, waiting: false, paused: false, ended: false, results: null,
     }));
-    for (const { worker, share, config: shareConfig } of this.parts) worker.postMessage({ type: 'run', config: shareConfig, share, ticket });
+    const checkpoint = resume?.checkpoint.bytes;
+    for (const { worker, share, config: shareConfig } of this.parts) worker.postMessage({ type: 'run', config: shareConfig, share, ticket, checkpoint });
   }
 
   /** Asks the first worker what settings a ticket file holds; answered by a 'ticket_read' message. */
@@ -181,10 +187,20 @@ export class Trainers {
       this.checkPaused();
       return;
     }
-    const results = mergeResults(this.parts.map((p) => p.results), this.settings);
+    const results = this.withKeptRounds(mergeResults(this.parts.map((p) => p.results), this.settings));
     if (this.error) this.onMessage({ type: 'error', message: this.error, results });
     else if (this.parts.some((p) => p.results?.status === 'stopped')) this.onMessage({ type: 'stopped', results });
     else this.onMessage({ type: 'done', results });
+  }
+
+  /**
+   * A resumed run's results with the rounds kept from before it (the throughput figures are this
+   * session's), and the level it resumed at.
+   */
+  withKeptRounds(results) {
+    if (!this.resume || !results) return results;
+    const rounds = inRunOrder([...this.resume.rounds, ...results.rounds], this.settings);
+    return { ...results, rounds, resumed_at_level: this.resume.checkpoint.level + 1 };
   }
 
   /** Paused once every worker still running has paused. */

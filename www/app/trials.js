@@ -27,9 +27,12 @@ export class Trials extends Trainers {
     this.running = false;
   }
 
-  /** Starts `count` trials of `config` (and of the imported `ticket`, if any), from trial 0. */
-  run(config, ticket = null, count = 1) {
-    Object.assign(this, { base: config, ticket, count, finished: [], pauseAsked: false, stopping: false, running: true, startedAt: performance.now() });
+  /**
+   * Starts `count` trials of `config` (and of the imported `ticket`, if any), from trial 0;
+   * `resume` (see Trainers.run) resumes the first from a checkpoint.
+   */
+  run(config, ticket = null, count = 1, resume = null) {
+    Object.assign(this, { base: config, ticket, count, resume, finished: [], pauseAsked: false, stopping: false, running: true, startedAt: performance.now() });
     this.start(0);
   }
 
@@ -53,7 +56,7 @@ export class Trials extends Trainers {
 
   start(index) {
     this.trial = { index, seed: this.base.seed + index, count: this.count };
-    super.run({ ...this.base, seed: this.trial.seed }, this.ticket);
+    super.run({ ...this.base, seed: this.trial.seed }, this.ticket, index === 0 ? this.resume : null);
     if (this.pauseAsked) super.pause(); // paused as the last trial ended: the next one waits too
   }
 
