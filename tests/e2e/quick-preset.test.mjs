@@ -33,8 +33,8 @@ test('the quick preset trains live with every view drawn, and gives exactly the 
   // workers either may finish last).
   assert.match(await page.textContent('#segment-label'), /(ticket|random re-init), round 15/);
   assert.ok((await page.evaluate(() => window.ticketlab.chartData().accuracy))[0].length > 1, 'the curves hold evaluations');
-  // 4–6: the per-round panels, each able to show all 16 finished ticket rounds.
-  for (const name of ['connections', 'weights', 'confusion']) {
+  // 4–7: the per-round panels, each able to show all 16 finished ticket rounds.
+  for (const name of ['connections', 'weights', 'confusion', 'digit']) {
     assert.ok(await page.isVisible(`#${name}-panel`), `${name} panel shown`);
     assert.equal(await page.getAttribute(`#${name}-round`, 'max'), '15', `${name}: rounds 0 to 15`);
   }

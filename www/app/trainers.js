@@ -31,7 +31,8 @@ export class Trainers {
    * checkpoint's; `rounds` are the rounds kept from before, which the results then hold too.
    */
   run(config, ticket = null, resume = null) {
-    Object.assign(this, { config, settings: config, error: null, pausing: false, pausedShown: false, resume });
+    // Not `resume`: that is the method that resumes a paused run.
+    Object.assign(this, { config, settings: config, error: null, pausing: false, pausedShown: false, resumedFrom: resume });
     this.parts = planWorkers(config, this.cores).map((plan, index) => ({
       ...plan, worker: this.workerAt(index), progress: null, waiting: false, paused: false, ended: false, results: null,
     }));
@@ -198,9 +199,9 @@ export class Trainers {
    * session's), and the level it resumed at.
    */
   withKeptRounds(results) {
-    if (!this.resume || !results) return results;
-    const rounds = inRunOrder([...this.resume.rounds, ...results.rounds], this.settings);
-    return { ...results, rounds, resumed_at_level: this.resume.checkpoint.level + 1 };
+    if (!this.resumedFrom || !results) return results;
+    const rounds = inRunOrder([...this.resumedFrom.rounds, ...results.rounds], this.settings);
+    return { ...results, rounds, resumed_at_level: this.resumedFrom.checkpoint.level + 1 };
   }
 
   /** Paused once every worker still running has paused. */

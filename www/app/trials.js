@@ -32,7 +32,7 @@ export class Trials extends Trainers {
    * `resume` (see Trainers.run) resumes the first from a checkpoint.
    */
   run(config, ticket = null, count = 1, resume = null) {
-    Object.assign(this, { base: config, ticket, count, resume, finished: [], pauseAsked: false, stopping: false, running: true, startedAt: performance.now() });
+    Object.assign(this, { base: config, ticket, count, resumeFrom: resume, finished: [], pauseAsked: false, stopping: false, running: true, startedAt: performance.now() });
     this.start(0);
   }
 
@@ -56,7 +56,7 @@ export class Trials extends Trainers {
 
   start(index) {
     this.trial = { index, seed: this.base.seed + index, count: this.count };
-    super.run({ ...this.base, seed: this.trial.seed }, this.ticket, index === 0 ? this.resume : null);
+    super.run({ ...this.base, seed: this.trial.seed }, this.ticket, index === 0 ? this.resumeFrom : null);
     if (this.pauseAsked) super.pause(); // paused as the last trial ended: the next one waits too
   }
 
