@@ -2,7 +2,7 @@
 // (www/app/resume.js), without a browser. The page tests resume real runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usableCheckpoint, describeKept, roundsBefore } from '../../www/app/resume.js';
+import { usableCheckpoint, describeKept, describeKeptTrials, roundsBefore } from '../../www/app/resume.js';
 
 const config = { seed: 1, rounds: 3, controls: ['random_reinit', 'random_prune'] };
 const round = (name) => {
@@ -41,4 +41,56 @@ test('resuming keeps the rounds before the checkpoint\'s next level, as the core
   const kept = roundsBefore(rounds('ticket/0', 'ticket/1', 'random_reinit/1', 'ticket/2'), checkpoints[1]);
   assert.deepEqual(kept.map(({ branch, level }) => `${branch}/${level}`), ['ticket/0', 'ticket/1', 'random_reinit/1']);
   assert.ok(kept.every((r) => !('type' in r)), 'no message type in the results');
+});
+
+// --- a run of several trials: each trial kept under its own seed ------------------------------
+
+const wholeRun = rounds('ticket/0', ...[1, 2, 3].flatMap((level) => ['ticket', ...config.controls].map((branch) => `${branch}/${level}`)));
+const ended = (status, error = null) => ({ status, error, prunable_weights: 266200 });
+/** The record of trial `index` of a run from seed 5. */
+const trialRecord = (index, kept, checkpoint, end = null) => ({ config: { ...config, seed: 5 + index }, rounds: kept, checkpoint, ended: end, saved: Date.UTC(2026, 0, 2) });
+
+test('a run of trials is resumed from its first unfinished trial, after the finished ones\' kept results', () => {
+  const records = [
+    trialRecord(0, wholeRun, checkpoints[2], ended('done')),
+    trialRecord(1, [...wholeRun].reverse(), checkpoints[2], ended('done')), // a split run keeps rounds as they finish
+    trialRecord(2, rounds('ticket/0', 'ticket/1', 'random_reinit/1', 'random_prune/1', 'ticket/2'), checkpoints[1]),
+    null,
+  ];
+  const offer = describeKeptTrials(records, 4, 5);
+  assert.match(offer.text, /Trials 1 and 2 of 4 finished; trial 3 \(seed 7\) reached round 2 of 3\. Resuming continues trial 3 \(seed 7\) from round 2, then the trials after it/);
+  assert.equal(offer.trials.length, 3, 'Show them draws the trials read, not the one never started');
+  const { resume } = offer;
+  assert.deepEqual([resume.trial, resume.checkpoint], [2, checkpoints[1]]);
+  assert.deepEqual(resume.rounds.map(({ branch, level }) => `${branch}/${level}`), ['ticket/0', 'ticket/1', 'random_reinit/1', 'random_prune/1']);
+  assert.deepEqual(resume.finished.map((trial) => [trial.config.seed, trial.status, trial.prunable_weights]), [[5, 'done', 266200], [6, 'done', 266200]]);
+  assert.deepEqual(resume.finished[1].rounds, resume.finished[0].rounds, 'the results\' rounds are in run order, without message types');
+  assert.ok(resume.finished[0].rounds.every((r) => !('type' in r)));
+  // A later trial's record after an unfinished one is another run's: not read.
+  assert.equal(describeKeptTrials([records[0], null, records[1]], 3, 5).resume.trial, 1);
+});
+
+test('an interrupted trial without a checkpoint runs again; a whole run of trials is offered to show only', () => {
+  const offer = describeKeptTrials([trialRecord(0, wholeRun, checkpoints[2], ended('done')), null], 2, 5);
+  assert.match(offer.text, /Trial 1 of 2 finished; trial 2 \(seed 6\) had not finished a round\. Resuming runs trial 2 \(seed 6\) again from its start,/);
+  assert.deepEqual([offer.resume.trial, offer.resume.checkpoint, offer.resume.rounds], [1, null, []]);
+  const first = describeKeptTrials([trialRecord(0, rounds('ticket/0'), null), null], 2, 5);
+  assert.match(first.text, /No trial of 2 finished; trial 1 \(seed 5\) reached round 0 of 3\. It cannot be resumed/);
+  assert.equal(first.resume, null);
+  const whole = describeKeptTrials([0, 1].map((index) => trialRecord(index, wholeRun, checkpoints[2], ended('done'))), 2, 5);
+  assert.match(whole.text, /Trials 1 and 2 of 2 finished: the whole run\./);
+  assert.deepEqual([whole.resume, whole.trials.length], [null, 2]);
+});
+
+test('a run that diverged is not offered a resume, and the offer says why; a stopped one is', () => {
+  const message = 'training diverged: the loss became NaN at iteration 13. Try a smaller learning rate than 20; the results up to the last evaluation are kept';
+  const partial = rounds('ticket/0', 'ticket/1', 'random_reinit/1');
+  const one = describeKept({ ...trialRecord(0, partial, checkpoints[0]), ended: ended('diverged', message) });
+  assert.match(one.text, /finished 3 rounds before it ended\. It diverged \(training diverged: .* smaller learning rate than 20;.*\), so resuming would diverge again at the same point: change that setting/);
+  assert.equal(one.checkpoint, null);
+  const trials = describeKeptTrials([trialRecord(0, wholeRun, checkpoints[2], ended('done')), trialRecord(1, partial, checkpoints[0], ended('diverged', message))], 2, 5);
+  assert.match(trials.text, /Trial 1 of 2 finished; trial 2 \(seed 6\) reached round 1 of 3\. It diverged/);
+  assert.deepEqual([trials.resume, trials.trials.length], [null, 2], 'Show them still draws both');
+  const stopped = describeKeptTrials([trialRecord(0, partial, checkpoints[0], ended('stopped')), null], 2, 5);
+  assert.equal(stopped.resume.checkpoint, checkpoints[0]);
 });

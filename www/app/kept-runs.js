@@ -1,7 +1,8 @@
 // The finished rounds of the last run with each set of settings, kept in IndexedDB so that a
 // reload (or a crashed tab) can show them again, and resume the run (resume.js). One record per
-// settings hash: {key, config, rounds, checkpoint ({level, bytes}, or null), saved (ms since
-// 1970)}. Storage that is missing or refused only means nothing is kept.
+// settings hash: {key, config, rounds, checkpoint ({level, bytes}, or null), ended (once the run
+// ended: its results without their rounds, whose status says whether it finished, stopped or
+// diverged; else null), saved (ms since 1970)}. Storage that is missing or refused only means nothing is kept.
 
 const DATABASE = 'ticketlab';
 const STORE = 'runs';
@@ -29,11 +30,11 @@ async function transact(mode, act) {
 }
 
 /**
- * Keeps the rounds finished so far of a run with these settings, and the checkpoint it can resume
- * from (replacing the last record's).
+ * Keeps the rounds finished so far of a run with these settings, the checkpoint it can resume
+ * from, and how it ended (replacing the last record's).
  */
-export function keepRounds(key, config, rounds, checkpoint = null) {
-  return transact('readwrite', (store) => store.put({ key, config, rounds, checkpoint, saved: Date.now() })).catch(() => {});
+export function keepRounds(key, config, rounds, checkpoint = null, ended = null) {
+  return transact('readwrite', (store) => store.put({ key, config, rounds, checkpoint, ended, saved: Date.now() })).catch(() => {});
 }
 
 /** The kept record for these settings, or null. */

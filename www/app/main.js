@@ -13,7 +13,7 @@ import { ConfusionView } from './confusion.js';
 import { DigitView } from './digit.js';
 import { keptRounds } from './kept-runs.js';
 import { TrialPicker } from './trial-picker.js';
-import { RunKeeper, describeKept, roundsBefore } from './resume.js';
+import { RunKeeper, describeKeptTrials } from './resume.js';
 import { segmentsOf } from './split.js';
 
 const $ = (id) => document.getElementById(id);
@@ -457,14 +457,15 @@ function startViews(config) {
 }
 
 /**
- * Starts a live run of the form's `values`; `resume` ({checkpoint, rounds, config}, see resume.js)
- * goes on from a kept checkpoint after drawing the rounds kept from before it.
+ * Starts a live run of the form's `values`; `resume` (describeKeptTrials's, with the kept `config`)
+ * goes on from the interrupted trial (from its kept checkpoint, if any) after drawing the kept
+ * rounds: the finished trials', and that trial's from before the checkpoint.
  */
 function startRun(values, resume = null) {
   const config = toConfig(values);
   const ticket = importedTicket?.config && !resume ? importedTicket.bytes : null;
   if (resume) {
-    drawFinishedRounds(resume.config, resume.rounds);
+    drawFinishedRounds(resume.config, [...resume.finished.map((trial) => trial.rounds), resume.rounds], values.trials);
     digitView.reset(); // the rounds drawn again have no networks, but the ones to come will
   } else {
     startViews(config);
@@ -473,10 +474,12 @@ function startRun(values, resume = null) {
   // A ticket's run depends on its file too: not kept. With several trials, each is kept under its own seed.
   keeper.start(ticket ? null : toHash(values) || '#', resume?.checkpoint);
   runValues = values;
-  resumedAt = resume ? resume.checkpoint.level + 1 : null;
-  doneAtStart = resume ? segmentsOf({ ...resume.config, rounds: resumedAt - 1 }) / segmentsOf(resume.config) : 0;
+  resumedAt = resume?.checkpoint ? resume.checkpoint.level + 1 : null;
+  // The share of the run kept: the finished trials, and the interrupted one's rounds before resumedAt.
+  const keptOfTrial = resumedAt === null ? 0 : segmentsOf({ ...resume.config, rounds: resumedAt - 1 }) / segmentsOf(resume.config);
+  doneAtStart = resume ? (resume.trial + keptOfTrial) / values.trials : 0;
   setRunning(true);
-  setStatus(resume ? `Resuming at round ${resumedAt}…` : 'Starting…');
+  setStatus(resumedAt !== null ? `Resuming at round ${resumedAt}…` : 'Starting…');
   trainers.run(config, ticket, values.trials, resume);
 }
 
@@ -550,15 +553,17 @@ const handlers = {
     setStatus(`Downloading MNIST: ${file}${share} (${(loaded / 1e6).toFixed(1)} MB)`);
   },
   started({ config }, trial) {
-    if (trial?.index > 0) {
+    const first = !trial || trial.index === trainers.first; // the run's first trial (a resumed run's interrupted one)
+    if (first) {
+      startTime = performance.now();
+    } else {
       // The next trial: the last one's rounds join the charts' spread, and are kept under its own seed.
       earlierTrials.push(roundsDone.slice());
       roundsDone.length = 0;
       digitView.reset(); // the workers now hold this trial's networks, not the last one's
-    } else {
-      startTime = performance.now();
+      resumedAt = null;
     }
-    if (trial?.count > 1 && keeper.key != null) keeper.start(toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#');
+    if (trial?.count > 1 && keeper.key != null) keeper.start(toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#', first ? trainers.resumeFrom?.checkpoint : null);
     const network = `${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}`;
     setStatus(withTrial(trial, resumedAt === null ? `Training ${network}: evaluating the untrained network…`
       : `Resumed ${network} at round ${resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`));
@@ -605,6 +610,9 @@ const handlers = {
   },
   checkpoint(message) {
     keeper.checkpoint(message, roundsDone.slice(), trainers.settings);
+  },
+  trial_ended({ results }) {
+    keeper.end(results); // how it ended: a reload offers no resume of a run that diverged
   },
   weight_layers({ model, layers }) {
     weightLayers.set(model, layers ?? null); // refused: the core says why when a run starts
@@ -714,14 +722,24 @@ for (const [name, chart] of Object.entries(CHARTS)) {
 // The quick preset, seed 0, made by lth (scripts/precompute): drawn at once, as if the run had
 // just finished, for a reader who wants the result before computing it live.
 
-/** Draws finished rounds (from a file or from the browser's storage) as if they had just run. */
-function drawFinishedRounds(config, rounds) {
+/**
+ * Draws finished rounds (from a file or from the browser's storage) as if they had just run:
+ * `trials` holds one list of rounds per trial of a run of `count` trials, from `config.seed`.
+ */
+function drawFinishedRounds(config, trials, count = 1) {
   startViews(config);
   replaying = true;
-  for (const round of rounds) {
-    for (const evaluation of round.evaluations) handlers.evaluation({ branch: round.branch, level: round.level, ...evaluation });
-    handlers.round_done(round);
-  }
+  trials.forEach((rounds, index) => {
+    const trial = count > 1 ? { index, seed: config.seed + index, count } : null;
+    if (index > 0) {
+      earlierTrials.push(roundsDone.slice());
+      roundsDone.length = 0;
+    }
+    for (const round of rounds) {
+      for (const evaluation of round.evaluations) handlers.evaluation({ branch: round.branch, level: round.level, ...evaluation }, trial);
+      handlers.round_done(round);
+    }
+  });
   replaying = false;
 }
 
@@ -736,7 +754,7 @@ $('show-precomputed').addEventListener('click', async () => {
     showError(`the precomputed run could not be loaded (${error.message})`);
     return;
   }
-  drawFinishedRounds(results.config, results.rounds);
+  drawFinishedRounds(results.config, [results.rounds]);
   handlers.done({ results });
   setStatus(`Precomputed (lth imp --preset quick --trials 1 --seed 0): ${$('status').textContent.replace(/^Done: /, '')} ` +
     'Press Train to compute it live: the same settings are in the form.');
@@ -746,23 +764,29 @@ $('show-precomputed').addEventListener('click', async () => {
 
 // --- rounds kept from an earlier visit ------------------------------------------------------
 
+// Each trial of a run is kept under its one-seed link (see the started handler): the records of
+// seeds seed, seed + 1, … are the run's trials, each the run of its seed alone, bit for bit.
 async function offerKeptRounds() {
   const values = readForm();
-  const record = values ? await keptRounds(toHash(values) || '#') : null;
-  $('kept-offer').hidden = !record?.rounds?.length || running;
-  if (!record?.rounds?.length) return;
-  const { text, checkpoint } = describeKept(record);
-  $('kept-text').textContent = text;
-  $('resume-kept').hidden = !checkpoint;
+  const records = values ? await Promise.all(Array.from({ length: values.trials },
+    (_, index) => keptRounds(toHash({ ...values, seed: values.seed + index, trials: 1 }) || '#'))) : [];
+  const kept = records[0]?.rounds?.length ? describeKeptTrials(records, values.trials, values.seed) : null;
+  $('kept-offer').hidden = !kept || running;
+  if (!kept) return;
+  const { config } = records[0];
+  $('kept-text').textContent = kept.text;
+  $('resume-kept').hidden = !kept.resume;
   $('resume-kept').onclick = () => {
     const now = readForm();
-    if (!running && now) startRun(now, { checkpoint, rounds: roundsBefore(record.rounds, checkpoint), config: record.config });
+    if (!running && now) startRun(now, { ...kept.resume, config });
   };
   $('show-kept').onclick = () => {
     if (running) return;
-    drawFinishedRounds(record.config, record.rounds);
+    drawFinishedRounds(config, kept.trials, values.trials);
     $('kept-offer').hidden = true;
-    setStatus(`Shown from this browser's storage: the ${record.rounds.length} finished round${record.rounds.length === 1 ? '' : 's'} of your last run with these settings. Press Train to run it again.`);
+    const count = kept.trials.flat().length;
+    const trials = values.trials > 1 ? ` (${kept.trials.length} of its ${values.trials} trials)` : '';
+    setStatus(`Shown from this browser's storage: the ${count} finished round${count === 1 ? '' : 's'} of your last run with these settings${trials}. Press Train to run it again.`);
   };
 }
 window.addEventListener('hashchange', offerKeptRounds);

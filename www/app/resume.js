@@ -9,8 +9,13 @@
 // still be training when it comes (in the same worker after the ticket, or, split over workers, a
 // level or more behind). Rounds of later levels that finished before the interruption are
 // trained again on resuming, to the same numbers, and replace the kept ones.
+//
+// A run of several trials is kept trial by trial, each under its one-seed link (a trial is the
+// run of its seed alone, bit for bit): describeKeptTrials reads the records of seeds seed,
+// seed + 1, … in trial order, and a resume goes on from the first trial that did not finish.
+// A run that diverged is not offered a resume: it would diverge again at the same point.
 import { keepRounds } from './kept-runs.js';
-import { segmentsOf } from './split.js';
+import { segmentsOf, inRunOrder } from './split.js';
 
 /** True when the ticket and every control of `level` (the ticket alone at level 0) are in `rounds`, complete. */
 function levelDone(rounds, config, level) {
@@ -33,20 +38,90 @@ export const finishedAll = (rounds, config) => rounds.filter((r) => r.complete).
  */
 export const roundsBefore = (rounds, checkpoint) => rounds.filter((r) => r.level <= checkpoint.level).map(({ type, ...round }) => round);
 
+/** Whether a kept run ended in a divergence (a NaN or infinite loss): its `ended` results say so. */
+const diverged = (record) => record?.ended?.status === 'diverged';
+
+/** The highest level the ticket of a kept run finished (-1: none). */
+const ticketReached = (rounds) => Math.max(-1, ...rounds.filter((r) => r.branch === 'ticket').map((r) => r.level));
+
+/** A diverged run's offer: the core's message names the setting to change. */
+const divergedText = (record) => `It diverged (${record.ended.error}), so resuming would diverge again at the same point: change that setting and press Train.`;
+
+/**
+ * A finished kept run as its results: those kept when it ended (without their rounds; a record kept
+ * before it could say so is a run that finished) with its finished rounds, in run order.
+ */
+export const keptResults = (record) => ({
+  status: 'done', error: null, ...record.ended, config: record.config, rounds: inRunOrder(record.rounds.map(({ type, ...round }) => round), record.config),
+});
+
 /**
  * What the offer after a reload says of a kept record, and whether it can resume: {text, checkpoint}
- * (checkpoint null when the run finished, or when none was kept).
+ * (checkpoint null when the run finished or diverged, or when none was kept).
  */
 export function describeKept(record) {
   const { config, rounds, checkpoint } = record;
   const when = new Date(record.saved).toLocaleString();
   const count = `${rounds.length} round${rounds.length === 1 ? '' : 's'}`;
   const finished = `Your last run with these settings (${when}) finished ${count}`;
+  if (diverged(record)) return { text: `${finished} before it ended. ${divergedText(record)}`, checkpoint: null };
   if (finishedAll(rounds, config)) return { text: `${finished}: the whole run.`, checkpoint: null };
-  const reached = Math.max(...rounds.filter((r) => r.branch === 'ticket').map((r) => r.level));
+  const reached = ticketReached(rounds);
   const progress = `${finished} before it was interrupted; its ticket had reached round ${reached} of ${config.rounds}.`;
   if (!checkpoint) return { text: `${progress} It cannot be resumed (nothing to resume from was kept); Train runs it again.`, checkpoint: null };
   return { text: `${progress} Resuming continues it from round ${checkpoint.level + 1}, with the numbers an uninterrupted run gives.`, checkpoint };
+}
+
+/** "1", "1 and 2", "1, 2 and 3": trial numbers (from 1) in words. */
+function numbersInWords(count) {
+  const numbers = Array.from({ length: count }, (_, index) => index + 1);
+  return numbers.length === 1 ? '1' : `${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)}`;
+}
+
+/**
+ * What the offer after a reload says of a run of `count` trials from `seed`, given the kept record
+ * of each trial's seed (`records`, null where none; with one trial, describeKept's words), and
+ * what it can do: {text, trials, resume}.
+ * The run is read in trial order up to the first trial that did not finish (later records are of
+ * another run); `trials` lists the kept rounds of each trial read, for Show them. `resume` (null
+ * when the run finished or diverged) is what Trials.run resumes: {trial, finished (the results of
+ * the trials before it), checkpoint ({level, bytes}, or null to run that trial again from its
+ * start), rounds (its kept rounds before the checkpoint's next level)}.
+ */
+export function describeKeptTrials(records, count, seed) {
+  if (count === 1) {
+    const [record] = records;
+    const { text, checkpoint } = describeKept(record);
+    return { text, trials: [record.rounds], resume: checkpoint && { trial: 0, finished: [], checkpoint, rounds: roundsBefore(record.rounds, checkpoint) } };
+  }
+  const done = records.findIndex((record) => !record || diverged(record) || !finishedAll(record.rounds, record.config));
+  const finishedCount = done === -1 ? count : done;
+  const read = records.slice(0, Math.min(finishedCount + 1, count));
+  const trials = read.map((record) => record?.rounds ?? []);
+  const when = new Date(Math.max(...read.map((record) => record?.saved ?? 0))).toLocaleString();
+  const finished = finishedCount ? `Trial${finishedCount === 1 ? '' : 's'} ${numbersInWords(finishedCount)} of ${count} finished` : `No trial of ${count} finished`;
+  const lead = `Your last run of ${count} trials with these settings (${when}): ${finished}`;
+  if (finishedCount === count) return { text: `${lead}: the whole run.`, trials, resume: null };
+  const interrupted = records[finishedCount];
+  const name = `trial ${finishedCount + 1} (seed ${seed + finishedCount})`;
+  const rounds = interrupted?.rounds ?? [];
+  const reached = ticketReached(rounds);
+  const progress = reached < 0 ? `${name} had not finished a round` : `${name} reached round ${reached} of ${interrupted.config.rounds}`;
+  if (diverged(interrupted)) return { text: `${lead}; ${progress}. ${divergedText(interrupted)}`, trials, resume: null };
+  const checkpoint = interrupted?.checkpoint ?? null;
+  if (!checkpoint && !finishedCount) return { text: `${lead}; ${progress}. It cannot be resumed (nothing to resume from was kept); Train runs it again.`, trials, resume: null };
+  const from = checkpoint ? `continues ${name} from round ${checkpoint.level + 1}` : `runs ${name} again from its start`;
+  const rest = finishedCount + 1 < count ? ', then the trials after it' : '';
+  return {
+    text: `${lead}; ${progress}. Resuming ${from}${rest}, with the numbers an uninterrupted run gives.`,
+    trials,
+    resume: {
+      trial: finishedCount,
+      finished: records.slice(0, finishedCount).map(keptResults),
+      checkpoint,
+      rounds: checkpoint ? roundsBefore(rounds, checkpoint) : [],
+    },
+  };
 }
 
 /**
@@ -57,7 +132,7 @@ export function describeKept(record) {
  */
 export class RunKeeper {
   start(key, resumedFrom = null) {
-    Object.assign(this, { key, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom });
+    Object.assign(this, { key, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom, rounds: null, config: null });
   }
 
   /** A checkpoint from the ticket's worker ({level, bytes}); kept with the rounds once usable. */
@@ -72,6 +147,17 @@ export class RunKeeper {
     this.kept = usableCheckpoint(this.checkpoints, rounds, config) ?? this.kept;
     // The ones before it are of no more use.
     this.checkpoints = this.checkpoints.filter(({ level }) => level >= (this.kept?.level ?? 0));
+    Object.assign(this, { rounds, config });
     keepRounds(this.key, config, rounds, this.kept);
+  }
+
+  /**
+   * The run ended (done, stopped or diverged) with these `results`: they are kept beside its rounds
+   * (without them: the rounds are kept already), so that a reload knows how it ended.
+   */
+  end(results) {
+    if (this.key == null || !this.rounds || !results) return; // no round kept: nothing to say how it ended
+    const { rounds, ...ended } = results;
+    keepRounds(this.key, this.config, this.rounds, this.kept, ended);
   }
 }

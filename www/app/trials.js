@@ -2,6 +2,8 @@
 // one trial after another through the same workers (one or two each). Trials is a Trainers whose
 // run() takes a number of trials; it passes the Trainers' messages on with a second argument, the
 // trial they come from ({index, seed, count}), and the progress's `done` covers the whole run.
+// Each trial's end comes first as a 'trial_ended' message with that trial's results. A run
+// resumed after a reload starts at its interrupted trial, with the finished ones' kept results.
 // One done, stopped or error ends the run: with one trial its results are that run's, unchanged;
 // with more, they are lth's summary (summary.js: every trial's results and the spread per branch
 // and level). Pause, resume and stop act on the trial in progress; stop and an error keep every
@@ -28,12 +30,18 @@ export class Trials extends Trainers {
   }
 
   /**
-   * Starts `count` trials of `config` (and of the imported `ticket`, if any), from trial 0;
-   * `resume` (see Trainers.run) resumes the first from a checkpoint.
+   * Starts `count` trials of `config` (and of the imported `ticket`, if any), from trial 0; or,
+   * with `resume` (resume.js's describeKeptTrials), from trial `resume.trial`, after the results
+   * of the trials before it (`resume.finished`), that trial resumed from `resume.checkpoint` (see
+   * Trainers.run) or, without one, run from its start.
    */
   run(config, ticket = null, count = 1, resume = null) {
-    Object.assign(this, { base: config, ticket, count, resumeFrom: resume, finished: [], pauseAsked: false, stopping: false, running: true, startedAt: performance.now() });
-    this.start(0);
+    const first = resume?.trial ?? 0;
+    Object.assign(this, {
+      base: config, ticket, count, first, resumeFrom: resume?.checkpoint ? resume : null, finished: [...(resume?.finished ?? [])],
+      pauseAsked: false, stopping: false, running: true, startedAt: performance.now(),
+    });
+    this.start(first);
   }
 
   pause() {
@@ -56,7 +64,7 @@ export class Trials extends Trainers {
 
   start(index) {
     this.trial = { index, seed: this.base.seed + index, count: this.count };
-    super.run({ ...this.base, seed: this.trial.seed }, this.ticket, index === 0 ? this.resumeFrom : null);
+    super.run({ ...this.base, seed: this.trial.seed }, this.ticket, index === this.first ? this.resumeFrom : null);
     if (this.pauseAsked) super.pause(); // paused as the last trial ended: the next one waits too
   }
 
@@ -72,12 +80,14 @@ export class Trials extends Trainers {
         break;
       case 'done':
         this.finished.push(message.results);
+        this.onTrialMessage({ type: 'trial_ended', results: message.results }, trial);
         if (trial.index + 1 < trial.count && !this.stopping) this.start(trial.index + 1);
         else this.finish(this.stopping ? 'stopped' : 'done', message);
         break;
       case 'stopped':
       case 'error':
         if (message.results) this.finished.push(message.results);
+        this.onTrialMessage({ type: 'trial_ended', results: message.results ?? null }, trial);
         this.finish(message.type, message);
         break;
       default:
