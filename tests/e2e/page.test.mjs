@@ -376,16 +376,40 @@ test('the finished rounds are kept: after a reload the page offers them and draw
   assert.deepEqual(page.errors, []);
 });
 
-/** The checkpoint level kept in this page's storage (kept-runs.js), or -1 when none is. */
-const keptCheckpointLevel = (page) => page.evaluate(() => new Promise((resolve) => {
+/** The checkpoint level kept in this page's storage (kept-runs.js) for `seed` (any, if not given), or -1 when none is. */
+const keptCheckpointLevel = (page, seed = null) => page.evaluate((seed) => new Promise((resolve) => {
   const request = indexedDB.open('ticketlab', 1);
   request.onerror = () => resolve(-1);
   request.onsuccess = () => {
     const all = request.result.transaction('runs').objectStore('runs').getAll();
-    all.onsuccess = () => resolve(Math.max(-1, ...all.result.map((record) => record.checkpoint?.level ?? -1)));
+    const ofSeed = (record) => seed == null || record.config.seed === seed;
+    all.onsuccess = () => resolve(Math.max(-1, ...all.result.filter(ofSeed).map((record) => record.checkpoint?.level ?? -1)));
     all.onerror = () => resolve(-1);
   };
-}));
+}), seed);
+
+/**
+ * Reloads the page (as a crashed tab would) while its run trains, once `round` ("branch/level") of
+ * the trial in progress has finished and the checkpoint of that level is kept (for `seed`, if
+ * given); returns the offer's text once it offers to resume.
+ */
+async function reloadWhileTraining(page, round, seed = null) {
+  await page.waitForFunction((name) => window.ticketlab.rounds().includes(name), round, { timeout: 240_000, polling: 100 });
+  const level = Number(round.split('/')[1]);
+  while (await keptCheckpointLevel(page, seed) < level) await page.waitForTimeout(100);
+  assert.doesNotMatch(await page.textContent('#status'), /^Done/, 'the run is still training when the tab goes');
+  await page.reload();
+  await page.waitForSelector('#resume-kept:not([hidden])');
+  assert.ok(await page.isVisible('#show-kept'), 'the kept rounds can also just be shown');
+  return page.textContent('#kept-text');
+}
+
+/** Reloads a page whose run has finished (or ended): its offer's text, once shown. */
+async function reloadAfterRun(page) {
+  await page.reload();
+  await page.waitForSelector('#kept-offer:not([hidden])');
+  return page.textContent('#kept-text');
+}
 
 /**
  * A run of 3 rounds with a control on `cores` cores, its tab "crashed" (reloaded) while it trains
@@ -396,15 +420,9 @@ const keptCheckpointLevel = (page) => page.evaluate(() => new Promise((resolve) 
 async function checkResumeAfterCrash(cores) {
   const page = await openPage(session.browser, `${session.url}#seed=9&epochs=0.5&eval_every=100&rounds=3&controls=random_reinit`, { cores });
   await page.click('#train');
-  await page.waitForFunction(() => window.ticketlab.rounds().includes('random_reinit/1'), null, { timeout: 240_000, polling: 100 });
   // Kept once every round up to round 1 is done: the checkpoint to resume at round 2.
-  while (await keptCheckpointLevel(page) < 1) await page.waitForTimeout(100);
-  assert.doesNotMatch(await page.textContent('#status'), /^Done/, 'the run is still training when the tab goes');
-  await page.reload();
-  await page.waitForSelector('#resume-kept:not([hidden])');
-  const offer = await page.textContent('#kept-text');
+  const offer = await reloadWhileTraining(page, 'random_reinit/1');
   assert.match(offer, /before it was interrupted; its ticket had reached round [1-3] of 3\. Resuming continues it from round [23]/);
-  assert.ok(await page.isVisible('#show-kept'), 'the kept rounds can also just be shown');
   const resumeLevel = Number(/from round (\d)/.exec(offer)[1]);
   await page.click('#resume-kept');
   await waitForStatus(page, /^Done/, 240_000);
@@ -427,9 +445,7 @@ async function checkResumeAfterCrash(cores) {
   assert.equal(Number(header.__metadata__.weights_remaining), run.rounds.find((r) => r.level === 3).weights_remaining);
   assert.deepEqual(numbers(run), numbers(nativeRun(run.config)), 'the uninterrupted run\'s numbers, bit for bit');
   // Finished now: after another reload the run is offered to show, not to resume.
-  await page.reload();
-  await page.waitForSelector('#kept-offer:not([hidden])');
-  assert.match(await page.textContent('#kept-text'), /finished 7 rounds: the whole run/);
+  assert.match(await reloadAfterRun(page), /finished 7 rounds: the whole run/);
   assert.equal(await page.isVisible('#resume-kept'), false);
   assert.deepEqual(page.errors, []);
 }
@@ -706,6 +722,15 @@ function nativeImp(config, trials) {
   return { summary, trials: summary.seeds.map((seed) => read(`trial-seed${seed}.json`)) };
 }
 
+/** The charts against weights remaining (window.ticketlab.chartData()): [data, spread, measure of an early stop] of each. */
+const chartMeasures = (chart) => [[chart.tickets, chart.ticketsSpread, (stop) => stop.test_accuracy], [chart.earlyStop, chart.earlyStopSpread, (stop) => stop.iteration]];
+
+/** Each trial's (results') `measure` of `branch`'s early stop at each of `levels` (null where it has none): a chart's spread.trials. */
+const trialPoints = (trials, branch, levels, measure) => trials.map((trial) => levels.map((level) => {
+  const round = trial.rounds.find((r) => r.level === level && (r.branch === branch || level === 0));
+  return round ? measure(round.early_stop) : null;
+}));
+
 /** Records every status line (and the whole-run progress bar beside it) from now on, in page.statuses. */
 async function recordStatuses(page) {
   page.statuses = [];
@@ -742,14 +767,10 @@ test('two trials are seeds 5 and 6, each the single run of its seed and lth imp\
   // values, their lowest and highest, and each.
   const chart = await page.evaluate(() => window.ticketlab.chartData());
   const levels = [2, 1, 0];
-  const valueOf = (trial, branch, level, measure) => {
-    const round = trial.rounds.find((r) => r.level === level && (r.branch === branch || level === 0));
-    return round ? measure(round.early_stop) : null;
-  };
-  for (const [data, spread, measure] of [[chart.tickets, chart.ticketsSpread, (stop) => stop.test_accuracy], [chart.earlyStop, chart.earlyStopSpread, (stop) => stop.iteration]]) {
+  for (const [data, spread, measure] of chartMeasures(chart)) {
     assert.deepEqual(data[0], levels.map((level) => run.results[0].rounds.find((r) => r.level === level).percent_remaining));
     ['ticket', 'random_reinit'].forEach((branch, index) => {
-      const each = run.results.map((trial) => levels.map((level) => valueOf(trial, branch, level, measure)));
+      const each = trialPoints(run.results, branch, levels, measure);
       assert.deepEqual(spread[index].trials, each, branch);
       assert.deepEqual(data[index + 1], levels.map((_, i) => (each[0][i] + each[1][i]) / 2), `${branch}: mean`);
       assert.deepEqual(spread[index].min, levels.map((_, i) => Math.min(each[0][i], each[1][i])), `${branch}: lowest`);
@@ -824,7 +845,44 @@ test('stop in the second of three trials keeps the first and the second as far a
   assert.deepEqual(page.errors, []);
 });
 
-test('a diverging second trial reports its error, and every trial\'s evaluations and the summary are kept, as lth imp\'s', async () => {
+test('a run of two trials interrupted in its second resumes after a reload with lth imp\'s numbers; finished, it is offered to show, with both trials', async () => {
+  const page = await openPage(session.browser, `${session.url}#seed=5&epochs=0.1&eval_every=45&rounds=3&controls=random_reinit&trials=2`, { cores: 2 });
+  await page.click('#train');
+  await waitForStatus(page, /^Trial 2 of 2 \(seed 6\)/);
+  const offer = await reloadWhileTraining(page, 'random_reinit/1', 6);
+  assert.match(offer, /^Your last run of 2 trials with these settings \(.*\): Trial 1 of 2 finished; trial 2 \(seed 6\) reached round [1-3] of 3\. Resuming continues trial 2 \(seed 6\) from round [23],/);
+  await page.click('#resume-kept');
+  await waitForStatus(page, /^Done: 2 trials \(seeds 5 to 6\)/, 240_000);
+  const run = await results(page);
+  assert.deepEqual([run.trials, run.seeds, run.status, run.results.map((trial) => trial.status)], [2, [5, 6], 'done', ['done', 'done']]);
+  const native = nativeImp(run.config, 2);
+  run.results.forEach((trial, index) => assert.deepEqual(numbers(trial), numbers(native.trials[index]), `trial ${index + 1}`));
+  assert.deepEqual(run.rows, native.summary.rows, 'the summary rows');
+  assert.equal(run.results[0].prunable_weights, native.trials[0].prunable_weights, 'the kept trial\'s results are whole');
+  // The CSV holds every evaluation of both trials, as lth's; the charts both trials' points.
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const rows = readFileSync(await csv.path(), 'utf8').trim().split('\n').slice(1).map((row) => row.split(','));
+  const evaluations = native.trials.flatMap((trial) => trial.rounds.flatMap((round) => round.evaluations.map((e) => [trial.config.seed, round.branch, e.iteration, e.test_accuracy.toFixed(6)])));
+  assert.deepEqual(rows.map(([seed, branch, , , iteration, , , , , accuracy]) => [Number(seed), branch, Number(iteration), accuracy]), evaluations);
+  const levels = [3, 2, 1, 0];
+  const checkCharts = async () => {
+    const chart = await page.evaluate(() => window.ticketlab.chartData());
+    for (const [, spread, measure] of chartMeasures(chart)) {
+      ['ticket', 'random_reinit'].forEach((branch, index) => assert.deepEqual(spread[index].trials, trialPoints(native.trials, branch, levels, measure), branch));
+    }
+    assert.equal(await page.textContent('#tickets-title .trials-hint'), 'mean of 2 trials; band: lowest to highest');
+  };
+  await checkCharts();
+  // Finished: a reload offers to show both trials, not to resume.
+  assert.match(await reloadAfterRun(page), /Trials 1 and 2 of 2 finished: the whole run\./);
+  assert.equal(await page.isVisible('#resume-kept'), false);
+  await page.click('#show-kept');
+  assert.match(await page.textContent('#status'), /^Shown from this browser's storage: the 14 finished rounds of your last run with these settings \(2 of its 2 trials\)/);
+  await checkCharts();
+  assert.deepEqual(page.errors, []);
+});
+
+test('a diverging second trial reports its error, and every trial\'s evaluations and the summary are kept, as lth imp\'s; a reload offers no resume', async () => {
   // SGD at learning rate 20: seed 1 trains to the end; seed 2's random re-initialisation of
   // level 2 diverges at iteration 13 (found with lth imp; see the two-worker test above). One
   // worker, so that the ticket of level 2 finishes before that control starts, as in lth.
@@ -839,5 +897,11 @@ test('a diverging second trial reports its error, and every trial\'s evaluations
   run.results.forEach((trial, index) => assert.deepEqual(numbers(trial), numbers(native.trials[index]), `trial ${index + 1}`));
   assert.deepEqual(run.rows, native.summary.rows);
   assert.ok(await page.isVisible('#download'));
+  // After a reload the run is not offered a resume (it would diverge again), and the offer says why; Show them draws both trials.
+  assert.match(await reloadAfterRun(page), /Trial 1 of 2 finished; trial 2 \(seed 2\) reached round 2 of 2\. It diverged \(training diverged: .*smaller learning rate than 20.*\), so resuming would diverge again/);
+  assert.equal(await page.isVisible('#resume-kept'), false);
+  await page.click('#show-kept');
+  const { ticketsSpread } = await page.evaluate(() => window.ticketlab.chartData());
+  assert.deepEqual(ticketsSpread[0].trials, trialPoints(run.results, 'ticket', [2, 1, 0], (stop) => stop.test_accuracy));
   assert.deepEqual(page.errors, []);
 });
