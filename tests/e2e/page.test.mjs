@@ -731,6 +731,15 @@ const trialPoints = (trials, branch, levels, measure) => trials.map((trial) => l
   return round ? measure(round.early_stop) : null;
 }));
 
+/** A trial's (results') last ticket round's final test accuracy: what the Confusion panel shows of it. */
+const lastTicketAccuracy = (trial) => trial.rounds.findLast((r) => r.branch === 'ticket').last.test_accuracy;
+
+/** The test accuracy the Confusion panel shows, after picking the trial `label` in the Run panel if given. */
+async function confusionAccuracy(page, label = null) {
+  if (label) await page.selectOption('#panels-trial', { label });
+  return Number(await page.getAttribute('#confusion-count', 'data-correct')) / 10000;
+}
+
 /** Records every status line (and the whole-run progress bar beside it) from now on, in page.statuses. */
 async function recordStatuses(page) {
   page.statuses = [];
@@ -782,11 +791,8 @@ test('two trials are seeds 5 and 6, each the single run of its seed and lth imp\
   assert.equal(await page.textContent('#tickets-title .trials-hint'), 'mean of 2 trials; band: lowest to highest');
 
   // The per-round panels show the first trial (its last ticket round's confusion), or the one picked.
-  const lastTicket = (trial) => trial.rounds.find((r) => r.branch === 'ticket' && r.level === 2).last.test_accuracy;
-  const correct = async () => Number(await page.getAttribute('#confusion-count', 'data-correct')) / 10000;
-  assert.equal(await correct(), lastTicket(run.results[0]));
-  await page.selectOption('#panels-trial', { label: 'trial 2 (seed 6)' });
-  assert.equal(await correct(), lastTicket(run.results[1]));
+  assert.equal(await confusionAccuracy(page), lastTicketAccuracy(run.results[0]));
+  assert.equal(await confusionAccuracy(page, 'trial 2 (seed 6)'), lastTicketAccuracy(run.results[1]));
   assert.equal(Number(await page.getAttribute('#weights-count', 'data-kept')), 150528, 'the newest round of trial 2');
 
   // The files: the results JSON as shown, and every trial's evaluations in the CSV, by seed.
@@ -871,6 +877,8 @@ test('a run of two trials interrupted in its second resumes after a reload with 
       ['ticket', 'random_reinit'].forEach((branch, index) => assert.deepEqual(spread[index].trials, trialPoints(native.trials, branch, levels, measure), branch));
     }
     assert.equal(await page.textContent('#tickets-title .trials-hint'), 'mean of 2 trials; band: lowest to highest');
+    // The per-round panels have both trials' (the kept ones' too).
+    for (const [index, trial] of native.trials.entries()) assert.equal(await confusionAccuracy(page, `trial ${index + 1} (seed ${5 + index})`), lastTicketAccuracy(trial));
   };
   await checkCharts();
   // Finished: a reload offers to show both trials, not to resume.

@@ -48,7 +48,10 @@ test('resuming keeps the rounds before the checkpoint\'s next level, as the core
 const wholeRun = rounds('ticket/0', ...[1, 2, 3].flatMap((level) => ['ticket', ...config.controls].map((branch) => `${branch}/${level}`)));
 const ended = (status, error = null) => ({ status, error, prunable_weights: 266200 });
 /** The record of trial `index` of a run from seed 5. */
-const trialRecord = (index, kept, checkpoint, end = null) => ({ config: { ...config, seed: 5 + index }, rounds: kept, checkpoint, ended: end, saved: Date.UTC(2026, 0, 2) });
+const trialRecord = (index, kept, checkpoint, end = null) => ({
+  config: { ...config, seed: 5 + index }, rounds: kept, checkpoint, ended: end, saved: Date.UTC(2026, 0, 2),
+  views: kept.filter((r) => r.branch === 'ticket').map(({ level }) => ({ level, confusion: [index] })), // the ticket rounds' panel views
+});
 
 test('a run of trials is resumed from its first unfinished trial, after the finished ones\' kept results', () => {
   const records = [
@@ -60,9 +63,12 @@ test('a run of trials is resumed from its first unfinished trial, after the fini
   const offer = describeKeptTrials(records, 4, 5);
   assert.match(offer.text, /Trials 1 and 2 of 4 finished; trial 3 \(seed 7\) reached round 2 of 3\. Resuming continues trial 3 \(seed 7\) from round 2, then the trials after it/);
   assert.equal(offer.trials.length, 3, 'Show them draws the trials read, not the one never started');
+  assert.deepEqual(offer.trials.map((trial) => trial.views.length), [4, 4, 3], 'with their panels\' views');
   const { resume } = offer;
   assert.deepEqual([resume.trial, resume.checkpoint], [2, checkpoints[1]]);
   assert.deepEqual(resume.rounds.map(({ branch, level }) => `${branch}/${level}`), ['ticket/0', 'ticket/1', 'random_reinit/1', 'random_prune/1']);
+  assert.deepEqual(resume.views.map(({ level }) => level), [0, 1], 'the views of the rounds it keeps');
+  assert.deepEqual(resume.drawn.map((trial) => [trial.rounds.length, trial.views.length]), [[10, 4], [10, 4], [4, 2]], 'drawn first: the finished trials, and what the resumed one keeps');
   assert.deepEqual(resume.finished.map((trial) => [trial.config.seed, trial.status, trial.prunable_weights]), [[5, 'done', 266200], [6, 'done', 266200]]);
   assert.deepEqual(resume.finished[1].rounds, resume.finished[0].rounds, 'the results\' rounds are in run order, without message types');
   assert.ok(resume.finished[0].rounds.every((r) => !('type' in r)));

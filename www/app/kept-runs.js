@@ -1,8 +1,9 @@
 // The finished rounds of the last run with each set of settings, kept in IndexedDB so that a
 // reload (or a crashed tab) can show them again, and resume the run (resume.js). One record per
-// settings hash: {key, config, rounds, checkpoint ({level, bytes}, or null), ended (once the run
-// ended: its results without their rounds, whose status says whether it finished, stopped or
-// diverged; else null), saved (ms since 1970)}. Storage that is missing or refused only means nothing is kept.
+// settings hash: {key, config, rounds, checkpoint ({level, bytes}, or null), views (the ticket
+// rounds' panel views: the round_views messages), ended (once the run ended: its results without
+// their rounds, whose status says whether it finished, stopped or diverged; else null), saved
+// (ms since 1970)}. Storage that is missing or refused only means nothing is kept.
 
 const DATABASE = 'ticketlab';
 const STORE = 'runs';
@@ -30,11 +31,11 @@ async function transact(mode, act) {
 }
 
 /**
- * Keeps the rounds finished so far of a run with these settings, the checkpoint it can resume
- * from, and how it ended (replacing the last record's).
+ * Keeps what a run with these settings has done so far ({config, rounds, checkpoint, views,
+ * ended}), replacing the last record.
  */
-export function keepRounds(key, config, rounds, checkpoint = null, ended = null) {
-  return transact('readwrite', (store) => store.put({ key, config, rounds, checkpoint, ended, saved: Date.now() })).catch(() => {});
+export function keepRounds(key, run) {
+  return transact('readwrite', (store) => store.put({ key, ...run, saved: Date.now() })).catch(() => {});
 }
 
 /** The kept record for these settings, or null. */

@@ -465,14 +465,14 @@ function startRun(values, resume = null) {
   const config = toConfig(values);
   const ticket = importedTicket?.config && !resume ? importedTicket.bytes : null;
   if (resume) {
-    drawFinishedRounds(resume.config, [...resume.finished.map((trial) => trial.rounds), resume.rounds], values.trials);
+    drawFinishedRounds(resume.config, resume.drawn, values.trials);
     digitView.reset(); // the rounds drawn again have no networks, but the ones to come will
   } else {
     startViews(config);
   }
   $('kept-offer').hidden = true;
   // A ticket's run depends on its file too: not kept. With several trials, each is kept under its own seed.
-  keeper.start(ticket ? null : toHash(values) || '#', resume?.checkpoint);
+  keeper.start(ticket ? null : toHash(values) || '#', resume?.checkpoint, resume?.views);
   runValues = values;
   resumedAt = resume?.checkpoint ? resume.checkpoint.level + 1 : null;
   // The share of the run kept: the finished trials, and the interrupted one's rounds before resumedAt.
@@ -563,7 +563,7 @@ const handlers = {
       digitView.reset(); // the workers now hold this trial's networks, not the last one's
       resumedAt = null;
     }
-    if (trial?.count > 1 && keeper.key != null) keeper.start(toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#', first ? trainers.resumeFrom?.checkpoint : null);
+    if (trial?.count > 1 && keeper.key != null) keeper.start(toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#', ...(first && trainers.resumeFrom ? [trainers.resumeFrom.checkpoint, trainers.resumeFrom.views] : []));
     const network = `${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}`;
     setStatus(withTrial(trial, resumedAt === null ? `Training ${network}: evaluating the untrained network…`
       : `Resumed ${network} at round ${resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`));
@@ -642,6 +642,7 @@ const handlers = {
     download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(trainers.settings)}-round${level}.safetensors`);
   },
   round_views(message, trial) {
+    keeper.view(message);
     trialPicker.add(message, trial);
     // Draw a digit asks the worker, which holds the networks of the trial in progress only.
     const { level } = message;
@@ -724,12 +725,13 @@ for (const [name, chart] of Object.entries(CHARTS)) {
 
 /**
  * Draws finished rounds (from a file or from the browser's storage) as if they had just run:
- * `trials` holds one list of rounds per trial of a run of `count` trials, from `config.seed`.
+ * `trials` holds each trial's {rounds, views (its ticket rounds' panel views)} of a run of
+ * `count` trials, from `config.seed`.
  */
 function drawFinishedRounds(config, trials, count = 1) {
   startViews(config);
   replaying = true;
-  trials.forEach((rounds, index) => {
+  trials.forEach(({ rounds, views }, index) => {
     const trial = count > 1 ? { index, seed: config.seed + index, count } : null;
     if (index > 0) {
       earlierTrials.push(roundsDone.slice());
@@ -739,6 +741,7 @@ function drawFinishedRounds(config, trials, count = 1) {
       for (const evaluation of round.evaluations) handlers.evaluation({ branch: round.branch, level: round.level, ...evaluation }, trial);
       handlers.round_done(round);
     }
+    for (const view of views) trialPicker.add(view, trial);
   });
   replaying = false;
 }
@@ -754,7 +757,7 @@ $('show-precomputed').addEventListener('click', async () => {
     showError(`the precomputed run could not be loaded (${error.message})`);
     return;
   }
-  drawFinishedRounds(results.config, [results.rounds]);
+  drawFinishedRounds(results.config, [{ rounds: results.rounds, views: [] }]);
   handlers.done({ results });
   setStatus(`Precomputed (lth imp --preset quick --trials 1 --seed 0): ${$('status').textContent.replace(/^Done: /, '')} ` +
     'Press Train to compute it live: the same settings are in the form.');
@@ -784,7 +787,7 @@ async function offerKeptRounds() {
     if (running) return;
     drawFinishedRounds(config, kept.trials, values.trials);
     $('kept-offer').hidden = true;
-    const count = kept.trials.flat().length;
+    const count = kept.trials.flatMap((trial) => trial.rounds).length;
     const trials = values.trials > 1 ? ` (${kept.trials.length} of its ${values.trials} trials)` : '';
     setStatus(`Shown from this browser's storage: the ${count} finished round${count === 1 ? '' : 's'} of your last run with these settings${trials}. Press Train to run it again.`);
   };

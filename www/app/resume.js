@@ -86,18 +86,19 @@ function numbersInWords(count) {
  * another run); `trials` lists the kept rounds of each trial read, for Show them. `resume` (null
  * when the run finished or diverged) is what Trials.run resumes: {trial, finished (the results of
  * the trials before it), checkpoint ({level, bytes}, or null to run that trial again from its
- * start), rounds (its kept rounds before the checkpoint's next level)}.
+ * start), rounds and views (its kept rounds and panel views before the checkpoint's next level),
+ * drawn (see resumeOf)}. Each of `trials` is {rounds, views}.
  */
 export function describeKeptTrials(records, count, seed) {
   if (count === 1) {
     const [record] = records;
     const { text, checkpoint } = describeKept(record);
-    return { text, trials: [record.rounds], resume: checkpoint && { trial: 0, finished: [], checkpoint, rounds: roundsBefore(record.rounds, checkpoint) } };
+    return { text, trials: [keptViews(record)], resume: checkpoint && resumeOf([], record, checkpoint) };
   }
   const done = records.findIndex((record) => !record || diverged(record) || !finishedAll(record.rounds, record.config));
   const finishedCount = done === -1 ? count : done;
   const read = records.slice(0, Math.min(finishedCount + 1, count));
-  const trials = read.map((record) => record?.rounds ?? []);
+  const trials = read.map(keptViews);
   const when = new Date(Math.max(...read.map((record) => record?.saved ?? 0))).toLocaleString();
   const finished = finishedCount ? `Trial${finishedCount === 1 ? '' : 's'} ${numbersInWords(finishedCount)} of ${count} finished` : `No trial of ${count} finished`;
   const lead = `Your last run of ${count} trials with these settings (${when}): ${finished}`;
@@ -115,24 +116,35 @@ export function describeKeptTrials(records, count, seed) {
   return {
     text: `${lead}; ${progress}. Resuming ${from}${rest}, with the numbers an uninterrupted run gives.`,
     trials,
-    resume: {
-      trial: finishedCount,
-      finished: records.slice(0, finishedCount).map(keptResults),
-      checkpoint,
-      rounds: checkpoint ? roundsBefore(rounds, checkpoint) : [],
-    },
+    resume: resumeOf(records.slice(0, finishedCount), interrupted, checkpoint),
   };
 }
 
+/** What a kept trial draws: its finished rounds and its ticket rounds' panel views (none kept: empty). */
+const keptViews = (record) => ({ rounds: record?.rounds ?? [], views: record?.views ?? [] });
+
 /**
- * Keeps a live run's finished rounds and its latest usable checkpoint under its settings' hash,
- * replacing what was kept before. `start` with a null key keeps nothing (a run from an imported
- * ticket depends on its file too). `config` is the settings in force (the core's: a target's
- * rounds resolved).
+ * A resume (see describeKeptTrials) after the `finished` trials' records, of the `interrupted`
+ * trial's record (or null) from `checkpoint` (or, null, from its start); `drawn` is what it
+ * draws first: each finished trial, and the interrupted one's kept rounds and views before the
+ * level it resumes at.
+ */
+function resumeOf(finished, interrupted, checkpoint) {
+  const before = (items) => (checkpoint ? roundsBefore(items ?? [], checkpoint) : []);
+  const resumed = { rounds: before(interrupted?.rounds), views: before(interrupted?.views) };
+  return { trial: finished.length, finished: finished.map(keptResults), checkpoint, ...resumed, drawn: [...finished.map(keptViews), resumed] };
+}
+
+/**
+ * Keeps a live run's finished rounds, its latest usable checkpoint and its ticket rounds' panel
+ * views (the round_views messages) under its settings' hash, replacing what was kept before.
+ * `start` with a null key keeps nothing (a run from an imported ticket depends on its file too);
+ * a resumed run starts from its checkpoint and the views kept before it. `config` is the settings
+ * in force (the core's: a target's rounds resolved).
  */
 export class RunKeeper {
-  start(key, resumedFrom = null) {
-    Object.assign(this, { key, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom, rounds: null, config: null });
+  start(key, resumedFrom = null, views = []) {
+    Object.assign(this, { key, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom, views: [...views], rounds: null, config: null, ended: null });
   }
 
   /** A checkpoint from the ticket's worker ({level, bytes}); kept with the rounds once usable. */
@@ -148,7 +160,13 @@ export class RunKeeper {
     // The ones before it are of no more use.
     this.checkpoints = this.checkpoints.filter(({ level }) => level >= (this.kept?.level ?? 0));
     Object.assign(this, { rounds, config });
-    keepRounds(this.key, config, rounds, this.kept);
+    this.write();
+  }
+
+  /** A finished ticket round's panel views (a round_views message, after its round_done), kept beside it. */
+  view({ type, ...views }) {
+    this.views.push(views);
+    this.write();
   }
 
   /**
@@ -156,8 +174,15 @@ export class RunKeeper {
    * (without them: the rounds are kept already), so that a reload knows how it ended.
    */
   end(results) {
-    if (this.key == null || !this.rounds || !results) return; // no round kept: nothing to say how it ended
+    if (!results) return;
     const { rounds, ...ended } = results;
-    keepRounds(this.key, this.config, this.rounds, this.kept, ended);
+    this.ended = ended;
+    this.write();
+  }
+
+  write() {
+    if (this.key == null || !this.rounds) return; // no round kept yet: the last run's record stays
+    const { config, rounds, kept: checkpoint, views, ended } = this;
+    keepRounds(this.key, { config, rounds, checkpoint, views, ended });
   }
 }
