@@ -856,7 +856,7 @@ test('a run of two trials interrupted in its second resumes after a reload with 
   await page.click('#train');
   await waitForStatus(page, /^Trial 2 of 2 \(seed 6\)/);
   const offer = await reloadWhileTraining(page, 'random_reinit/1', 6);
-  assert.match(offer, /^Your last run of 2 trials with these settings \(.*\): Trial 1 of 2 finished; trial 2 \(seed 6\) reached round [1-3] of 3\. Resuming continues trial 2 \(seed 6\) from round [23],/);
+  assert.match(offer, /^Your last run of 2 trials with these settings \(.*\): Trial 1 of 2 finished; trial 2 \(seed 6\) reached round [1-3] of 3\. Resuming continues it from round [23],/);
   await page.click('#resume-kept');
   await waitForStatus(page, /^Done: 2 trials \(seeds 5 to 6\)/, 240_000);
   const run = await results(page);

@@ -61,7 +61,7 @@ test('a run of trials is resumed from its first unfinished trial, after the fini
     null,
   ];
   const offer = describeKeptTrials(records, 4, 5);
-  assert.match(offer.text, /Trials 1 and 2 of 4 finished; trial 3 \(seed 7\) reached round 2 of 3\. Resuming continues trial 3 \(seed 7\) from round 2, then the trials after it/);
+  assert.match(offer.text, /Trials 1 and 2 of 4 finished; trial 3 \(seed 7\) reached round 2 of 3\. Resuming continues it from round 2, then the trials after it/);
   assert.equal(offer.trials.length, 3, 'Show them draws the trials read, not the one never started');
   assert.deepEqual(offer.trials.map((trial) => trial.views.length), [4, 4, 3], 'with their panels\' views');
   const { resume } = offer;
@@ -78,7 +78,7 @@ test('a run of trials is resumed from its first unfinished trial, after the fini
 
 test('an interrupted trial without a checkpoint runs again; a whole run of trials is offered to show only', () => {
   const offer = describeKeptTrials([trialRecord(0, wholeRun, checkpoints[2], ended('done')), null], 2, 5);
-  assert.match(offer.text, /Trial 1 of 2 finished; trial 2 \(seed 6\) had not finished a round\. Resuming runs trial 2 \(seed 6\) again from its start,/);
+  assert.match(offer.text, /Trial 1 of 2 finished; trial 2 \(seed 6\) had not finished a round\. Resuming runs it again from its start,/);
   assert.deepEqual([offer.resume.trial, offer.resume.checkpoint, offer.resume.rounds], [1, null, []]);
   const first = describeKeptTrials([trialRecord(0, rounds('ticket/0'), null), null], 2, 5);
   assert.match(first.text, /No trial of 2 finished; trial 1 \(seed 5\) reached round 0 of 3\. It cannot be resumed/);

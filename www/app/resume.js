@@ -111,7 +111,7 @@ export function describeKeptTrials(records, count, seed) {
   if (diverged(interrupted)) return { text: `${lead}; ${progress}. ${divergedText(interrupted)}`, trials, resume: null };
   const checkpoint = interrupted?.checkpoint ?? null;
   if (!checkpoint && !finishedCount) return { text: `${lead}; ${progress}. It cannot be resumed (nothing to resume from was kept); Train runs it again.`, trials, resume: null };
-  const from = checkpoint ? `continues ${name} from round ${checkpoint.level + 1}` : `runs ${name} again from its start`;
+  const from = checkpoint ? `continues it from round ${checkpoint.level + 1}` : 'runs it again from its start';
   const rest = finishedCount + 1 < count ? ', then the trials after it' : '';
   return {
     text: `${lead}; ${progress}. Resuming ${from}${rest}, with the numbers an uninterrupted run gives.`,
