@@ -29,10 +29,13 @@ test('the quick preset trains live with every view drawn, and gives exactly the 
     assert.ok(data[1].every((v) => v != null), 'a ticket point at every level');
     assert.equal(data[2].filter((v) => v != null).length, 16, 'a random re-init point at every level (the dense one shared)');
   }
-  // 3: the learning curves of the last round trained (the ticket's or the control's: with two
-  // workers either may finish last).
-  assert.match(await page.textContent('#segment-label'), /(ticket|random re-init), round 15/);
-  assert.ok((await page.evaluate(() => window.ticketlab.chartData().accuracy))[0].length > 1, 'the curves hold evaluations');
+  // 3: the learning curves of the newest round (the random re-init's of level 15), whole: with
+  // two workers the ticket's evaluations come in beside it and must not make the curves flip.
+  assert.match(await page.textContent('#segment-label'), /random re-init, round 15/);
+  const reinit15 = run.rounds.find((r) => r.branch === 'random_reinit' && r.level === 15);
+  const [iterations, validation] = (await page.evaluate(() => window.ticketlab.chartData().accuracy));
+  assert.deepEqual(iterations, reinit15.evaluations.map((e) => e.iteration));
+  assert.deepEqual(validation, reinit15.evaluations.map((e) => e.validation_accuracy));
   // 4–7: the per-round panels, each able to show all 16 finished ticket rounds.
   for (const name of ['connections', 'weights', 'confusion', 'digit']) {
     assert.ok(await page.isVisible(`#${name}-panel`), `${name} panel shown`);

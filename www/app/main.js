@@ -289,7 +289,25 @@ let running = false;
 let paused = false;
 let lastResults = null;
 let startTime = 0;
-let currentSegment = null; // "trial/branch/level" of the learning curves on show
+let currentSegment = null; // "trial/level/branch rank" of the learning curves on show
+let currentRank = null; // the same as [trial, level, branch rank]
+const BRANCH_RANK = { ticket: 0, random_reinit: 1, random_prune: 2 };
+let curvesShown = null; // {branch, level, trial} of the curves on show
+
+/** The curves' label: their round, and its share of weights once its ticket has finished. */
+function labelCurves() {
+  if (!curvesShown) return;
+  const { branch, level, trial } = curvesShown;
+  const label = segmentLabel(branch, level, roundsDone.find((r) => r.branch === 'ticket' && r.level === level)?.percent_remaining) +
+    (trial?.count > 1 ? ` (${trialLabel(trial).toLowerCase()})` : '');
+  $('segment-label').textContent = label;
+  $('segment-label-loss').textContent = label;
+}
+/** Whether rank `a` ([trial, level, branch]) comes before rank `b` in the order of a run. */
+const isOlder = (a, b) => {
+  const i = a.findIndex((value, index) => value !== b[index]);
+  return i >= 0 && a[i] < b[i];
+};
 const roundsDone = []; // RoundResult objects of the trial in progress (the run, with one trial)
 let earlierTrials = []; // the finished rounds of each trial before it, for the charts' mean and spread
 
@@ -448,6 +466,8 @@ function startViews(config) {
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
   currentSegment = null;
+  currentRank = null;
+  curvesShown = null;
   showError(null);
   offerDownload(null);
   for (const id of ['iteration', 'epoch', 'speed', 'validation-accuracy', 'test-accuracy', 'eta', 'round-eta']) $(id).textContent = '–';
@@ -581,15 +601,19 @@ const handlers = {
     if (!paused) setStatus(withTrial(trial, describeProgress(parts, segments)));
   },
   evaluation(point, trial) {
-    const segment = `${trial?.index ?? 0}/${point.branch}/${point.level}`;
+    // The curves show the newest round begun (by trial, level, then branch: the order one worker
+    // trains them in). With two workers an older round may still be training beside it; its
+    // evaluations are in the results, but would make the curves flip between the two.
+    const rank = [trial?.index ?? 0, point.level, BRANCH_RANK[point.branch]];
+    const segment = rank.join('/');
     if (segment !== currentSegment) {
+      if (currentRank && isOlder(rank, currentRank)) return;
       currentSegment = segment;
+      currentRank = rank;
       accuracyChart.reset();
       lossChart.reset();
-      const label = segmentLabel(point.branch, point.level, roundsDone.find((r) => r.branch === 'ticket' && r.level === point.level)?.percent_remaining) +
-        (trial?.count > 1 ? ` (${trialLabel(trial).toLowerCase()})` : '');
-      $('segment-label').textContent = label;
-      $('segment-label-loss').textContent = label;
+      curvesShown = { branch: point.branch, level: point.level, trial };
+      labelCurves();
     }
     accuracyChart.add(point.iteration, [point.validation_accuracy, point.test_accuracy]);
     lossChart.add(point.iteration, [point.train_loss, point.validation_loss, point.test_loss]);
@@ -598,6 +622,7 @@ const handlers = {
   },
   round_done(round) {
     roundsDone.push(round);
+    labelCurves();
     drawTickets();
     if (replaying) {
       // Rounds drawn again: no worker holds their tickets, and they are kept already.

@@ -137,8 +137,8 @@ export class Trainers {
         this.showProgress();
         break;
       case 'evaluation':
-        // The learning curves follow one worker: the first one still training.
-        if (part === (this.parts.find((p) => !p.ended && !p.waiting) ?? part)) this.onMessage(message);
+        // Every worker's: the page's curves choose the newest round begun (main.js).
+        this.onMessage(message);
         break;
       case 'ticket_mask':
       case 'rewind_params':
