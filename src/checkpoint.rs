@@ -23,7 +23,7 @@ use serde_json::{json, Map, Value};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::nn::Mask;
-use crate::ticket::{f32_bytes, layout, parse, write, Tensor};
+use crate::ticket::{f32_bytes, f32_values, layout, parse, write, Tensor};
 
 /// What `format` says in a checkpoint's metadata.
 pub const FORMAT: &str = "ticketlab-checkpoint";
@@ -121,8 +121,7 @@ impl Checkpoint {
                 }
                 continue;
             };
-            let values: Vec<f32> =
-                bytes.chunks_exact(4).map(|chunk| f32::from_le_bytes(chunk.try_into().expect("4 bytes"))).collect();
+            let values = f32_values(bytes);
             if let Some(position) = values.iter().position(|v| !v.is_finite()) {
                 return Err(fail(format!(
                     "tensor {name}: entry {position} is {}; weights must be finite",

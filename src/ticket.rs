@@ -80,6 +80,12 @@ pub(crate) fn f32_bytes(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
+/// The f32 values of little-endian bytes (the inverse of `f32_bytes`; a length that is not a
+/// multiple of 4 is checked against the tensor's shape before).
+pub(crate) fn f32_values(bytes: &[u8]) -> Vec<f32> {
+    bytes.chunks_exact(4).map(|chunk| f32::from_le_bytes(chunk.try_into().expect("chunks of 4"))).collect()
+}
+
 /// A safetensors file of `tensors` (in this order in the data) and `metadata` (string values).
 pub(crate) fn write(tensors: Vec<Tensor>, metadata: Value) -> Vec<u8> {
     let mut header = Map::new();
@@ -206,9 +212,7 @@ impl Ticket {
         let mut keep_bytes = Vec::new();
         for tensor in &tensors {
             let values = tensor_bytes(&tensor.name, "F32", &tensor.shape)?;
-            for (param, chunk) in initial_params[tensor.range()].iter_mut().zip(values.chunks_exact(4)) {
-                *param = f32::from_le_bytes(chunk.try_into().expect("chunks of 4"));
-            }
+            initial_params[tensor.range()].copy_from_slice(&f32_values(values));
             if let Some(position) = initial_params[tensor.range()].iter().position(|v| !v.is_finite()) {
                 let value = initial_params[tensor.offset + position];
                 return Err(fail(format!(
