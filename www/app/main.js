@@ -5,7 +5,7 @@ import {
 } from './settings.js';
 import { LineChart, PALETTE } from './charts.js';
 import { Trials, trialLabel, withTrial } from './trials.js';
-import { chartColumns, trialsOf } from './summary.js';
+import { BRANCH_ORDER, chartColumns, trialsOf } from './summary.js';
 import { FilterView } from './filters.js';
 import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
@@ -289,10 +289,7 @@ let running = false;
 let paused = false;
 let lastResults = null;
 let startTime = 0;
-let currentSegment = null; // "trial/level/branch rank" of the learning curves on show
-let currentRank = null; // the same as [trial, level, branch rank]
-const BRANCH_RANK = { ticket: 0, random_reinit: 1, random_prune: 2 };
-let curvesShown = null; // {branch, level, trial} of the curves on show
+let curvesShown = null; // the round of the learning curves on show: {rank: [trial, level, branch rank], branch, level, trial}
 
 /** The curves' label: their round, and its share of weights once its ticket has finished. */
 function labelCurves() {
@@ -310,6 +307,12 @@ const isOlder = (a, b) => {
 };
 const roundsDone = []; // RoundResult objects of the trial in progress (the run, with one trial)
 let earlierTrials = []; // the finished rounds of each trial before it, for the charts' mean and spread
+
+/** The trial in progress's rounds join the earlier trials' (the charts' spread): a new trial begins. */
+function beginNextTrial() {
+  earlierTrials.push(roundsDone.slice());
+  roundsDone.length = 0;
+}
 
 function setRunning(isRunning) {
   running = isRunning;
@@ -465,8 +468,6 @@ function startViews(config) {
   });
   $('tickets-panel').hidden = config.rounds === 0;
   $('early-stop-panel').hidden = config.rounds === 0;
-  currentSegment = null;
-  currentRank = null;
   curvesShown = null;
   showError(null);
   offerDownload(null);
@@ -578,8 +579,7 @@ const handlers = {
       startTime = performance.now();
     } else {
       // The next trial: the last one's rounds join the charts' spread, and are kept under its own seed.
-      earlierTrials.push(roundsDone.slice());
-      roundsDone.length = 0;
+      beginNextTrial();
       digitView.reset(); // the workers now hold this trial's networks, not the last one's
       resumedAt = null;
     }
@@ -604,15 +604,12 @@ const handlers = {
     // The curves show the newest round begun (by trial, level, then branch: the order one worker
     // trains them in). With two workers an older round may still be training beside it; its
     // evaluations are in the results, but would make the curves flip between the two.
-    const rank = [trial?.index ?? 0, point.level, BRANCH_RANK[point.branch]];
-    const segment = rank.join('/');
-    if (segment !== currentSegment) {
-      if (currentRank && isOlder(rank, currentRank)) return;
-      currentSegment = segment;
-      currentRank = rank;
+    const rank = [trial?.index ?? 0, point.level, BRANCH_ORDER.indexOf(point.branch)];
+    if (!curvesShown || rank.some((value, index) => value !== curvesShown.rank[index])) {
+      if (curvesShown && isOlder(rank, curvesShown.rank)) return;
+      curvesShown = { rank, branch: point.branch, level: point.level, trial };
       accuracyChart.reset();
       lossChart.reset();
-      curvesShown = { branch: point.branch, level: point.level, trial };
       labelCurves();
     }
     accuracyChart.add(point.iteration, [point.validation_accuracy, point.test_accuracy]);
@@ -758,10 +755,7 @@ function drawFinishedRounds(config, trials, count = 1) {
   replaying = true;
   trials.forEach(({ rounds, views }, index) => {
     const trial = count > 1 ? { index, seed: config.seed + index, count } : null;
-    if (index > 0) {
-      earlierTrials.push(roundsDone.slice());
-      roundsDone.length = 0;
-    }
+    if (index > 0) beginNextTrial();
     for (const round of rounds) {
       for (const evaluation of round.evaluations) handlers.evaluation({ branch: round.branch, level: round.level, ...evaluation }, trial);
       handlers.round_done(round);
