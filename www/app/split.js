@@ -28,6 +28,9 @@ export function inRunOrder(rounds, config) {
 
 const STATUS_ORDER = ['diverged', 'stopped', 'running', 'waiting', 'done'];
 
+/** The worst of several runs' statuses (a diverged part makes the whole diverged, and so on). */
+export const worstStatus = (statuses) => STATUS_ORDER.find((status) => statuses.includes(status)) ?? statuses[0];
+
 /**
  * The results of a whole run from its workers' (`parts`, the ticket's first; null where a worker
  * had none), as one worker would have made them: the rounds in its order (the ticket at level 0,
@@ -47,7 +50,7 @@ export function mergeResults(parts, config) {
   const perSecond = (count, seconds) => (seconds > 0 ? count / seconds : 0);
   return {
     ...present[0],
-    status: STATUS_ORDER.find((status) => present.some((part) => part.status === status)) ?? present[0].status,
+    status: worstStatus(present.map((part) => part.status)),
     error: present.find((part) => part.error)?.error ?? null,
     config,
     rounds,

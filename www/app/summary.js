@@ -2,6 +2,7 @@
 // mean, sample standard deviation, minimum and maximum per branch and level, the same field
 // names), the results file of a run of several trials, and the columns of the charts against
 // weights remaining. Pure functions (no DOM), so node tests them directly.
+import { worstStatus } from './split.js';
 
 export const BRANCH_ORDER = ['ticket', 'random_reinit', 'random_prune'];
 
@@ -44,8 +45,6 @@ export function summarise(trials) {
   return rows;
 }
 
-const STATUS_ORDER = ['diverged', 'stopped', 'running', 'waiting', 'done'];
-
 /**
  * The results file of a run of `count` trials: lth's summary.json (config, trials, seeds,
  * wall_seconds, rows) with the run's status and first error, and every trial's results in
@@ -58,7 +57,7 @@ export function trialsResults(config, count, trials, wallSeconds) {
     seeds: trials.map((trial) => trial.config.seed),
     wall_seconds: wallSeconds,
     // The worst status; a run that ended before its last trial began has stopped.
-    status: STATUS_ORDER.find((status) => trials.some((trial) => trial.status === status) || (status === 'stopped' && trials.length < count)),
+    status: worstStatus([...trials.map((trial) => trial.status), ...(trials.length < count ? ['stopped'] : [])]),
     error: trials.find((trial) => trial.error)?.error ?? null,
     rows: summarise(trials),
     results: trials,
