@@ -44,6 +44,8 @@ const diverged = (record) => record?.ended?.status === 'diverged';
 /** The highest level the ticket of a kept run finished (-1: none). */
 const ticketReached = (rounds) => Math.max(-1, ...rounds.filter((r) => r.branch === 'ticket').map((r) => r.level));
 
+const NOTHING_TO_RESUME_FROM = 'It cannot be resumed (nothing to resume from was kept); Train runs it again.';
+
 /** A diverged run's offer: the core's message names the setting to change. */
 const divergedText = (record) => `It diverged (${record.ended.error}), so resuming would diverge again at the same point: change that setting and press Train.`;
 
@@ -68,7 +70,7 @@ export function describeKept(record) {
   if (finishedAll(rounds, config)) return { text: `${finished}: the whole run.`, checkpoint: null };
   const reached = ticketReached(rounds);
   const progress = `${finished} before it was interrupted; its ticket had reached round ${reached} of ${config.rounds}.`;
-  if (!checkpoint) return { text: `${progress} It cannot be resumed (nothing to resume from was kept); Train runs it again.`, checkpoint: null };
+  if (!checkpoint) return { text: `${progress} ${NOTHING_TO_RESUME_FROM}`, checkpoint: null };
   return { text: `${progress} Resuming continues it from round ${checkpoint.level + 1}, with the numbers an uninterrupted run gives.`, checkpoint };
 }
 
@@ -110,7 +112,7 @@ export function describeKeptTrials(records, count, seed) {
   const progress = reached < 0 ? `${name} had not finished a round` : `${name} reached round ${reached} of ${interrupted.config.rounds}`;
   if (diverged(interrupted)) return { text: `${lead}; ${progress}. ${divergedText(interrupted)}`, trials, resume: null };
   const checkpoint = interrupted?.checkpoint ?? null;
-  if (!checkpoint && !finishedCount) return { text: `${lead}; ${progress}. It cannot be resumed (nothing to resume from was kept); Train runs it again.`, trials, resume: null };
+  if (!checkpoint && !finishedCount) return { text: `${lead}; ${progress}. ${NOTHING_TO_RESUME_FROM}`, trials, resume: null };
   const from = checkpoint ? `continues it from round ${checkpoint.level + 1}` : 'runs it again from its start';
   const rest = finishedCount + 1 < count ? ', then the trials after it' : '';
   return {
