@@ -26,14 +26,14 @@ test('the offer says how far the run got, and offers to resume only an unfinishe
   const saved = Date.UTC(2026, 0, 2);
   const partial = rounds('ticket/0', 'ticket/1', 'random_reinit/1', 'random_prune/1', 'ticket/2');
   const resumable = describeKept({ config, rounds: partial, checkpoint: checkpoints[1], saved });
-  assert.match(resumable.text, /finished 5 rounds before it was interrupted; its ticket had reached round 2 of 3\. Resuming continues it from round 2,/);
+  assert.match(resumable.text, /was interrupted after round 2 of 3\. Resume continues it from round 2,/);
   assert.equal(resumable.checkpoint, checkpoints[1]);
   const without = describeKept({ config, rounds: partial, checkpoint: null, saved });
   assert.match(without.text, /It cannot be resumed/);
   assert.equal(without.checkpoint, null);
   const all = rounds('ticket/0', ...[1, 2, 3].flatMap((level) => ['ticket', ...config.controls].map((branch) => `${branch}/${level}`)));
   const finished = describeKept({ config, rounds: all, checkpoint: checkpoints[2], saved });
-  assert.match(finished.text, /finished 10 rounds: the whole run\./);
+  assert.match(finished.text, /finished all 3 rounds\./);
   assert.equal(finished.checkpoint, null, 'a finished run needs no resume');
 });
 
@@ -92,7 +92,7 @@ test('a run that diverged is not offered a resume, and the offer says why; a sto
   const message = 'training diverged: the loss became NaN at iteration 13. Try a smaller learning rate than 20; the results up to the last evaluation are kept';
   const partial = rounds('ticket/0', 'ticket/1', 'random_reinit/1');
   const one = describeKept({ ...trialRecord(0, partial, checkpoints[0]), ended: ended('diverged', message) });
-  assert.match(one.text, /finished 3 rounds before it ended\. It diverged \(training diverged: .* smaller learning rate than 20;.*\), so resuming would diverge again at the same point: change that setting/);
+  assert.match(one.text, /ended after round 1 of 3\. It diverged \(training diverged: .* smaller learning rate than 20;.*\), so resuming would diverge again at the same point: change that setting/);
   assert.equal(one.checkpoint, null);
   const trials = describeKeptTrials([trialRecord(0, wholeRun, checkpoints[2], ended('done')), trialRecord(1, partial, checkpoints[0], ended('diverged', message))], 2, 5);
   assert.match(trials.text, /Trial 1 of 2 finished; trial 2 \(seed 6\) reached round 1 of 3\. It diverged/);

@@ -14,9 +14,11 @@ import { DigitView } from './digit.js';
 import { keptRounds } from './kept-runs.js';
 import { TrialPicker } from './trial-picker.js';
 import { RunKeeper, describeKeptTrials } from './resume.js';
-import { segmentsOf } from './split.js';
+import { applyEmbedMode, embedCode, postHeight, viewsNeverFilled } from './embed.js';
 
 const $ = (id) => document.getElementById(id);
+// ?embed=views: the page inside a blog post's iframe (see applyEmbedMode).
+const EMBEDDED = new URLSearchParams(location.search).has('embed');
 const form = $('settings');
 const percent = (fraction) => `${(fraction * 100).toFixed(2)}%`;
 
@@ -51,7 +53,9 @@ const BRANCHES = [
   { branch: 'random_prune', label: 'random pruning', colour: PALETTE.vermillion, dash: [2, 3] },
 ];
 const WEIGHTS_REMAINING_AXIS = { label: 'weights remaining (log scale)', log: true, reversed: true, format: (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)}%` };
-const BRANCH_SERIES = BRANCHES.map(({ label, colour, dash }) => ({ label, colour, dash, points: { size: 7 } }));
+// The branches, then the dense network's value as a reference line across the chart.
+const DENSE_REFERENCE = { label: 'dense network', colour: '#8a8a8a', dash: [2, 4], points: { show: false } };
+const BRANCH_SERIES = [...BRANCHES.map(({ label, colour, dash }) => ({ label, colour, dash, points: { size: 7 } })), DENSE_REFERENCE];
 const ticketsChart = new LineChart($('tickets-chart'), {
   x: WEIGHTS_REMAINING_AXIS,
   y: { label: 'test accuracy at early stop', format: (v) => `${(v * 100).toFixed(1)}%` },
@@ -166,6 +170,7 @@ const weightLayers = new Map();
 let pruningPlan = null; // what the chosen rounds or target mean: {rounds, kept, total, percent}
 
 function layersFor(values) {
+  if (EMBEDDED) return null; // no settings shown: no hints, and no core loaded before Train
   const { model } = toConfig(values);
   if (!weightLayers.has(model)) {
     weightLayers.set(model, null);
@@ -226,7 +231,7 @@ function writeForm(values) {
   planPruning(values);
   $('preset').value = presetOf(values);
   showModelFields(values.model);
-  updateIterationsHint(values);
+  updateHints(values);
 }
 
 /** The architecture field for a custom network only; the conv rate for networks with convolutions. */
@@ -235,23 +240,42 @@ function showModelFields(model) {
   $('prune_rate_conv-field').hidden = model === 'lenet-300-100';
 }
 
-/** A newly chosen model brings its own defaults (learning rate, conv rate, epochs). */
+/**
+ * A newly chosen model brings its own defaults (learning rate, conv rate); under the paper preset,
+ * its own iterations a round too.
+ */
 function onModelChosen() {
   const model = $('model').value;
   const standard = defaults(model);
   for (const name of MODEL_SETTINGS) setFieldValue(name, standard[name]);
+  const values = readForm();
+  if (values && $('preset').value !== 'custom') writeForm(withPreset(values, $('preset').value));
   showModelFields(model);
 }
 
-function updateIterationsHint(values) {
-  const prunes = values?.rounds || values?.target_remaining != null;
+/** The hints that follow the settings: iterations per round, and what Train will do. */
+function updateHints(values) {
   const iterations = values ? iterationsFor(values) : 0;
-  $('iterations-hint').textContent = values ? `= ${iterations.toLocaleString('en')} iteration${iterations === 1 ? '' : 's'}${prunes ? ' per round' : ''}` : '';
+  $('iterations-hint').textContent = values ? `= ${iterations.toLocaleString('en')} iteration${iterations === 1 ? '' : 's'}${values && prunes(values) ? ' per round' : ''}` : '';
+  $('train-what').textContent = values ? describeTrain(values, iterations) : '';
 }
+
+/** What Train runs, in a sentence: the network, the rounds and what they keep, the controls. */
+function describeTrain(values, iterations) {
+  const network = MODELS[values.model]?.label ?? values.model;
+  const each = `${iterations.toLocaleString('en')} iteration${iterations === 1 ? '' : 's'}`;
+  const trials = values.trials > 1 ? ` ${values.trials} trials (seeds ${values.seed}–${values.seed + values.trials - 1}),` : ` seed ${values.seed},`;
+  if (!prunes(values)) return `Train: ${network},${trials} the dense network only (${each}; Rounds is 0).`;
+  const rounds = pruningPlan?.rounds ?? values.rounds;
+  const keeps = pruningPlan ? ` down to ${percentText(pruningPlan.percent)} of the weights` : '';
+  const controls = values.controls ? `, with ${values.controls.split(',').map((c) => BRANCH_NAMES[c]).join(' and ')} beside the ticket` : '';
+  return `Train: ${network},${trials} ${rounds != null ? `${rounds} pruning round${rounds === 1 ? '' : 's'}` : 'pruning rounds'} of ${each}${keeps}${controls}.`;
+}
+const prunes = (values) => Boolean(values.rounds || values.target_remaining != null);
 
 function onSettingsChanged() {
   const values = readForm();
-  updateIterationsHint(values);
+  updateHints(values);
   $('preset').value = values ? presetOf(values) : 'custom';
   if (values) history.replaceState(null, '', toHash(values) || location.pathname + location.search);
   updateEmbedCode();
@@ -263,6 +287,7 @@ function loadFromUrl() {
   const notice = $('url-notice');
   notice.hidden = problems.length === 0;
   notice.textContent = problems.length ? `Some settings in the link were not used: ${problems.join('; ')}.` : '';
+  if (problems.length) bringIntoView(notice);
 }
 
 form.addEventListener('input', (event) => {
@@ -288,7 +313,6 @@ $('new-seed').addEventListener('click', () => {
 let running = false;
 let paused = false;
 let lastResults = null;
-let startTime = 0;
 let curvesShown = null; // the round of the learning curves on show: {rank: [trial, level, branch rank], branch, level, trial}
 
 /** The curves' label: their round, and its share of weights once its ticket has finished. */
@@ -332,9 +356,35 @@ function setStatus(text) {
   $('status').textContent = text;
 }
 
-function showError(message) {
+/** Shows (or, with null, hides) the error box, brought into view; `kind` leads its text. */
+function showError(message, kind = 'Error') {
   $('error').hidden = !message;
-  $('error').textContent = message ? `Error: ${message}` : '';
+  $('error').textContent = message ? `${kind}: ${message}` : '';
+  if (message) bringIntoView($('error'));
+}
+
+/** Scrolls just enough to show `element` (a status, an error, an offer that has just appeared). */
+function bringIntoView(element) {
+  element.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
+// Ten digits: chance is 10%. A dense network that ends below NEAR_CHANCE did not learn.
+const NEAR_CHANCE = 0.2;
+
+/**
+ * Why a finished run's dense network ended near chance, naming the setting to change; null when
+ * every trial's learned.
+ */
+function learningProblem(results) {
+  const denseOf = (trial) => trial.rounds.find((r) => r.branch === 'ticket' && r.level === 0)?.last;
+  const trial = trialsOf(results).find((t) => denseOf(t) && denseOf(t).test_accuracy < NEAR_CHANCE);
+  if (!trial) return null;
+  const { learning_rate: rate, model } = trial.config;
+  const standard = defaults(model in MODELS ? model : 'custom').learning_rate;
+  const advice = rate > 3 * standard
+    ? `The learning rate, ${rate}, is probably too high: try ${standard}, this model's default.`
+    : `Train longer (Epochs), or check the learning rate (${rate}) and the batch size.`;
+  return `the dense network ended at ${percent(denseOf(trial).test_accuracy)} test accuracy, near chance (10% for ten digits): it did not learn. ${advice}`;
 }
 
 /**
@@ -391,6 +441,20 @@ function offerDownload(results) {
   offerFile($('download-csv'), has ? curvesCsv(results) : null, 'text/csv', `${name}-curves.csv`);
 }
 
+/**
+ * The run's time left from its pace since its first progress report (not since Train: loading the
+ * data is no measure of training), once that pace has had PACE_SECONDS to settle.
+ */
+const PACE_SECONDS = 3;
+let runPace = null; // {started (ms), done (share of the run)} at the first progress report
+function timeLeft(done) {
+  const now = performance.now();
+  runPace ??= { started: now, done };
+  const seconds = (now - runPace.started) / 1000;
+  if (seconds < PACE_SECONDS || done <= runPace.done) return 'estimating…';
+  return formatDuration((seconds / (done - runPace.done)) * (1 - done));
+}
+
 function formatDuration(seconds) {
   if (!Number.isFinite(seconds)) return '–';
   if (seconds < 60) return `${Math.ceil(seconds)} s`;
@@ -415,11 +479,31 @@ function drawTickets() {
   const branches = BRANCHES.map(({ branch }) => branch);
   for (const [chart, measure] of [[ticketsChart, (stop) => stop.test_accuracy], [earlyStopChart, (stop) => stop.iteration]]) {
     const { xs, means, spreads } = chartColumns(trials, branches, measure);
-    chart.setData(xs, means, several ? spreads : null);
+    const dense = means[0].at(-1) ?? null; // level 0 (100%) is the last x, every branch's start
+    chart.setData(xs, [...means, xs.map(() => dense)], several ? [...spreads, null] : null);
+    if (chart === ticketsChart) showHeadline(xs, means, several ? trials.length : 1);
   }
   for (const hint of document.querySelectorAll('.trials-hint')) {
     hint.textContent = several ? `mean of ${trials.length} trials; band: lowest to highest` : '';
   }
+}
+
+/**
+ * The headline numbers, the ticket's first: its test accuracy at early stop at the sparsest level
+ * it has finished, the random re-initialisation's at that level, and the dense network's; means
+ * over trials. `xs` ascend, so the sparsest level is the first with a ticket value.
+ */
+function showHeadline(xs, [ticket, reinit], trials) {
+  const sparsest = ticket.findIndex((value) => value != null);
+  const pruned = sparsest >= 0 && sparsest < xs.length - 1;
+  $('headline').hidden = xs.length === 0;
+  $('headline-note').hidden = xs.length === 0;
+  $('headline-dense').textContent = xs.length ? percent(ticket.at(-1)) : '–';
+  $('headline-ticket').textContent = pruned ? percent(ticket[sparsest]) : '–';
+  $('headline-ticket-share').textContent = pruned ? `${percentText(xs[sparsest])} of weights` : 'no round pruned yet';
+  $('headline-reinit').textContent = pruned && reinit[sparsest] != null ? percent(reinit[sparsest]) : '–';
+  $('headline-note').textContent = `test accuracy at early stop${trials > 1 ? `, mean of ${trials} trials` : ''}` +
+    (pruned && reinit[sparsest] == null ? '; the random re-init of that round is still to come' : '');
 }
 
 /**
@@ -446,7 +530,6 @@ let replaying = false; // drawing kept or precomputed rounds, not a live run's
 const keeper = new RunKeeper(); // keeps the live run's finished rounds and checkpoint for a reload
 let runValues = null; // the live run's settings
 let resumedAt = null; // the level a resumed run goes on from (null: a run from the start)
-let doneAtStart = 0; // the share of the run done before this session (a resumed run's kept rounds)
 
 /** Every view emptied for a new run of `config` (live or precomputed). */
 function startViews(config) {
@@ -466,15 +549,21 @@ function startViews(config) {
   BRANCHES.forEach(({ branch }, index) => {
     for (const chart of [ticketsChart, earlyStopChart]) chart.showSeries(index, branch === 'ticket' || (config.controls ?? []).includes(branch));
   });
-  $('tickets-panel').hidden = config.rounds === 0;
-  $('early-stop-panel').hidden = config.rounds === 0;
+  const denseOnly = config.rounds === 0;
+  $('tickets-chart').hidden = denseOnly;
+  $('tickets-caption').hidden = denseOnly;
+  $('tickets-empty').hidden = !denseOnly;
+  $('early-stop-panel').hidden = denseOnly;
+  document.querySelector('#headline .headline-reinit').hidden = !(config.controls ?? []).includes('random_reinit');
   curvesShown = null;
   showError(null);
   offerDownload(null);
   for (const id of ['iteration', 'epoch', 'speed', 'validation-accuracy', 'test-accuracy', 'eta', 'round-eta']) $(id).textContent = '–';
+  for (const label of document.querySelectorAll('.branch-of')) label.textContent = '';
   $('progress').value = 0;
   $('round-progress').value = 0;
   roundShown = null;
+  runPace = null;
 }
 
 /**
@@ -492,13 +581,12 @@ function startRun(values, resume = null) {
     startViews(config);
   }
   $('kept-offer').hidden = true;
+  confirmingStartOver = false;
+  bringIntoView($('status'));
   // A ticket's run depends on its file too: not kept. With several trials, each is kept under its own seed.
   keeper.start(ticket ? null : toHash(values) || '#', resume?.checkpoint, resume?.views);
   runValues = values;
   resumedAt = resume?.checkpoint ? resume.checkpoint.level + 1 : null;
-  // The share of the run kept: the finished trials, and the interrupted one's rounds before resumedAt.
-  const keptOfTrial = resumedAt === null ? 0 : segmentsOf({ ...resume.config, rounds: resumedAt - 1 }) / segmentsOf(resume.config);
-  doneAtStart = resume ? (resume.trial + keptOfTrial) / values.trials : 0;
   setRunning(true);
   setStatus(resumedAt !== null ? `Resuming at round ${resumedAt}…` : 'Starting…');
   trainers.run(config, ticket, values.trials, resume);
@@ -510,10 +598,21 @@ form.addEventListener('submit', (event) => {
   const values = readForm();
   if (!values) {
     setStatus('Fix the highlighted settings to start.');
+    const field = form.querySelector('[aria-invalid="true"]');
+    field?.focus({ preventScroll: true });
+    if (field) bringIntoView(field);
+    return;
+  }
+  // A kept run that could resume is replaced by a new one: ask first (a second press confirms).
+  if (!$('kept-offer').hidden && !$('resume-kept').hidden && !confirmingStartOver) {
+    confirmingStartOver = true;
+    setStatus('Train starts this run over, and its kept rounds are replaced as the new run finishes them. Press Train again to start over, or Resume the run to continue it.');
+    bringIntoView($('kept-offer'));
     return;
   }
   startRun(values);
 });
+let confirmingStartOver = false; // Train was pressed once with a resumable run on offer
 
 // A ticket file: the first worker reads its settings (or refuses it, saying why); the form takes
 // them, and Train starts from the ticket until another file (or none) is chosen.
@@ -532,6 +631,24 @@ $('import-ticket').addEventListener('change', async () => {
 $('pause').addEventListener('click', () => (paused ? trainers.resume() : trainers.pause()));
 
 $('stop').addEventListener('click', () => trainers.stop());
+
+/** Copies `text` to the clipboard, saying so in `status`; where the clipboard is refused, shows it to copy by hand. */
+async function copyText(text, status, select = null) {
+  status.hidden = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    status.textContent = 'Copied.';
+  } catch {
+    select?.select(); // no clipboard here (an insecure page, or refused)
+    status.textContent = select ? 'Selected: press Ctrl+C (⌘C) to copy.' : `Copy this link: ${text}`;
+  }
+}
+
+$('copy-link').addEventListener('click', () => {
+  const values = readForm();
+  if (values) history.replaceState(null, '', toHash(values) || location.pathname + location.search);
+  copyText(location.href, $('copy-link-status'));
+});
 
 /** The status line while training: where each worker is. */
 function describeProgress(parts, segments) {
@@ -558,7 +675,7 @@ function showRoundProgress({ branch, level, iteration, iterations }) {
   $('round-progress').value = iteration / iterations;
   const trained = iteration - roundShown.firstIteration;
   const seconds = (performance.now() - roundShown.started) / 1000;
-  $('round-eta').textContent = trained > 0 ? formatDuration((seconds / trained) * (iterations - iteration)) : '–';
+  $('round-eta').textContent = trained > 0 && seconds >= 1 ? formatDuration((seconds / trained) * (iterations - iteration)) : 'estimating…';
 }
 
 // --- worker messages -----------------------------------------------------------------------
@@ -575,9 +692,7 @@ const handlers = {
   },
   started({ config }, trial) {
     const first = !trial || trial.index === trainers.first; // the run's first trial (a resumed run's interrupted one)
-    if (first) {
-      startTime = performance.now();
-    } else {
+    if (!first) {
       // The next trial: the last one's rounds join the charts' spread, and are kept under its own seed.
       beginNextTrial();
       digitView.reset(); // the workers now hold this trial's networks, not the last one's
@@ -596,8 +711,7 @@ const handlers = {
     $('epoch').textContent = progress.epoch.toFixed(2);
     $('speed').textContent = `${Math.round(speed).toLocaleString('en')} images/s`;
     $('progress').value = done;
-    const elapsed = (performance.now() - startTime) / 1000;
-    $('eta').textContent = formatDuration((elapsed / (done - doneAtStart)) * (1 - done));
+    $('eta').textContent = timeLeft(done);
     if (!paused) setStatus(withTrial(trial, describeProgress(parts, segments)));
   },
   evaluation(point, trial) {
@@ -616,6 +730,7 @@ const handlers = {
     lossChart.add(point.iteration, [point.train_loss, point.validation_loss, point.test_loss]);
     $('validation-accuracy').textContent = percent(point.validation_accuracy);
     $('test-accuracy').textContent = percent(point.test_accuracy);
+    for (const label of document.querySelectorAll('.branch-of')) label.textContent = `(${segmentLabel(point.branch, point.level).replace('— ', '')})`;
   },
   round_done(round) {
     roundsDone.push(round);
@@ -638,7 +753,7 @@ const handlers = {
   },
   weight_layers({ model, layers }) {
     weightLayers.set(model, layers ?? null); // refused: the core says why when a run starts
-    if (!running) readForm();
+    if (!running) updateHints(readForm());
   },
   ticket_read({ config, error }) {
     if (error) {
@@ -695,6 +810,12 @@ const handlers = {
         `test accuracy at early stop (dense network: ${percent(dense)}` +
         `${reinit ? `; the same mask randomly re-initialised: ${percent(reinit.early_stop.test_accuracy)}` : ''}), ${speed}.`);
     }
+    const problem = learningProblem(results);
+    if (problem) {
+      showError(problem, 'It did not learn');
+      setStatus(`Done, but the network did not learn: ${$('status').textContent.replace(/^Done: /, '')}`);
+      if (/learning rate/.test(problem)) showFieldError('learning_rate', 'the last run did not learn at this learning rate; see the message by Train');
+    }
     offerDownload(results);
   },
   paused(_, trial) {
@@ -719,6 +840,7 @@ const handlers = {
     setRunning(false);
     showError(message);
     showCoreErrorBesideField(message);
+    if (/diverged/.test(message)) showFieldError('learning_rate', 'the last run diverged at this learning rate; try a smaller one');
     const kept = lastEvaluation(results);
     const which = trial?.count > 1 ? `${trialLabel(trial)} ended early; every trial's evaluations so far are kept below.` : 'The run ended early; the evaluations so far are kept below.';
     setStatus(kept ? which : 'The run could not start.');
@@ -765,7 +887,11 @@ function drawFinishedRounds(config, trials, count = 1) {
   replaying = false;
 }
 
-$('show-precomputed').addEventListener('click', async () => {
+/**
+ * Draws the precomputed run (the default settings' run, made by lth) as if it had just finished;
+ * the form then holds its settings, so Train computes it live. `why` leads the status line.
+ */
+async function showPrecomputed(why) {
   if (running) return;
   let results;
   try {
@@ -776,13 +902,25 @@ $('show-precomputed').addEventListener('click', async () => {
     showError(`the precomputed run could not be loaded (${error.message})`);
     return;
   }
+  if (running) return; // Train was pressed while it loaded
   drawFinishedRounds(results.config, [{ rounds: results.rounds, views: [] }]);
   handlers.done({ results });
-  setStatus(`Precomputed (lth imp --preset quick --trials 1 --seed 0): ${$('status').textContent.replace(/^Done: /, '')} ` +
-    'Press Train to compute it live: the same settings are in the form.');
-  writeForm(withPreset({ ...defaults(), seed: 0 }, 'quick'));
-  onSettingsChanged();
-});
+  const same = !EMBEDDED || toHash(readForm() ?? {}) === ''; // the page's form takes its settings below
+  setStatus(`${why}: computed ahead of time by lth (imp --preset quick --seed 0), with exactly the numbers this page gets. ` +
+    (same ? 'Press Train to compute it live in your browser.' : 'Press Train to run this experiment live in your browser.'));
+  if (!EMBEDDED) {
+    writeForm(defaults());
+    onSettingsChanged();
+  }
+}
+
+$('show-precomputed').addEventListener('click', () => showPrecomputed('Precomputed'));
+
+// The first picture at once: a visit without settings in the link (or an embed, before Train) sees
+// the default run finished, computed ahead of time with exactly the numbers Train gets here.
+if (EMBEDDED || location.hash.replace(/^#/, '') === '') {
+  showPrecomputed('Precomputed: the run Train starts, finished');
+}
 
 // --- rounds kept from an earlier visit ------------------------------------------------------
 
@@ -795,6 +933,7 @@ async function offerKeptRounds() {
   const kept = records[0]?.rounds?.length ? describeKeptTrials(records, values.trials, values.seed) : null;
   $('kept-offer').hidden = !kept || running;
   if (!kept) return;
+  bringIntoView($('kept-offer'));
   const { config } = records[0];
   $('kept-text').textContent = kept.text;
   $('resume-kept').hidden = !kept.resume;
@@ -815,44 +954,43 @@ window.addEventListener('hashchange', offerKeptRounds);
 offerKeptRounds();
 
 // --- embedding -----------------------------------------------------------------------------
-// ?embed=tickets,accuracy shows those views, the run's status and the Train button, for an
-// iframe in a blog post; the settings still come from the hash.
+// ?embed=tickets,accuracy (see embed.js) shows the run panel and those views, for an iframe in a
+// blog post; the settings still come from the hash.
 
-const EMBED_VIEWS = { tickets: 'tickets-panel', 'early-stop': 'early-stop-panel', weights: 'weights-panel', confusion: 'confusion-panel',
-  connections: 'connections-panel', filters: 'filters-panel', digit: 'digit-panel', accuracy: 'accuracy-panel', loss: 'loss-panel' };
-
-function applyEmbedMode() {
-  const embed = new URLSearchParams(location.search).get('embed');
-  if (embed === null) return;
-  const chosen = embed.split(',').filter((view) => view in EMBED_VIEWS);
-  document.body.classList.add('embed');
-  for (const [view, id] of Object.entries(EMBED_VIEWS)) $(id).classList.toggle('not-embedded', !chosen.includes(view));
+if (EMBEDDED) {
+  const shown = applyEmbedMode(document, new URLSearchParams(location.search).get('embed'));
+  $('tickets-panel').hidden = !shown.includes('tickets');
   $('open-full').hidden = false;
   const syncFullLink = () => { $('open-full').href = `${location.pathname}${location.hash}`; };
   syncFullLink();
   window.addEventListener('hashchange', syncFullLink);
+  postHeight(window);
 }
 
+/**
+ * The embed code for the views ticked; a view these settings would leave empty is unticked and
+ * disabled, with the reason beside the boxes.
+ */
 function updateEmbedCode() {
+  const values = readForm();
+  const empty = values ? viewsNeverFilled(values) : {};
+  for (const box of document.querySelectorAll('input[name="embed-view"]')) {
+    box.disabled = box.value in empty;
+    if (box.disabled) box.checked = false;
+  }
+  $('embed-empty').textContent = Object.entries(empty).map(([view, why]) => `${view}: ${why}`).join('; ');
+  $('embed-empty').hidden = Object.keys(empty).length === 0;
   const views = [...document.querySelectorAll('input[name="embed-view"]:checked')].map((box) => box.value);
-  const src = `${location.origin}${location.pathname}?embed=${views.join(',')}${location.hash}`;
-  $('embed-code').value = `<iframe src="${src}" title="ticketlab: the Lottery Ticket Hypothesis, live" width="100%" height="760" style="border:0" loading="lazy"></iframe>`;
+  $('embed-code').value = embedCode(`${location.origin}${location.pathname}`, views, location.hash);
 }
 
 for (const box of document.querySelectorAll('input[name="embed-view"]')) box.addEventListener('change', updateEmbedCode);
 $('embed-box').addEventListener('toggle', updateEmbedCode);
 window.addEventListener('hashchange', updateEmbedCode);
-$('copy-embed').addEventListener('click', async () => {
+$('copy-embed').addEventListener('click', () => {
   updateEmbedCode();
-  try {
-    await navigator.clipboard.writeText($('embed-code').value);
-    $('copy-embed-status').textContent = 'Copied.';
-  } catch {
-    $('embed-code').select(); // no clipboard here (an insecure page, or refused): select it for Ctrl+C
-    $('copy-embed-status').textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
-  }
+  copyText($('embed-code').value, $('copy-embed-status'), $('embed-code'));
 });
-applyEmbedMode();
 updateEmbedCode();
 
 // For page tests and the curious: the latest results object, the rounds done so far (of the trial

@@ -64,14 +64,15 @@ export const keptResults = (record) => ({
 export function describeKept(record) {
   const { config, rounds, checkpoint } = record;
   const when = new Date(record.saved).toLocaleString();
-  const count = `${rounds.length} round${rounds.length === 1 ? '' : 's'}`;
-  const finished = `Your last run with these settings (${when}) finished ${count}`;
-  if (diverged(record)) return { text: `${finished} before it ended. ${divergedText(record)}`, checkpoint: null };
-  if (finishedAll(rounds, config)) return { text: `${finished}: the whole run.`, checkpoint: null };
+  const last = `Your last run with these settings (${when})`;
+  // Rounds are counted one way: pruning rounds (levels), the ticket's; round 0 is the dense network.
   const reached = ticketReached(rounds);
-  const progress = `${finished} before it was interrupted; its ticket had reached round ${reached} of ${config.rounds}.`;
+  const where = reached < 0 ? 'before its first round ended' : `after round ${reached} of ${config.rounds}`;
+  if (diverged(record)) return { text: `${last} ended ${where}. ${divergedText(record)}`, checkpoint: null };
+  if (finishedAll(rounds, config)) return { text: `${last} finished all ${config.rounds} round${config.rounds === 1 ? '' : 's'}.`, checkpoint: null };
+  const progress = `${last} was interrupted ${where}.`;
   if (!checkpoint) return { text: `${progress} ${NOTHING_TO_RESUME_FROM}`, checkpoint: null };
-  return { text: `${progress} Resuming continues it from round ${checkpoint.level + 1}, with the numbers an uninterrupted run gives.`, checkpoint };
+  return { text: `${progress} Resume continues it from round ${checkpoint.level + 1}, with the numbers an uninterrupted run gives.`, checkpoint };
 }
 
 /** "1", "1 and 2", "1, 2 and 3": trial numbers (from 1) in words. */

@@ -59,23 +59,22 @@ const controlList = (raw) => {
 /**
  * The models on offer. `learning_rate` and `prune_rate_conv` are the core's defaults for the
  * model (Config::defaults_for: the paper's figure 2 for Conv-2/4/6; a page test checks that they
- * agree); `epochs` is the page's own choice, short enough to watch. "custom" trains the network
- * written in the architecture field.
+ * agree). "custom" trains the network written in the architecture field.
  */
 export const MODELS = {
-  'lenet-300-100': { label: 'LeNet-300-100', epochs: 5 },
-  'lenet-5': { label: 'LeNet-5', epochs: 5 },
-  'conv-2-quarter': { label: 'Conv-2, ¼ width', learning_rate: 2e-4, epochs: 2, paper_iterations: 20000 },
-  'conv-4-quarter': { label: 'Conv-4, ¼ width', learning_rate: 3e-4, epochs: 2, paper_iterations: 25000 },
-  'conv-6-quarter': { label: 'Conv-6, ¼ width', learning_rate: 3e-4, prune_rate_conv: 0.15, epochs: 2, paper_iterations: 30000 },
-  'conv-2': { label: 'Conv-2', learning_rate: 2e-4, epochs: 1, paper_iterations: 20000 },
-  'conv-4': { label: 'Conv-4', learning_rate: 3e-4, epochs: 1, paper_iterations: 25000 },
-  'conv-6': { label: 'Conv-6', learning_rate: 3e-4, prune_rate_conv: 0.15, epochs: 1, paper_iterations: 30000 },
-  custom: { label: 'custom network', epochs: 3 },
+  'lenet-300-100': { label: 'LeNet-300-100' },
+  'lenet-5': { label: 'LeNet-5' },
+  'conv-2-quarter': { label: 'Conv-2, ¼ width', learning_rate: 2e-4, paper_iterations: 20000 },
+  'conv-4-quarter': { label: 'Conv-4, ¼ width', learning_rate: 3e-4, paper_iterations: 25000 },
+  'conv-6-quarter': { label: 'Conv-6, ¼ width', learning_rate: 3e-4, prune_rate_conv: 0.15, paper_iterations: 30000 },
+  'conv-2': { label: 'Conv-2', learning_rate: 2e-4, paper_iterations: 20000 },
+  'conv-4': { label: 'Conv-4', learning_rate: 3e-4, paper_iterations: 25000 },
+  'conv-6': { label: 'Conv-6', learning_rate: 3e-4, prune_rate_conv: 0.15, paper_iterations: 30000 },
+  custom: { label: 'custom network' },
 };
 
 /** The settings whose defaults depend on the model. */
-export const MODEL_SETTINGS = ['epochs', 'learning_rate', 'prune_rate_conv'];
+export const MODEL_SETTINGS = ['learning_rate', 'prune_rate_conv'];
 
 // The layers of a network as text: conv:FxK[pP][sS], pool[:S], fc:N (the core checks the shapes).
 const LAYER = /^(conv:[1-9]\d*x[1-9]\d*(p\d+)?(s[1-9]\d*)?|pool(:[1-9]\d*)?|fc:[1-9]\d*)$/;
@@ -92,9 +91,12 @@ const architecture = (raw) => {
 export const SETTINGS = {
   model: { default: 'lenet-300-100', check: choice(Object.keys(MODELS)) },
   architecture: { default: 'conv:32x3,pool,fc:100,fc:10', check: architecture },
-  seed: { default: 1, check: integer(0, Number.MAX_SAFE_INTEGER) },
+  // Seed 0: the precomputed run's (www/precomputed/quick-seed0.json), so Train with the defaults
+  // computes live the picture a first visit is shown.
+  seed: { default: 0, check: integer(0, Number.MAX_SAFE_INTEGER) },
   // The page's own: trial t trains seed + t, one trial after another (as `lth imp --trials`).
   trials: { default: 1, check: integer(1, 10) },
+  // defaults() puts the default preset's epochs, eval_every and rounds over these.
   epochs: { default: 5, check: positive(200) },
   optimizer: { default: 'adam', check: choice(['adam', 'sgd']) },
   learning_rate: { default: 0.0012, check: positive(1e6) },
@@ -113,24 +115,41 @@ export const SETTINGS = {
   controls: { default: 'random_reinit', check: controlList },
 };
 
-/** The defaults of every setting for a model (the first one's without). */
+/** The preset every model starts from: a lottery-ticket run short enough to watch. */
+export const DEFAULT_PRESET = 'quick';
+
+/**
+ * The defaults of every setting for a model (the first one's without): the model's own learning
+ * and conv pruning rates, under the default preset (15 rounds of 1,500 iterations, random
+ * re-initialisation beside the ticket). `rounds: 0` trains the dense network only.
+ */
 export function defaults(model = SETTINGS.model.default) {
   const values = Object.fromEntries(Object.entries(SETTINGS).map(([name, { default: value }]) => [name, value]));
   for (const name of MODEL_SETTINGS) values[name] = MODELS[model]?.[name] ?? values[name];
   values.model = model;
-  return values;
+  return withPreset(values, DEFAULT_PRESET);
 }
 
-/** Reads settings from a URL hash; returns the values and a message per rejected parameter. */
+/**
+ * Reads settings from a URL hash; returns the values and a message per rejected parameter.
+ * `preset=quick|paper` sets the preset's settings; any setting given beside it wins.
+ */
 export function fromHash(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  // The model first: the other settings default to its values.
+  // The model first: the other settings default to its values; then the preset.
   const model = SETTINGS.model.check(params.get('model') ?? SETTINGS.model.default).value ?? SETTINGS.model.default;
-  const values = defaults(model);
+  let values = defaults(model);
   const problems = [];
+  const preset = params.get('preset');
+  if (preset != null) {
+    if (Object.hasOwn(PRESETS, preset)) values = withPreset(values, preset);
+    else problems.push(`preset=${preset}: must be one of: ${Object.keys(PRESETS).join(', ')}; using ${DEFAULT_PRESET}`);
+  }
   const taken = new Set();
   for (const [name, raw] of params) {
-    const setting = SETTINGS[name];
+    if (name === 'preset') continue;
+    // Own names only: "constructor" or "__proto__" in a link are unknown, not Object's.
+    const setting = Object.hasOwn(SETTINGS, name) ? SETTINGS[name] : null;
     if (!setting) {
       problems.push(`unknown parameter "${name}" ignored`);
       continue;
@@ -152,13 +171,27 @@ export function fromHash(hash) {
   return { values, problems };
 }
 
-/** The hash for a set of values (only those that differ from the model's defaults, in a fixed order). */
-export function toHash(values) {
+/** The hash's parameters for `values`: those that differ from `base`, in a fixed order. */
+function paramsOver(values, base) {
   const params = new URLSearchParams();
-  const standard = { ...defaults(values.model), model: SETTINGS.model.default };
   for (const name of Object.keys(SETTINGS)) {
     if (name === 'architecture' && values.model !== 'custom') continue;
-    if (values[name] !== standard[name] && values[name] != null) params.set(name, values[name]);
+    if (values[name] !== base[name] && values[name] != null) params.set(name, values[name]);
+  }
+  return params;
+}
+
+/**
+ * The hash for a set of values: the settings that differ from the model's defaults (the default
+ * preset), or from another preset's when that is shorter (written `preset=paper&...`).
+ */
+export function toHash(values) {
+  // The model is always written unless it is the first.
+  const base = (preset) => ({ ...withPreset(defaults(values.model), preset), model: SETTINGS.model.default });
+  let params = paramsOver(values, base(DEFAULT_PRESET));
+  for (const name of Object.keys(PRESETS).filter((name) => name !== DEFAULT_PRESET)) {
+    const over = paramsOver(values, base(name));
+    if ([...over].length + 1 < [...params].length) params = new URLSearchParams([['preset', name], ...over]);
   }
   const text = params.toString();
   return text ? `#${text}` : '';

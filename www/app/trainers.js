@@ -17,7 +17,8 @@ export class Trainers {
     this.cores = cores;
     this.workers = []; // started on first use and kept for later runs (each keeps its MNIST bytes)
     this.parts = []; // the current run's workers, the ticket's first
-    this.workerAt(0).postMessage({ type: 'init' });
+    // No worker yet: the first is started (and loads the core) when the page first asks something
+    // of it, so an embed that only shows a finished run loads no WebAssembly.
   }
 
   /** How many workers the current (or last) run uses. */
