@@ -15,6 +15,7 @@ import { keptRounds } from './kept-runs.js';
 import { TrialPicker } from './trial-picker.js';
 import { RunKeeper, describeKeptTrials } from './resume.js';
 import { applyEmbedMode, embedCode, postHeight, viewsNeverFilled } from './embed.js';
+import { Tour } from './tour.js';
 
 const $ = (id) => document.getElementById(id);
 // ?embed=views: the page inside a blog post's iframe (see applyEmbedMode).
@@ -643,6 +644,9 @@ async function copyText(text, status, select = null) {
     status.textContent = select ? 'Selected: press Ctrl+C (⌘C) to copy.' : `Copy this link: ${text}`;
   }
 }
+
+const tour = new Tour($('tour'));
+$('start-tour').addEventListener('click', () => tour.start());
 
 $('copy-link').addEventListener('click', () => {
   const values = readForm();
