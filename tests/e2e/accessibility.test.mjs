@@ -53,7 +53,7 @@ for (const [name, hash] of Object.entries(RUNS)) {
 }
 
 test('the keyboard alone reaches every control, each shows where the focus is, and Enter on Train starts a run', async () => {
-  const page = await openPage(session.browser, `${session.url}#epochs=0.02&eval_every=50`);
+  const page = await openPage(session.browser, `${session.url}#epochs=0.02&eval_every=50&rounds=0`);
   await page.evaluate(() => {
     for (const details of document.querySelectorAll('details')) details.open = true;
     // A control's name in the messages: its id, else its group and value, else its text.

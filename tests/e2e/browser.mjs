@@ -45,3 +45,12 @@ export async function waitForStatus(page, pattern, timeout = 180_000) {
   await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('status').textContent), pattern.source, { timeout, polling: 100 });
   return page.textContent('#status');
 }
+
+/** Waits until `selector`'s element is at least partly inside the viewport (scrolled there if need be); true, or throws. */
+export async function waitInViewport(page, selector, timeout = 5_000) {
+  await page.waitForFunction((css) => {
+    const box = document.querySelector(css)?.getBoundingClientRect();
+    return box && box.height > 0 && box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth;
+  }, selector, { timeout, polling: 50 });
+  return true;
+}

@@ -79,7 +79,7 @@ test('LeNet-5 after a pruning round: the Filters panel draws the 6 conv1 filters
 });
 
 test('one worker, the dense LeNet-5 only: the panel shows its filters; LeNet-300-100 has no Filters panel', async () => {
-  const page = await openPage(session.browser, `${session.url}#model=lenet-5&seed=4&epochs=0.02&eval_every=100`, { cores: 1 });
+  const page = await openPage(session.browser, `${session.url}#model=lenet-5&seed=4&epochs=0.02&eval_every=100&rounds=0`, { cores: 1 });
   await page.click('#train');
   await waitForStatus(page, /^Done/);
   assert.equal(await page.evaluate(() => window.ticketlab.workers()), 1);

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { start, openPage, waitForStatus, ROOT } from './browser.mjs';
+import { start, openPage, waitForStatus, waitInViewport, ROOT } from './browser.mjs';
 
 let session;
 before(async () => { session = await start(); });
@@ -46,7 +46,7 @@ function matchesNative(run, native) {
 const iteration = async (page) => Number((await page.textContent('#iteration')).split('/')[0].replace(/\D/g, '') || 0);
 
 test('a short run learns the real MNIST, and gives exactly the numbers of the native CLI', async () => {
-  const page = await openPage(session.browser, `${session.url}#seed=7&epochs=0.3&eval_every=50`);
+  const page = await openPage(session.browser, `${session.url}#seed=7&epochs=0.3&eval_every=50&rounds=0`);
   await page.click('#train');
   await waitForStatus(page, /^Done/);
   const run = await results(page);
@@ -66,7 +66,7 @@ test('a short run learns the real MNIST, and gives exactly the numbers of the na
 });
 
 test('LeNet-5, a convolutional network, trains in the page with exactly the numbers of the native CLI', async () => {
-  const page = await openPage(session.browser, `${session.url}#model=lenet-5&seed=2&epochs=0.1&eval_every=45`);
+  const page = await openPage(session.browser, `${session.url}#model=lenet-5&seed=2&epochs=0.1&eval_every=45&rounds=0`);
   await page.click('#train');
   await waitForStatus(page, /^Done/);
   const run = await results(page);
@@ -107,7 +107,7 @@ test('each model brings the core\'s defaults for it, in the form and the URL', a
 
 test('a custom network written as text trains in the page as in the CLI, and one that does not fit 28×28 is refused by layer', async () => {
   const architecture = 'conv:4x3s2,pool,fc:10';
-  const page = await openPage(session.browser, `${session.url}#model=custom&architecture=${architecture}&seed=4&epochs=0.05&eval_every=20`);
+  const page = await openPage(session.browser, `${session.url}#model=custom&architecture=${architecture}&seed=4&epochs=0.05&eval_every=20&rounds=0`);
   assert.ok(await page.isVisible('#architecture'));
   await page.click('#train');
   await waitForStatus(page, /^Done/);
@@ -424,6 +424,12 @@ async function checkResumeAfterCrash(cores) {
   const offer = await reloadWhileTraining(page, 'random_reinit/1');
   assert.match(offer, /was interrupted after round [1-3] of 3\. Resume continues it from round [23]/);
   const resumeLevel = Number(/from round (\d)/.exec(offer)[1]);
+  // The offer is brought into view; Train beside it asks before it discards the run.
+  await waitInViewport(page, '#kept-offer');
+  await page.click('#train');
+  assert.match(await page.textContent('#status'), /Press Train again to start over, or Resume the run/);
+  assert.ok(await page.isVisible('#resume-kept'), 'the offer stays');
+  assert.equal(await page.isEnabled('#pause'), false, 'no run started');
   await page.click('#resume-kept');
   await waitForStatus(page, /^Done/, 240_000);
   assert.equal(await page.evaluate(() => window.ticketlab.workers()), cores >= 2 ? 2 : 1);
@@ -459,7 +465,7 @@ test('an interrupted run in one worker resumes after a reload with the numbers o
 });
 
 test('pause holds the run still, resume continues it, stop keeps what was computed', async () => {
-  const page = await openPage(session.browser, `${session.url}#seed=3&epochs=20&eval_every=200`);
+  const page = await openPage(session.browser, `${session.url}#seed=3&epochs=20&eval_every=200&rounds=0`);
   await page.click('#train');
   await page.waitForFunction(() => Number(document.getElementById('iteration').textContent.split('/')[0].replace(/\D/g, '')) > 300, null, { timeout: 120_000 });
   await page.click('#pause');
@@ -483,21 +489,29 @@ test('pause holds the run still, resume continues it, stop keeps what was comput
   assert.deepEqual(page.errors, []);
 });
 
-test('the presets fill in the CLI\'s settings, and the form says which preset it matches', async () => {
+test('the presets fill in the CLI\'s settings, the form says which preset it matches, and a link names its preset', async () => {
+  // The defaults are the quick preset: a link without settings, or with preset=quick, is it.
   const page = await openPage(session.browser, `${session.url}#model=lenet-5&seed=3`);
-  assert.equal(await page.inputValue('#preset'), 'custom');
-  await page.selectOption('#preset', 'quick');
+  assert.equal(await page.inputValue('#preset'), 'quick');
   assert.equal(await page.textContent('#iterations-hint'), '= 1,500 iterations per round');
   assert.deepEqual([await page.inputValue('#eval_every'), await page.inputValue('#rounds'), await page.isChecked('#control-random_reinit')], ['150', '15', true]);
-  assert.equal(new URL(page.url()).hash, '#model=lenet-5&seed=3&epochs=1.6376&eval_every=150&rounds=15');
   await page.selectOption('#preset', 'paper');
   assert.equal(await page.textContent('#iterations-hint'), '= 50,000 iterations per round');
   assert.equal(await page.inputValue('#rounds'), '18');
+  assert.equal(new URL(page.url()).hash, '#preset=paper&model=lenet-5&seed=3', 'a preset is written by name');
   await page.fill('#rounds', '5');
   assert.equal(await page.inputValue('#preset'), 'custom', 'a changed setting makes it custom');
-  // A link with the quick preset's settings shows as the quick preset.
-  const linked = await openPage(session.browser, `${session.url}#epochs=1.6376&eval_every=150&rounds=15`);
-  assert.equal(await linked.inputValue('#preset'), 'quick');
+  assert.equal(new URL(page.url()).hash, '#preset=paper&model=lenet-5&seed=3&rounds=5', 'over the preset it is closest to');
+  await page.selectOption('#preset', 'quick');
+  assert.equal(new URL(page.url()).hash, '#model=lenet-5&seed=3');
+  // A link with preset=quick, or the quick preset's settings written out, shows as the quick preset.
+  for (const hash of ['#preset=quick&seed=3', '#epochs=1.6376&eval_every=150&rounds=15']) {
+    const linked = await openPage(session.browser, `${session.url}${hash}`);
+    assert.deepEqual([await linked.inputValue('#preset'), await linked.inputValue('#epochs'), await linked.inputValue('#rounds')], ['quick', '1.6376', '15'], hash);
+    assert.equal(await linked.isVisible('#url-notice'), false);
+  }
+  const bad = await openPage(session.browser, `${session.url}#preset=fast`);
+  assert.match(await bad.textContent('#url-notice'), /preset=fast: must be one of: quick, paper; using quick/);
   assert.deepEqual(page.errors, []);
 });
 
@@ -600,7 +614,7 @@ test('an invalid setting is explained beside its field and does not start a run'
 });
 
 test('a diverging run (NaN loss) shows a clear message and keeps its evaluations', async () => {
-  const page = await openPage(session.browser, `${session.url}#optimizer=sgd&learning_rate=1000&epochs=1`);
+  const page = await openPage(session.browser, `${session.url}#optimizer=sgd&learning_rate=1000&epochs=1&rounds=0`);
   await page.click('#train');
   await page.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
   assert.match(await page.textContent('#error'), /diverged.*smaller learning rate/);
@@ -613,7 +627,7 @@ test('a diverging run (NaN loss) shows a clear message and keeps its evaluations
 test('MNIST is kept after the first run: the next visit trains offline, from the cache', async () => {
   const context = await session.browser.newContext();
   try {
-    const first = await openPage(session.browser, `${session.url}#seed=8&epochs=0.02&eval_every=20`, { context });
+    const first = await openPage(session.browser, `${session.url}#seed=8&epochs=0.02&eval_every=20&rounds=0`, { context });
     const downloads = [];
     first.on('request', (request) => { if (request.url().includes('/data/')) downloads.push(request.url()); });
     await first.click('#train');
@@ -624,7 +638,7 @@ test('MNIST is kept after the first run: the next visit trains offline, from the
 
     // Offline: every request for the data fails; the page must not need them.
     await context.route('**/data/**', (route) => route.abort('internetdisconnected'));
-    const second = await openPage(session.browser, `${session.url}#seed=8&epochs=0.02&eval_every=20`, { context });
+    const second = await openPage(session.browser, `${session.url}#seed=8&epochs=0.02&eval_every=20&rounds=0`, { context });
     const statuses = [];
     await second.exposeFunction('recordStatus', (text) => statuses.push(text));
     await second.evaluate(() => new MutationObserver(() => window.recordStatus(document.getElementById('status').textContent))

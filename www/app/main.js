@@ -582,6 +582,7 @@ function startRun(values, resume = null) {
     startViews(config);
   }
   $('kept-offer').hidden = true;
+  $('progress-pair').hidden = false; // a live run's: a precomputed one has no progress to show
   confirmingStartOver = false;
   bringIntoView($('status'));
   // A ticket's run depends on its file too: not kept. With several trials, each is kept under its own seed.
@@ -892,10 +893,11 @@ function drawFinishedRounds(config, trials, count = 1) {
 }
 
 /**
- * Draws the precomputed run (the default settings' run, made by lth) as if it had just finished;
- * the form then holds its settings, so Train computes it live. `why` leads the status line.
+ * Draws the precomputed run (the default settings' run, made by lth) as if it had just finished.
+ * `why` leads the status line; with `takeSettings` the form then holds its settings, so that Train
+ * computes it live.
  */
-async function showPrecomputed(why) {
+async function showPrecomputed(why, takeSettings) {
   if (running) return;
   let results;
   try {
@@ -909,21 +911,21 @@ async function showPrecomputed(why) {
   if (running) return; // Train was pressed while it loaded
   drawFinishedRounds(results.config, [{ rounds: results.rounds, views: [] }]);
   handlers.done({ results });
-  const same = !EMBEDDED || toHash(readForm() ?? {}) === ''; // the page's form takes its settings below
+  const same = takeSettings || toHash(readForm() ?? {}) === '';
   setStatus(`${why}: computed ahead of time by lth (imp --preset quick --seed 0), with exactly the numbers this page gets. ` +
     (same ? 'Press Train to compute it live in your browser.' : 'Press Train to run this experiment live in your browser.'));
-  if (!EMBEDDED) {
+  if (takeSettings) {
     writeForm(defaults());
     onSettingsChanged();
   }
 }
 
-$('show-precomputed').addEventListener('click', () => showPrecomputed('Precomputed'));
+$('show-precomputed').addEventListener('click', () => showPrecomputed('Precomputed: the quick preset, finished', true));
 
 // The first picture at once: a visit without settings in the link (or an embed, before Train) sees
 // the default run finished, computed ahead of time with exactly the numbers Train gets here.
 if (EMBEDDED || location.hash.replace(/^#/, '') === '') {
-  showPrecomputed('Precomputed: the run Train starts, finished');
+  showPrecomputed(location.hash.replace(/^#/, '') === '' ? 'Precomputed: the run Train starts, finished' : 'Precomputed: the default run, finished', false);
 }
 
 // --- rounds kept from an earlier visit ------------------------------------------------------
