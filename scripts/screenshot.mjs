@@ -3,6 +3,9 @@
 //   node scripts/screenshot.mjs ['#hash of settings'] [name] [CSS selector]   (needs scripts/build first)
 // With a name, the files are name-desktop.png, ...; with a selector, only that element is shot
 // (for example: '#model=lenet-5&epochs=1&rounds=2' filters '#filters-panel').
+//   node scripts/screenshot.mjs first
+// shoots the first screen of a first visit instead (no settings in the link, nothing pressed), as a
+// newcomer sees it at 1280×800 and 390×844: first-desktop.png, first-phone.png (and -dark).
 import { mkdirSync } from 'node:fs';
 import { start, openPage, waitForStatus, ROOT } from '../tests/e2e/browser.mjs';
 
@@ -10,6 +13,24 @@ const [hash = '#epochs=2', name, selector] = process.argv.slice(2);
 const out = `${ROOT}/docs/screenshots`;
 mkdirSync(out, { recursive: true });
 const session = await start();
+if (hash === 'first') {
+  try {
+    for (const [view, viewport] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
+      for (const colorScheme of ['light', 'dark']) {
+        const context = await session.browser.newContext({ viewport, colorScheme });
+        const page = await openPage(session.browser, session.url, { context });
+        await waitForStatus(page, /^Precomputed/, 20_000);
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: `${out}/first-${view}${colorScheme === 'dark' ? '-dark' : ''}.png` });
+        await context.close();
+      }
+    }
+    console.log(`screenshots in ${out}`);
+  } finally {
+    await session.close();
+  }
+  process.exit(0);
+}
 try {
   const page = await openPage(session.browser, session.url + hash);
   await page.setViewportSize({ width: 1280, height: 900 });

@@ -164,7 +164,8 @@ test('a short IMP run finds tickets level by level, draws them, and matches the 
   const { earlyStop } = await page.evaluate(() => window.ticketlab.chartData());
   const stopOf = (branch, level) => run.rounds.find((r) => r.level === level && (r.branch === branch || level === 0)).early_stop.iteration;
   assert.deepEqual(earlyStop[0], [2, 1, 0].map((level) => run.rounds.find((r) => r.level === level).percent_remaining));
-  assert.deepEqual(earlyStop.slice(1), ['ticket', 'random_reinit', 'random_prune'].map((branch) => [2, 1, 0].map((level) => stopOf(branch, level))));
+  assert.deepEqual(earlyStop.slice(1, 4), ['ticket', 'random_reinit', 'random_prune'].map((branch) => [2, 1, 0].map((level) => stopOf(branch, level))));
+  assert.deepEqual(earlyStop[4], [2, 1, 0].map(() => stopOf('ticket', 0)), 'the dense network\'s, as a line across');
   // The Connections panel shows the last round's first-layer mask: its count is the core's.
   assert.ok(await page.isVisible('#connections-heatmap canvas'));
   assert.equal(await page.locator('#connections-units canvas').count(), 32);
@@ -587,7 +588,7 @@ test('a bad target is explained beside its field and does not start a run; a lin
   assert.ok(await page.isVisible('#rounds') && !(await page.isVisible('#target_remaining')));
   await page.fill('#rounds', '15');
   assert.equal(await page.textContent('#rounds-hint'), 'the last keeps 3.58% of the weights (9,537 of 266,200)');
-  assert.equal(new URL(page.url()).hash, '#rounds=15');
+  assert.equal(new URL(page.url()).hash, '', 'the link loses the target; 15 rounds are the default');
 
   const both = await openPage(session.browser, `${session.url}#rounds=5&target_remaining=3.6`);
   assert.match(await both.textContent('#url-notice'), /target_remaining=3\.6: the link gives rounds too.*using rounds=5/);

@@ -33,7 +33,7 @@ function readSettings() {
   const settings = { ...SETTINGS };
   const problems = [];
   for (const [name, raw] of new URLSearchParams(location.hash.slice(1))) {
-    const checked = name in SETTINGS ? integer(1, 100_000)(raw) : { error: `is not a setting (${Object.keys(SETTINGS).join(', ')})` };
+    const checked = Object.hasOwn(SETTINGS, name) ? integer(1, 100_000)(raw) : { error: `is not a setting (${Object.keys(SETTINGS).join(', ')})` };
     if (checked.error) problems.push(`${name}=${raw} ${checked.error}`);
     else settings[name] = checked.value;
   }

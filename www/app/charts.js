@@ -60,7 +60,8 @@ export class LineChart {
 
   /**
    * Replaces all points: xs ascending, one array per series aligned with them, and optionally
-   * each series' spread over trials, {min, max, trials: [one array per trial]}, aligned the same way.
+   * each series' spread over trials, {min, max, trials: [one array per trial]} (or null: none),
+   * aligned the same way.
    */
   setData(xs, columns, spreads = null) {
     this.data = [xs, ...columns];
@@ -83,7 +84,7 @@ export class LineChart {
 
   /** uPlot's own y range (10% padding), widened to hold the spreads. */
   rangeWithSpreads(min, max) {
-    const values = [min, max, ...(this.spreads ?? []).flatMap((spread) => [...spread.min, ...spread.max])].filter((v) => v != null);
+    const values = [min, max, ...(this.spreads ?? []).filter(Boolean).flatMap((spread) => [...spread.min, ...spread.max])].filter((v) => v != null);
     return values.length ? uPlot.rangeNum(Math.min(...values), Math.max(...values), 0.1, true) : [null, null];
   }
 

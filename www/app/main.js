@@ -381,7 +381,7 @@ function learningProblem(results) {
   const trial = trialsOf(results).find((t) => denseOf(t) && denseOf(t).test_accuracy < NEAR_CHANCE);
   if (!trial) return null;
   const { learning_rate: rate, model } = trial.config;
-  const standard = defaults(model in MODELS ? model : 'custom').learning_rate;
+  const standard = defaults(Object.hasOwn(MODELS, model) ? model : 'custom').learning_rate;
   const advice = rate > 3 * standard
     ? `The learning rate, ${rate}, is probably too high: try ${standard}, this model's default.`
     : `Train longer (Epochs), or check the learning rate (${rate}) and the batch size.`;

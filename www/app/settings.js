@@ -263,7 +263,7 @@ export function presetOf(values) {
  * counts from the whole network, not from a ticket: not taken).
  */
 export function fromConfig(config) {
-  const named = config.model in MODELS && config.model !== 'custom';
+  const named = Object.hasOwn(MODELS, config.model) && config.model !== 'custom';
   const values = defaults(named ? config.model : 'custom');
   if (!named) values.architecture = config.model;
   for (const name of SHARED_WITH_CORE) if (name in config) values[name] = config[name];
