@@ -1,6 +1,9 @@
 // A small static file server for the built site: correct MIME types (application/wasm, ES
 // modules), no caching (a rebuilt site shows at once), and only files under the site folder.
-//   node scripts/static-server.mjs <folder> [port]     (port 0 picks a free one; it prints the URL)
+// With a prefix the site is served under that path, as a GitHub Pages project site is under
+// /NAME/: /NAME/x is the folder's file x, /NAME redirects to /NAME/, and every other path is a 404.
+//   node scripts/static-server.mjs <folder> [port] [--prefix /NAME/]
+//   (port 0 picks a free one; it prints the URL)
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -17,10 +20,30 @@ const TYPES = {
   '.ico': 'image/x-icon',
 };
 
-export function serve(folder, port = 0, host = '127.0.0.1') {
+/** '/NAME/' from 'NAME', '/NAME' or '/NAME/'; '/' for none. */
+export function normalizePrefix(prefix = '/') {
+  const inner = prefix.split('/').filter(Boolean).join('/');
+  return inner ? `/${inner}/` : '/';
+}
+
+/**
+ * Serves `folder` at http://host:port{prefix}; resolves to the listening http.Server. `headers`
+ * are added to every file's response (a test can send the page's CSP as a host's header would).
+ */
+export function serve(folder, port = 0, host = '127.0.0.1', { prefix = '/', headers = {} } = {}) {
   const root = resolve(folder);
+  const base = normalizePrefix(prefix);
   const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
+    const requested = new URL(request.url, 'http://x').pathname;
+    if (`${requested}/` === base) {
+      response.writeHead(301, { Location: base }).end();
+      return;
+    }
+    if (!requested.startsWith(base)) {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${requested} (the site is under ${base})`);
+      return;
+    }
+    const path = decodeURIComponent(requested.slice(base.length - 1));
     let file = normalize(join(root, path));
     if (file !== root && !file.startsWith(root + sep)) {
       response.writeHead(403).end('forbidden');
@@ -33,6 +56,7 @@ export function serve(folder, port = 0, host = '127.0.0.1') {
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': size,
         'Cache-Control': 'no-cache',
+        ...headers,
       });
       createReadStream(file).pipe(response);
     } catch {
@@ -45,7 +69,10 @@ export function serve(folder, port = 0, host = '127.0.0.1') {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [folder = 'site', port = '8080'] = process.argv.slice(2);
-  const server = await serve(folder, Number(port));
-  console.log(`ticketlab is served at http://127.0.0.1:${server.address().port}/  (Ctrl-C stops it)`);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--prefix');
+  const prefix = normalizePrefix(at >= 0 ? args.splice(at, 2)[1] : '/');
+  const [folder = 'site', port = '8080'] = args;
+  const server = await serve(folder, Number(port), '127.0.0.1', { prefix });
+  console.log(`ticketlab is served at http://127.0.0.1:${server.address().port}${prefix}  (Ctrl-C stops it)`);
 }

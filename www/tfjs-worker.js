@@ -31,6 +31,10 @@ let network = null; // {inputShape, logits, variables, dispose, optimizer}
 
 async function startTf(backend) {
   try {
+    // tf.min.js bundles regenerator-runtime, which assigns the global regeneratorRuntime; imported
+    // as a module (strict mode) that assignment throws unless the global exists, and its fallback
+    // is Function(...), which a Content-Security-Policy without 'unsafe-eval' blocks.
+    self.regeneratorRuntime ??= undefined;
     await import(`${VENDOR}tf.min.js`); // UMD bundles: they define self.tf
     if (backend === 'wasm') await import(`${VENDOR}tf-backend-wasm.min.js`);
   } catch (error) {

@@ -2,7 +2,7 @@
 // through playwright-core (no browser download).
 import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
-import { serve } from '../../scripts/static-server.mjs';
+import { normalizePrefix, serve } from '../../scripts/static-server.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -11,11 +11,15 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Starts the server and the browser; returns {url, browser, close()}. */
-export async function start() {
-  const server = await serve(`${ROOT}/site`, 0);
+/**
+ * Starts the server and the browser; returns {url, browser, close()}. With `prefix` the site is
+ * served under that path (url ends in it), as a GitHub Pages project site is; `headers` go on
+ * every response.
+ */
+export async function start({ prefix = '/', headers } = {}) {
+  const server = await serve(`${ROOT}/site`, 0, '127.0.0.1', { prefix, headers });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const url = `http://127.0.0.1:${server.address().port}${normalizePrefix(prefix)}`;
   return {
     url,
     browser,
