@@ -23,12 +23,14 @@ export class LineChart {
     const grid = { stroke: 'rgba(128,128,128,0.18)' };
     this.data = [[], ...series.map(() => [])];
     this.spreads = null; // per series: {min, max, trials} aligned with the x values, or null
+    this.xRange = null; // [min, max] the x axis holds (log x axes only), or null to fit the data
     this.plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 200),
         height: HEIGHT,
         scales: {
-          x: { time: false, ...(x.log ? { distr: 3 } : {}), ...(x.reversed ? { dir: -1 } : {}) },
+          // A log x axis fits the data as uPlot does, unless holdXRange holds it.
+          x: { time: false, ...(x.log ? { distr: 3, range: (_, min, max) => this.xRange ?? (min == null ? [null, null] : uPlot.rangeLog(min, max, 10, false)) } : {}), ...(x.reversed ? { dir: -1 } : {}) },
           y: y.log ? { distr: 3 } : { range: y.range ?? ((_, min, max) => this.rangeWithSpreads(min, max)) },
         },
         series: [
@@ -67,6 +69,14 @@ export class LineChart {
     this.data = [xs, ...columns];
     this.spreads = spreads;
     this.plot.setData(this.data);
+  }
+
+  /**
+   * Holds a log x axis at [min, max] from the next setData on (null: fitted to the data), so that
+   * a live run's points fill a frame that already shows where the run is going.
+   */
+  holdXRange(range) {
+    this.xRange = range;
   }
 
   /** Shows or hides y series `index` (from 0), its legend entry too: a series the run does not train. */

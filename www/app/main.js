@@ -546,10 +546,11 @@ function startViews(config) {
   confusionView.reset();
   trialPicker.reset();
   digitView.reset();
-  // Only the branches this run trains, in the charts and their legends.
+  // Only the branches this run trains, in the charts and their legends; the x axes fitted to the data.
   BRANCHES.forEach(({ branch }, index) => {
     for (const chart of [ticketsChart, earlyStopChart]) chart.showSeries(index, branch === 'ticket' || (config.controls ?? []).includes(branch));
   });
+  for (const chart of [ticketsChart, earlyStopChart]) chart.holdXRange(null);
   const denseOnly = config.rounds === 0;
   $('tickets-chart').hidden = denseOnly;
   $('tickets-caption').hidden = denseOnly;
@@ -583,6 +584,10 @@ function startRun(values, resume = null) {
   }
   $('kept-offer').hidden = true;
   $('progress-pair').hidden = false; // a live run's: a precomputed one has no progress to show
+  // The charts against weights remaining span the whole run from its start: 100% down to what its
+  // last round keeps (with a margin), as the form worked it out.
+  const xRange = pruningPlan && !ticket ? [pruningPlan.percent * 0.85, 115] : null;
+  for (const chart of [ticketsChart, earlyStopChart]) chart.holdXRange(xRange);
   confirmingStartOver = false;
   bringIntoView($('status'));
   // A ticket's run depends on its file too: not kept. With several trials, each is kept under its own seed.
