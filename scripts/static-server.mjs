@@ -1,5 +1,6 @@
 // A small static file server for the built site: correct MIME types (application/wasm, ES
-// modules), no caching (a rebuilt site shows at once), and only files under the site folder.
+// modules), every file revalidated on use (a rebuilt site shows at once), and only files under the
+// site folder.
 //   node scripts/static-server.mjs <folder> [port]     (port 0 picks a free one; it prints the URL)
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
@@ -28,12 +29,16 @@ export function serve(folder, port = 0, host = '127.0.0.1') {
     }
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      const { size } = statSync(file);
-      response.writeHead(200, {
-        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'Content-Length': size,
-        'Cache-Control': 'no-cache',
-      });
+      const { size, mtime, mtimeMs } = statSync(file);
+      // Revalidated on every use, as hosts do: a file already fetched (by another worker, say) is
+      // answered 304 Not Modified, and a rebuilt one is sent again.
+      const etag = `"${size.toString(36)}-${Math.round(mtimeMs).toString(36)}"`;
+      const headers = { ETag: etag, 'Last-Modified': mtime.toUTCString(), 'Cache-Control': 'no-cache' };
+      if (request.headers['if-none-match'] === etag) {
+        response.writeHead(304, headers).end();
+        return;
+      }
+      response.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size });
       createReadStream(file).pipe(response);
     } catch {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${path}`);
