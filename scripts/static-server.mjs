@@ -1,7 +1,7 @@
 // A small static file server for the built site: correct MIME types (application/wasm, ES
-// modules), no caching (a rebuilt site shows at once), and only files under the site folder.
-// With a prefix the site is served under that path, as a GitHub Pages project site is under
-// /NAME/: /NAME/x is the folder's file x, /NAME redirects to /NAME/, and every other path is a 404.
+// modules), every file revalidated on use (a rebuilt site shows at once), and only files under the
+// site folder. With a prefix the site is served under that path, as a GitHub Pages project site is
+// under /NAME/: /NAME/x is the folder's file x, /NAME redirects to /NAME/, and every other path is a 404.
 //   node scripts/static-server.mjs <folder> [port] [--prefix /NAME/]
 //   (port 0 picks a free one; it prints the URL)
 import { createServer } from 'node:http';
@@ -51,13 +51,16 @@ export function serve(folder, port = 0, host = '127.0.0.1', { prefix = '/', head
     }
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      const { size } = statSync(file);
-      response.writeHead(200, {
-        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'Content-Length': size,
-        'Cache-Control': 'no-cache',
-        ...headers,
-      });
+      const { size, mtime, mtimeMs } = statSync(file);
+      // Revalidated on every use, as hosts do: a file already fetched (by another worker, say) is
+      // answered 304 Not Modified, and a rebuilt one is sent again.
+      const etag = `"${size.toString(36)}-${Math.round(mtimeMs).toString(36)}"`;
+      const validators = { ETag: etag, 'Last-Modified': mtime.toUTCString(), 'Cache-Control': 'no-cache', ...headers };
+      if (request.headers['if-none-match'] === etag) {
+        response.writeHead(304, validators).end();
+        return;
+      }
+      response.writeHead(200, { ...validators, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size });
       createReadStream(file).pipe(response);
     } catch {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${path}`);

@@ -56,6 +56,29 @@ pub fn weight_layers_json(model: &str) -> Result<String, JsError> {
     Ok(serde_json::Value::from(layers).to_string())
 }
 
+/// The sha256 of `bytes`, as 64 lowercase hex digits: the worker checks the MNIST files the page
+/// hands it against scripts/fetch-mnist's checksums. Read in 1 MiB pieces, so a 47 MB file is
+/// never copied whole into the wasm memory.
+#[wasm_bindgen]
+pub fn sha256_hex(bytes: &js_sys::Uint8Array) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    let mut hasher = sha2::Sha256::new();
+    let mut piece = vec![0; 1 << 20];
+    let (mut start, length) = (0, bytes.length());
+    while start < length {
+        let end = length.min(start + piece.len() as u32);
+        let piece = &mut piece[..(end - start) as usize];
+        bytes.subarray(start, end).copy_to(piece);
+        hasher.update(&*piece);
+        start = end;
+    }
+    hasher.finalize().iter().fold(String::with_capacity(64), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
 #[wasm_bindgen]
 pub struct Experiment {
     inner: experiment::Experiment,

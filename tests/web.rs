@@ -69,3 +69,15 @@ fn the_tickets_filters_cross_the_wasm_api_as_typed_arrays_and_an_unfinished_roun
     let mask = field(&conv1, "mask").dyn_into::<js_sys::Uint8Array>().expect("a Uint8Array").to_vec();
     assert_eq!(mask, vec![1; 150], "the dense network keeps every weight");
 }
+
+#[wasm_bindgen_test]
+fn sha256_hex_reads_a_file_of_several_pieces_whole() {
+    let hex = |bytes: &[u8]| ticketlab::wasm::sha256_hex(&js_sys::Uint8Array::from(bytes));
+    assert_eq!(hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    // Longer than the 1 MiB piece it reads at a time, and not a multiple of it.
+    let bytes: Vec<u8> = (0..3 * (1 << 20) + 7).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    use sha2::Digest;
+    let expected: String = sha2::Sha256::digest(&bytes).iter().map(|byte| format!("{byte:02x}")).collect();
+    assert_eq!(hex(&bytes), expected);
+}

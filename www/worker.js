@@ -1,14 +1,18 @@
-// The training worker: owns the wasm core and the MNIST bytes; the page never touches wasm.
+// The training worker: owns the wasm core and the MNIST bytes; the page never touches wasm. The
+// page downloads MNIST once (app/mnist.js) and hands every worker the bytes ({type:'mnist'}); the
+// worker checks their sha256 with the core before its first run uses them.
 // A run is trained whole (share 'all'), or split over workers (app/trainers.js): share 'ticket'
 // trains the ticket and posts each new mask; share 'controls' trains the controls of each mask
 // it is given, and waits between masks.
 //
 // In:  {type:'init'} | {type:'run', config, share?, ticket?, checkpoint?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
+//      | {type:'mnist', files} (the four IDX files' bytes, in MNIST_FILES order; before or after the
+//        first run: a run waits for them) | {type:'mnist', error} (the page could not get them: the run waiting fails)
 //      | {type:'export_ticket', level} (while running or after) | {type:'read_ticket', bytes}
 //      | {type:'weight_layers', model}
 //      | {type:'classify', id, level, pixels} (784 values in [0, 1]) | {type:'test_image', index}
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
-// Out: {type:'ready'} | {type:'loading', file, loaded, total, cached} | {type:'started', config}
+// Out: {type:'ready'} | {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'round_views', level, filters, connections, weights, confusion} (after a ticket's round_done)
 //      | {type:'checkpoint', level, bytes} (after a ticket's round_done, but the last: what resuming at level + 1 needs)
@@ -23,16 +27,16 @@
 //
 // Work is done in slices of SLICE_MS; between slices the worker yields to its message queue, so
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
-// loads are kept and applied once it is in. A run given a checkpoint (as posted by an earlier
+// loads (the page downloads it) are kept and applied once it is in. A run given a checkpoint (as posted by an earlier
 // run with the same settings) resumes at the level after the checkpoint's, in every share.
-import init, { Experiment, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
-import { fetchMnist, rememberMnist } from './app/mnist.js';
+import init, { Experiment, sha256_hex, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
+import { MNIST_FILES, MNIST_SHA256 } from './app/mnist.js';
 
 const SLICE_MS = 25;
 
 let ready = null; // memoised init
-let mnist = null; // the four files' bytes, fetched once
-let remembered = false; // whether they were handed to the cache
+let mnist = null; // the four files' bytes, as the page handed them: {files, checked}
+let mnistWaiters = []; // runs waiting for them: {resolve, reject}
 let experiment = null;
 let state = 'idle'; // idle | loading | running | waiting | paused
 let sendRewind = false; // a ticket share still has θk to send (reset = rewind, rewind_step > 0)
@@ -42,17 +46,48 @@ let request = null; // 'pause' or 'stop', asked for while loading
 
 const post = (message) => self.postMessage(message);
 
+/**
+ * The core's wasm as init takes it: pkg/ticketlab_bg.wasm.gz (a third of the size) decompressed as
+ * it arrives, or, in a browser without DecompressionStream, nothing (init fetches the plain .wasm).
+ */
+async function wasmSource() {
+  if (typeof DecompressionStream === 'undefined') return undefined;
+  const response = await fetch(new URL('./pkg/ticketlab_bg.wasm.gz', import.meta.url));
+  if (!response.ok) throw new Error(`pkg/ticketlab_bg.wasm.gz: the server answered ${response.status} ${response.statusText}`);
+  // A server that sends it with Content-Encoding: gzip has it decompressed on the way.
+  const body = response.headers.has('Content-Encoding') ? response.body : response.body.pipeThrough(new DecompressionStream('gzip'));
+  return new Response(body, { headers: { 'Content-Type': 'application/wasm' } });
+}
+
 function initialise() {
-  ready ??= init().catch((error) => {
+  ready ??= wasmSource().then((module_or_path) => init({ module_or_path })).catch((error) => {
     ready = null;
     throw new Error(`the WebAssembly core did not load (${error.message}); this page needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+)`);
   });
   return ready;
 }
 
+/** The page's {type:'mnist'} message: the files, or why it could not get them. */
+function receiveMnist({ files, error }) {
+  if (files) mnist = { files, checked: false };
+  for (const { resolve, reject } of mnistWaiters.splice(0)) {
+    if (files) resolve();
+    else reject(new Error(error));
+  }
+}
+
+/** The four files' bytes, once the page has handed them and their sha256 matches. */
 async function loadMnist() {
-  mnist ??= await fetchMnist((file, loaded, total, cached) => post({ type: 'loading', file, loaded, total, cached }));
-  return mnist;
+  if (!mnist) await new Promise((resolve, reject) => mnistWaiters.push({ resolve, reject }));
+  if (!mnist.checked) {
+    MNIST_FILES.forEach((name, index) => {
+      if (sha256_hex(mnist.files[index]) !== MNIST_SHA256[name]) {
+        throw new Error(`data/${name}.gz is damaged (its sha256 does not match); reload to download it again`);
+      }
+    });
+    mnist.checked = true;
+  }
+  return mnist.files;
 }
 
 // Yields to the message queue without setTimeout's 4 ms clamp.
@@ -200,8 +235,8 @@ async function run(config, share = 'all', ticket = null, checkpoint = null) {
   experiment = null;
   await initialise();
   const next = Experiment.with_share(JSON.stringify(config), share);
-  const files = await loadMnist();
   try {
+    const files = await loadMnist();
     // An imported ticket is the run's level 0: its mask and the weights it restarts from.
     if (ticket) next.import_ticket(ticket);
     // A checkpoint: the run goes on from the level after it (the core refuses one that does not fit).
@@ -212,10 +247,6 @@ async function run(config, share = 'all', ticket = null, checkpoint = null) {
     throw error;
   }
   experiment = next;
-  if (!remembered) {
-    remembered = true;
-    rememberMnist(files); // the core accepted them: keep them for the next visit
-  }
   const settings = JSON.parse(experiment.config_json());
   // A resumed controls share has θk from the checkpoint.
   sendRewind = share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0 && !checkpoint;
@@ -275,6 +306,9 @@ self.onmessage = async ({ data: message }) => {
         break;
       case 'stop':
         stop();
+        break;
+      case 'mnist':
+        receiveMnist(message);
         break;
       case 'rewind_params':
       case 'ticket_mask':

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { start, openPage, waitForStatus, waitInViewport, ROOT } from './browser.mjs';
 
 let session;
@@ -656,17 +657,27 @@ test('MNIST is kept after the first run: the next visit trains offline, from the
 
 test('a missing or corrupt data file shows what is wrong instead of a blank page', async () => {
   const page = await openPage(session.browser, `${session.url}#epochs=0.1`);
-  await page.route('**/data/t10k-labels-idx1-ubyte', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.route('**/data/t10k-labels-idx1-ubyte.gz', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.click('#train');
   await page.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
-  assert.match(await page.textContent('#error'), /t10k-labels-idx1-ubyte.*404/);
+  assert.match(await page.textContent('#error'), /t10k-labels-idx1-ubyte\.gz.*404/);
 
+  // A well-formed gzip file of the wrong bytes (an IDX header that promises 60,000 labels, and 3).
   const corrupt = await openPage(session.browser, `${session.url}#epochs=0.1`);
-  await corrupt.route('**/data/train-labels-idx1-ubyte', (route) => route.fulfill({ status: 200, body: Buffer.from([0, 0, 8, 1, 0, 0, 0xea, 0x60, 1, 2, 3]) }));
+  const wrong = gzipSync(Buffer.from([0, 0, 8, 1, 0, 0, 0xea, 0x60, 1, 2, 3]));
+  await corrupt.route('**/data/train-labels-idx1-ubyte.gz', (route) => route.fulfill({ status: 200, body: wrong }));
   await corrupt.click('#train');
   await corrupt.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
-  assert.match(await corrupt.textContent('#error'), /train-labels-idx1-ubyte: truncated/);
+  assert.match(await corrupt.textContent('#error'), /data\/train-labels-idx1-ubyte\.gz is damaged \(its sha256 does not match\)/);
   assert.equal(await corrupt.isEnabled('#train'), true);
+
+  // A download cut short: gzip's own check fails.
+  const truncated = await openPage(session.browser, `${session.url}#epochs=0.1`);
+  const whole = readFileSync(join(ROOT, 'site/data/t10k-images-idx3-ubyte.gz'));
+  await truncated.route('**/data/t10k-images-idx3-ubyte.gz', (route) => route.fulfill({ status: 200, body: whole.subarray(0, whole.length >> 1) }));
+  await truncated.click('#train');
+  await truncated.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
+  assert.match(await truncated.textContent('#error'), /data\/t10k-images-idx3-ubyte\.gz is damaged/);
 });
 
 test('with two workers, pause holds both, and stop keeps the finished rounds of both and the unfinished ones as far as they went', async () => {

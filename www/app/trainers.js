@@ -5,8 +5,12 @@
 // pause, resume and stop go to every worker; an error in one stops the others; the run ends when
 // every worker has ended. Progress comes as {type:'progress', parts, done, segments, samples_per_second},
 // with each worker's latest progress in `parts`. A resumed run gives every worker the checkpoint,
-// and its results hold the rounds kept from before the interruption too.
+// and its results hold the rounds kept from before the interruption too. MNIST is downloaded
+// here, once (mnist.js), with its progress as {type:'loading', file, loaded, total, cached}
+// messages, and each worker is handed a copy of the bytes; once a worker has accepted them they
+// are kept in Cache Storage for the next visit.
 import { planWorkers, mergeResults, segmentsOf, inRunOrder } from './split.js';
+import { downloadMnist } from './mnist.js';
 
 const WORKER_URL = new URL('../worker.js', import.meta.url);
 
@@ -16,6 +20,8 @@ export class Trainers {
     this.onMessage = onMessage;
     this.cores = cores;
     this.workers = []; // started on first use and kept for later runs (each keeps its MNIST bytes)
+    this.mnist = null; // the download, once for every worker: a promise of {files, remember}
+    this.handedMnist = new Set(); // the workers that have been handed the files
     this.parts = []; // the current run's workers, the ticket's first
     // No worker yet: the first is started (and loads the core) when the page first asks something
     // of it, so an embed that only shows a finished run loads no WebAssembly.
@@ -39,6 +45,7 @@ export class Trainers {
     }));
     const checkpoint = resume?.checkpoint.bytes;
     for (const { worker, share, config: shareConfig } of this.parts) worker.postMessage({ type: 'run', config: shareConfig, share, ticket, checkpoint });
+    this.handMnist(this.parts.map((part) => part.worker));
   }
 
   /** Asks the first worker what settings a ticket file holds; answered by a 'ticket_read' message. */
@@ -86,6 +93,28 @@ export class Trainers {
 
   // --- inside ------------------------------------------------------------------------------
 
+  /**
+   * Downloads MNIST unless the page has it, and hands it to each of `workers` that does not have
+   * it yet (a structured-clone copy each; the page keeps its own for workers started later). A
+   * failed download is reported to the workers, whose runs then fail with its message, and tried
+   * again on the next run.
+   */
+  handMnist(workers) {
+    this.mnist ??= downloadMnist((file, loaded, total, cached) => this.onMessage({ type: 'loading', file, loaded, total, cached }))
+      .catch((error) => {
+        this.mnist = null;
+        throw error;
+      });
+    this.mnist.then(({ files }) => {
+      for (const worker of workers.filter((w) => !this.handedMnist.has(w))) {
+        this.handedMnist.add(worker);
+        worker.postMessage({ type: 'mnist', files });
+      }
+    }, (error) => {
+      for (const worker of workers) worker.postMessage({ type: 'mnist', error: error.message });
+    });
+  }
+
   workerAt(index) {
     if (!this.workers[index]) {
       const worker = new Worker(WORKER_URL, { type: 'module' });
@@ -120,10 +149,8 @@ export class Trainers {
     if (part.ended) return;
     const lead = part === this.parts[0];
     switch (message.type) {
-      case 'loading':
-        if (lead) this.onMessage(message); // every worker loads the same files
-        break;
       case 'started':
+        this.mnist?.then(({ remember }) => remember()); // a worker accepted MNIST: keep it for the next visit
         if (lead) {
           this.settings = message.config; // the settings in force, defaults filled in
           this.onMessage(message);
