@@ -56,7 +56,8 @@ for (const [name, viewport] of Object.entries(SCREENS)) {
     assert.match(await text('#headline-ticket-share'), /3\.58% of weights/);
     const labels = await page.$$eval('#headline dt', (terms) => terms.map((term) => term.textContent));
     assert.match(labels[0], /^Winning ticket/, 'the ticket leads');
-    assert.match(await text('#train-what'), /^Train: LeNet-300-100, seed 0, 15 pruning rounds of 1,500 iterations down to 3\.58% of the weights, with random re-init beside the ticket\.$/);
+    assert.match(await text('#train-what'), /^Train: LeNet-300-100, seed 0, 15 pruning rounds of 1,500 iterations down to 3\.58% of the weights, with random re-init beside the ticket\. The first run downloads MNIST once \(11\.4 MB\)\.$/);
+    assert.match(await text('#status'), /Press Train to compute it live in your browser \(it downloads 11\.4 MB of MNIST first\)\.$/);
     });
   });
 }

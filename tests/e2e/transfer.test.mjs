@@ -40,16 +40,18 @@ async function transferred(response) {
 }
 
 /**
- * Opens the page fresh (a context of its own: an empty cache) with `hash`, presses Train, and
+ * Opens the page fresh (a context of its own: an empty cache) with `hash`, waits for
+ * `beforeTrain(page)`, presses Train, and
  * counts every response of the page and its workers until the first training step shows. Returns
  * {bytes, urls, seconds, page, context}: the bytes of those responses, their URLs, and the time
  * from pressing Train to the first step.
  */
-async function firstVisit(hash, cores) {
+async function firstVisit(hash, cores, beforeTrain = async () => {}) {
   const context = await session.browser.newContext();
   const responses = [];
   context.on('response', (response) => responses.push(response));
   const page = await openPage(session.browser, `${session.url}${hash}`, { cores, context });
+  await beforeTrain(page);
   const pressed = performance.now();
   await page.click('#train');
   await page.waitForFunction(() => document.getElementById('iteration').textContent !== '–', null, { timeout: 180_000, polling: 50 });
@@ -84,6 +86,21 @@ for (const { cores, rounds, workers } of [{ cores: 1, rounds: 0, workers: 1 }, {
     }
   });
 }
+
+test('a newcomer\'s first visit, the finished picture and then Train with the defaults, downloads at most 12 MB before the first step', async (t) => {
+  const { bytes, urls, seconds, page, context } = await firstVisit('', 2, (page) => waitForStatus(page, /^Precomputed/, 20_000));
+  try {
+    t.diagnostic(`${(bytes / 1e6).toFixed(3)} MB in ${urls.length} responses, first step ${seconds.toFixed(1)} s after Train`);
+    assert.ok(urls.some((path) => path.endsWith('/precomputed/quick-seed0.json.gz')), 'the finished picture, compressed');
+    assert.ok(bytes <= BUDGET, `${bytes} bytes before the first step`);
+    assert.deepEqual(dataRequests(urls), EACH_ONCE);
+    await page.click('#stop');
+    await waitForStatus(page, /^Stopped/);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});
 
 test('mnist.js has scripts/fetch-mnist\'s checksums and the size of the compressed files the build makes', () => {
   const script = readFileSync(join(ROOT, 'scripts/fetch-mnist'), 'utf8');

@@ -16,6 +16,8 @@ import { TrialPicker } from './trial-picker.js';
 import { RunKeeper, describeKeptTrials } from './resume.js';
 import { applyEmbedMode, embedCode, postHeight, viewsNeverFilled } from './embed.js';
 import { Tour } from './tour.js';
+import { canGunzip, gunzipped } from './gzip.js';
+import { MNIST_DOWNLOAD_BYTES, mnistNeedsDownload } from './mnist.js';
 
 const $ = (id) => document.getElementById(id);
 // ?embed=views: the page inside a blog post's iframe (see applyEmbedMode).
@@ -258,8 +260,17 @@ function onModelChosen() {
 function updateHints(values) {
   const iterations = values ? iterationsFor(values) : 0;
   $('iterations-hint').textContent = values ? `= ${iterations.toLocaleString('en')} iteration${iterations === 1 ? '' : 's'}${values && prunes(values) ? ' per round' : ''}` : '';
-  $('train-what').textContent = values ? describeTrain(values, iterations) : '';
+  $('train-what').textContent = values ? describeTrain(values, iterations) + downloadNote : '';
 }
+
+// What Train will download first, said before it starts: MNIST, unless this browser kept it.
+let downloadNote = '';
+const MNIST_MB = (MNIST_DOWNLOAD_BYTES / 1e6).toFixed(1);
+const mnistNeeded = mnistNeedsDownload();
+mnistNeeded.then((needed) => {
+  downloadNote = needed ? ` The first run downloads MNIST once (${MNIST_MB} MB).` : '';
+  if (!running) updateHints(readForm());
+});
 
 /** What Train runs, in a sentence: the network, the rounds and what they keep, the controls. */
 function describeTrain(values, iterations) {
@@ -702,6 +713,7 @@ const handlers = {
   },
   started({ config }, trial) {
     const first = !trial || trial.index === trainers.first; // the run's first trial (a resumed run's interrupted one)
+    downloadNote = ''; // the data is in: the page holds it, and this browser keeps it
     if (!first) {
       // The next trial: the last one's rounds join the charts' spread, and are kept under its own seed.
       beginNextTrial();
@@ -906,9 +918,11 @@ async function showPrecomputed(why, takeSettings) {
   if (running) return;
   let results;
   try {
-    const response = await fetch(new URL('../precomputed/quick-seed0.json', import.meta.url));
+    // Compressed where the browser can decompress it (16 KB instead of 88 KB).
+    const name = `../precomputed/quick-seed0.json${canGunzip() ? '.gz' : ''}`;
+    const response = await fetch(new URL(name, import.meta.url));
     if (!response.ok) throw new Error(`the server answered ${response.status}`);
-    results = await response.json();
+    results = JSON.parse(new TextDecoder().decode(await gunzipped(new Uint8Array(await response.arrayBuffer()))));
   } catch (error) {
     showError(`the precomputed run could not be loaded (${error.message})`);
     return;
@@ -918,7 +932,8 @@ async function showPrecomputed(why, takeSettings) {
   handlers.done({ results });
   const same = takeSettings || toHash(readForm() ?? {}) === '';
   setStatus(`${why}: computed ahead of time by lth (imp --preset quick --seed 0), with exactly the numbers this page gets. ` +
-    (same ? 'Press Train to compute it live in your browser.' : 'Press Train to run this experiment live in your browser.'));
+    (same ? 'Press Train to compute it live in your browser' : 'Press Train to run this experiment live in your browser') +
+    ((await mnistNeeded) ? ` (it downloads ${MNIST_MB} MB of MNIST first).` : '.'));
   if (takeSettings) {
     writeForm(defaults());
     onSettingsChanged();

@@ -5,6 +5,8 @@
 // has accepted them, the compressed files are kept in the browser's Cache Storage, so later visits
 // read them from there (and work offline). Cache Storage exists only on secure origins (https,
 // localhost); elsewhere every visit downloads them.
+import { canGunzip, gunzipped } from './gzip.js';
+
 export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
 /** Each file's sha256, decompressed: scripts/fetch-mnist's checksums (a page test checks they agree). */
@@ -90,13 +92,11 @@ async function download(name, onProgress) {
 
 /** The IDX file in `packed` (gzip; bytes the browser already decompressed pass as they are). */
 async function gunzip(name, packed) {
-  if (packed[0] !== 0x1f || packed[1] !== 0x8b) return packed; // not gzip: a damaged file fails the sha256 check
-  if (typeof DecompressionStream === 'undefined') {
+  if (!canGunzip() && packed[0] === 0x1f && packed[1] === 0x8b) {
     throw new Error('this browser cannot decompress MNIST (it has no DecompressionStream); use Chrome 80+, Firefox 113+ or Safari 16.4+');
   }
   try {
-    const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    return await gunzipped(packed); // not gzip: a damaged file fails the sha256 check
   } catch (error) {
     throw new Error(`data/${name}.gz is damaged (${error.message}); reload to download it again`);
   }
