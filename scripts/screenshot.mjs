@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { start, openPage, waitForStatus, ROOT } from '../tests/e2e/browser.mjs';
 
-const [hash = '#epochs=2', name, selector] = process.argv.slice(2);
+const [hash = '', name, selector] = process.argv.slice(2);
 const out = `${ROOT}/docs/screenshots`;
 mkdirSync(out, { recursive: true });
 const session = await start();
