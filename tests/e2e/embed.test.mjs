@@ -45,6 +45,8 @@ test('in a 700×500 frame on another origin: the finished picture before any pre
   page.on('pageerror', (error) => page.errors.push(error.message));
   const requests = [];
   page.on('request', (request) => requests.push(request.url()));
+  const sizes = [];
+  page.on('response', (response) => sizes.push(response.request().sizes().then((size) => size.responseBodySize).catch(() => 0)));
   const hash = '#seed=5&epochs=0.1&eval_every=45&rounds=2';
   const src = `${session.url}?embed=tickets${hash}`;
   await page.goto(`http://localhost:${parent.address().port}/?src=${encodeURIComponent(src)}`);
@@ -63,6 +65,8 @@ test('in a 700×500 frame on another origin: the finished picture before any pre
   // Nothing heavy before the reader presses anything.
   await page.waitForTimeout(500);
   assert.deepEqual(requests.filter((url) => /\.wasm|\/data\//.test(url)), [], 'no WebAssembly or data before Train');
+  const bytes = (await Promise.all(sizes)).reduce((sum, size) => sum + size, 0);
+  console.log(`# the blog post with its embed: ${(bytes / 1e3).toFixed(0)} kB in ${sizes.length} responses before Train`);
 
   await frame.click('#train');
   await frame.waitForFunction(() => /^Done/.test(document.getElementById('status').textContent), null, { timeout: 180_000 });

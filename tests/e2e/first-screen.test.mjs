@@ -32,11 +32,11 @@ const box = (page, selector) => page.$eval(selector, (element) => element.getBou
 
 for (const [name, viewport] of Object.entries(SCREENS)) {
   test(`${name}: a first visit shows a finished ticket run at once, with Train, its status and the chart on the first screen`, async () => {
-    const started = Date.now();
     await onFreshPage(viewport, '', async (page) => {
       await waitForStatus(page, /^Precomputed: the run Train starts/, 20_000);
       await page.waitForFunction(() => window.ticketlab.chartData().tickets[0].length === 16);
-      console.log(`# ${name}: first picture ${Date.now() - started} ms after navigation starts`);
+      const drawnAt = await page.evaluate(() => performance.now()); // since the navigation began
+    console.log(`# ${name}: first picture drawn ${Math.round(drawnAt)} ms after the navigation began`);
       for (const selector of ['#train', '#status', '#tickets-chart canvas', '#lede']) {
         const { top, bottom, height } = await box(page, selector);
         assert.ok(height > 0 && top >= 0 && bottom <= viewport.height, `${selector} on the first screen (top ${top}, bottom ${bottom})`);
