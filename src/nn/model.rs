@@ -214,6 +214,10 @@ enum Layer {
 }
 
 impl Layer {
+    fn has_parameters(&self) -> bool {
+        matches!(self, Layer::Dense(_) | Layer::Conv(_))
+    }
+
     /// Values per example after this layer.
     fn output_width(&self) -> usize {
         match self {
@@ -400,15 +404,18 @@ impl Model {
     }
 
     /// Backward pass after `forward` on the same x: writes every parameter's gradient of the
-    /// loss into `grads` (same layout as `params`), given d_logits (batch, classes).
+    /// loss into `grads` (same layout as `params`), given d_logits (batch, classes). It stops at
+    /// the first layer with parameters, which needs no input gradient: the layers before it (a
+    /// leading pool) have nothing to learn.
     pub fn backward(&self, x: &[f32], batch: usize, d_logits: &[f32], workspace: &mut Workspace, grads: &mut [f32]) {
         let Workspace { outputs, d_current, d_previous, sparse, conv: conv_scratch, argmax } = workspace;
         d_current.clear();
         d_current.extend_from_slice(d_logits);
-        for (index, layer) in self.layers.iter().enumerate().rev() {
+        let first_trained = self.layers.iter().position(Layer::has_parameters).expect("the last layer is fc");
+        for (index, layer) in self.layers.iter().enumerate().skip(first_trained).rev() {
             let input: &[f32] = if index == 0 { x } else { &outputs[index - 1] };
             let input_width = input.len() / batch;
-            let need_d_input = index > 0;
+            let need_d_input = index > first_trained;
             if need_d_input {
                 d_previous.resize(batch * input_width, 0.0);
             }
