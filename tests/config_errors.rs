@@ -223,3 +223,17 @@ fn load_idx_refuses_a_batch_larger_than_the_training_set() {
     let mut exactly = Experiment::from_json(r#"{"validation_size": 100, "batch_size": 50}"#).expect("valid");
     exactly.load_idx(common::as_slices(&files)).expect("a batch of the whole training set is fine");
 }
+
+#[test]
+fn a_network_or_a_batch_too_large_for_memory_is_refused_with_the_limit_and_the_value() {
+    let message = config_error(r#"{"model": "conv:1x1p20000,fc:10"}"#, "model");
+    assert_mentions(&message, &["layer 1 (conv:1x1p20000): padding 20000 is more than the limit of 64"]);
+    let message = config_error(r#"{"model": "conv:4096x3p1,conv:4096x3p1,fc:10"}"#, "model");
+    assert_mentions(&message, &["layer 1 (conv:4096x3p1)", "activation values", "more than the limit of 300000000"]);
+    // Conv-6 at the paper's width evaluates 500 images at once; a batch may be a little larger.
+    Config::from_json(r#"{"model": "conv-6", "batch_size": 600}"#).expect("within the limit");
+    let message = config_error(r#"{"model": "conv-6", "batch_size": 5000}"#, "batch_size");
+    assert_mentions(&message, &["a batch of 5000", "conv-6", "limit of 300000000", "at most 602"]);
+    // LeNet-300-100 takes the largest batch the setting allows.
+    Config::from_json(r#"{"batch_size": 65536}"#).expect("small network, large batch");
+}

@@ -381,7 +381,8 @@ fn models_that_start_with_pooling_have_the_gradients_of_finite_differences() {
     // at the first layer with parameters (it once wrote a pool's input gradient into a buffer
     // never sized for it). Two pools in a row, and a pool straight into fc, too.
     for architecture in ["pool,conv:2x2,fc:3", "pool,pool:3,fc:4,fc:3", "pool,fc:3"] {
-        let spec = ModelSpec::from_architecture(architecture, Activation::image(2, 6, 6), 3).expect("valid architecture");
+        let spec =
+            ModelSpec::from_architecture(architecture, Activation::image(2, 6, 6), 3).expect("valid architecture");
         let mut model = Model::new(spec, Init::GlorotNormal, &mut Rng::new(9, Stream::WeightInit));
         let mut rng = Rng::new(9, Stream::Scratch);
         randomise_biases(&mut model, &mut rng);

@@ -4,7 +4,7 @@
 //! `tensors` names the views into it ("fc1.weight", "fc1.bias", ...). Activations live in a
 //! `Workspace` that is sized once per batch size and reused, so a training step allocates nothing.
 
-use super::architecture::{self, Activation, LayerSpec};
+use super::architecture::{self, Activation, Footprint, LayerSpec};
 use super::dense::Dense;
 use super::init::Init;
 use super::loss::{predicted_class, softmax_cross_entropy, LossStats};
@@ -102,6 +102,11 @@ impl ModelSpec {
     /// The shape after each layer (the spec was checked when made).
     fn shapes(&self) -> Vec<Activation> {
         architecture::check(self.input, &self.layers, self.classes).expect("spec checked when made")
+    }
+
+    /// What the network costs to hold and to run (see `crate::limits`).
+    pub fn footprint(&self) -> Footprint {
+        architecture::footprint(self.input, &self.layers, &self.shapes())
     }
 
     /// The prunable weight tensors, in order, with their sizes (without building the model).
