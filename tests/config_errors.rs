@@ -237,3 +237,26 @@ fn a_network_or_a_batch_too_large_for_memory_is_refused_with_the_limit_and_the_v
     // LeNet-300-100 takes the largest batch the setting allows.
     Config::from_json(r#"{"batch_size": 65536}"#).expect("small network, large batch");
 }
+
+#[test]
+fn every_number_reads_back_as_it_was_written() {
+    // serde_json's default float parser is not correctly rounded for more than 15 or so
+    // significant digits: "9007199254740991.0" came back as 9007199254740990 (the crate now
+    // parses with its float_roundtrip feature, as JSON.parse does in the page).
+    let written = Config::from_json(r#"{"learning_rate": 9007199254740991}"#).expect("valid");
+    assert_eq!(written.learning_rate, 9_007_199_254_740_991.0);
+    let read = Config::from_json(&written.to_json()).expect("re-parses");
+    assert_eq!(read.learning_rate.to_bits(), written.learning_rate.to_bits(), "{}", written.to_json());
+    // Numbers with 17 significant digits, as a results file holds them.
+    let mut rng = ticketlab::rng::Rng::new(9, ticketlab::rng::Stream::Scratch);
+    for _ in 0..2000 {
+        let learning_rate = (rng.uniform_f32() as f64 + 1e-3) * std::f64::consts::PI * 1e-3;
+        let momentum = rng.uniform_f32() as f64 / 3.0;
+        let config = Config { learning_rate, momentum, ..Config::default() };
+        let read = Config::from_json(&config.to_json()).expect("re-parses");
+        assert_eq!(
+            (read.learning_rate.to_bits(), read.momentum.to_bits()),
+            (learning_rate.to_bits(), momentum.to_bits())
+        );
+    }
+}
