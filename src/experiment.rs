@@ -41,6 +41,7 @@ use crate::data::batches::iterations_per_epoch;
 use crate::data::{Dataset, Mnist};
 use crate::error::{Error, Result};
 use crate::filters::{ConvFilters, ConvRecorder, LevelFilters};
+use crate::limits::MAX_ROUNDS;
 use crate::nn::loss::LossStats;
 use crate::nn::LayerCount;
 use crate::nn::Model;
@@ -796,6 +797,19 @@ impl Experiment {
                 ),
             ));
         }
+        let last_level = ticket.level.checked_add(self.config.rounds).filter(|&last| last <= MAX_ROUNDS);
+        if last_level.is_none() {
+            return Err(Error::config(
+                "rounds",
+                format!(
+                    "the ticket is at level {} and these settings prune {} rounds more, past level {MAX_ROUNDS}, the \
+                     limit (levels count pruning rounds from the dense network); prune at most {} rounds",
+                    ticket.level,
+                    self.config.rounds,
+                    MAX_ROUNDS.saturating_sub(ticket.level)
+                ),
+            ));
+        }
         if let Some(target) = self.config.target_remaining {
             return Err(Error::config(
                 "target_remaining",
@@ -863,16 +877,16 @@ impl Experiment {
             return Err(Error::Usage(NO_RESUME_FROM_IMPORTED.into()));
         }
         checkpoint.check_settings(&self.config)?;
-        let level = checkpoint.level + 1;
-        if level > self.config.rounds {
-            return Err(Error::data(
+        let rounds = self.config.rounds;
+        let level = checkpoint.level.checked_add(1).filter(|&level| level <= rounds).ok_or_else(|| {
+            Error::data(
                 "the checkpoint",
                 format!(
-                    "it resumes at round {level}, beyond the run's {} rounds: the file is damaged",
-                    self.config.rounds
+                    "it was taken after round {}, so it resumes beyond the run's {rounds} rounds: the file is damaged",
+                    checkpoint.level
                 ),
-            ));
-        }
+            )
+        })?;
         let dense = Mask::dense(&crate::ticket::layout(&self.config));
         check_mask_counts(&self.config, &dense, &checkpoint.ticket_mask, level, "the checkpoint's ticket mask")?;
         self.resume = Some(checkpoint);
@@ -911,9 +925,20 @@ impl Experiment {
         };
         Ok(Ticket {
             config: self.config.clone(),
-            level: self.imported.as_ref().map_or(0, |ticket| ticket.level) + level,
+            level: self.level_from_dense(level)?,
             mask: mask.clone(),
             initial_params: initial_params.clone(),
+        })
+    }
+
+    /// This run's `level` counted from the dense network: an imported ticket's level plus
+    /// `level`, at most `MAX_ROUNDS` (`import_ticket` refuses a run that would go further).
+    fn level_from_dense(&self, level: usize) -> Result<usize> {
+        let first = self.imported.as_ref().map_or(0, |ticket| ticket.level);
+        first.checked_add(level).filter(|&level| level <= MAX_ROUNDS).ok_or_else(|| {
+            Error::Usage(format!(
+                "ticket: round {level} of a run from a ticket of level {first} is past level {MAX_ROUNDS}, the limit"
+            ))
         })
     }
 

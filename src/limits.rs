@@ -48,7 +48,9 @@ pub const EVALUATION_CHUNK: usize = 500;
 /// Training iterations of a round; also the largest `eval_every` and `rewind_step`.
 pub const MAX_ITERATIONS: usize = 100_000_000;
 
-/// Pruning rounds in a run (`rounds`; a `target_remaining` may resolve to 40 at most, the page's cap).
+/// Pruning rounds in a run (`rounds`; a `target_remaining` resolves to 40 at most, the page's
+/// cap), and so the highest level a ticket may name: levels count pruning rounds from the dense
+/// network, also across a ticket imported and pruned further.
 pub const MAX_ROUNDS: usize = 100;
 
 /// Megabytes (10^6 bytes) that `values` f32 values take, for messages.
