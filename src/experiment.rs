@@ -908,19 +908,14 @@ impl Experiment {
                 run.ticket_masks.keys().last().expect("level 0's mask")
             )),
         })?;
+        check_ticket_export(&self.config, level).map_err(|message| Error::Usage(format!("ticket: {message}")))?;
         let initial_params = match self.config.reset.as_str() {
-            _ if level == 0 => &run.initial_model.params,
-            "rewind" => run.rewind_params.as_ref().ok_or_else(|| {
+            "rewind" if level > 0 => run.rewind_params.as_ref().ok_or_else(|| {
                 Error::Usage(format!(
                     "ticket: the survivors restart from θk, the dense network's weights at iteration {}, which it has not reached yet",
                     self.config.rewind_step
                 ))
             })?,
-            "continue" => {
-                return Err(Error::Usage(format!(
-                    "ticket: under reset = continue, round {level} starts from the previous round's trained weights, which are not kept: export tickets of runs that reset to init or rewind"
-                )))
-            }
             _ => &run.initial_model.params,
         };
         Ok(Ticket {
@@ -1038,6 +1033,18 @@ impl Experiment {
             }
         }
     }
+}
+
+/// Whether these settings keep what the ticket of `level` needs, so that a run can be refused
+/// before it trains rather than after: under reset = "continue" a round after the first starts
+/// from the previous round's trained weights, which are not kept.
+pub fn check_ticket_export(config: &Config, level: usize) -> std::result::Result<(), String> {
+    if config.reset == "continue" && level > 0 {
+        return Err(format!(
+            "under reset = continue, round {level} starts from the previous round's trained weights, which are not kept: export tickets of runs that reset to init or rewind (or round 0)"
+        ));
+    }
+    Ok(())
 }
 
 const NO_RESUME_FROM_IMPORTED: &str =

@@ -53,6 +53,9 @@ pub const MAX_ITERATIONS: usize = 100_000_000;
 /// network, also across a ticket imported and pruned further.
 pub const MAX_ROUNDS: usize = 100;
 
+/// Trials of `lth imp` (seeds seed, seed + 1, ...): the paper averages five, the page allows 10.
+pub const MAX_TRIALS: usize = 1000;
+
 /// Megabytes (10^6 bytes) that `values` f32 values take, for messages.
 pub fn megabytes(values: usize) -> usize {
     values.saturating_mul(4) / 1_000_000

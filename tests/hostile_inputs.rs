@@ -7,7 +7,10 @@
 
 mod common;
 
-use common::FrozenClock;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{FrozenClock, SyntheticMnistDir};
 use serde_json::{json, Value};
 use ticketlab::checkpoint::Checkpoint;
 use ticketlab::nn::{Mask, Model, ModelSpec};
@@ -162,4 +165,137 @@ fn a_checkpoint_level_past_its_runs_rounds_is_refused_and_never_resumes() {
     let message = resumed.resume_from(checkpoint).expect_err("refused").to_string();
     assert_contains(&message, &["beyond the run's 2 rounds"]);
     assert_eq!(resumed.status(), Status::NoData);
+}
+
+// ---- The command line --------------------------------------------------------------------------
+
+/// `lth COMMAND ARGS` on `data` (a folder that need not exist, /nonexistent/mnist: then reading
+/// MNIST is an error, so a refusal for anything else shows that its check came first).
+fn lth(command: &str, data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lth")).arg(command).arg("--data").arg(data).args(args).output().expect("lth runs")
+}
+
+/// The run was refused with exit code `code` and a message with `parts`, by a check, not by a
+/// panic or an allocation failure, and before any training began.
+fn assert_refused(run: &Output, code: i32, parts: &[&str]) {
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(code), "{stderr}");
+    assert_contains(&stderr, parts);
+    for crash in ["panicked", "memory allocation", "/nonexistent"] {
+        assert!(!stderr.contains(crash), "\"{crash}\" in: {stderr}");
+    }
+    // What train, imp and bench print as they start their work.
+    for started in [" on MNIST: ", "IMP on ", "repetition 1 of"] {
+        assert!(!stderr.contains(started), "the work began: {stderr}");
+    }
+    assert!(run.stdout.is_empty(), "{}", String::from_utf8_lossy(&run.stdout));
+}
+
+/// Small runs on synthetic digits: 400 to train on, batches of 20.
+const SMALL: [&str; 8] = ["--validation-size", "100", "--batch-size", "20", "--iterations", "2", "--eval-every", "2"];
+
+#[test]
+fn lth_trains_and_benchmarks_a_network_that_starts_with_pooling() {
+    let data = SyntheticMnistDir::new("leading-pool");
+    let out = data.0.join("out");
+    let results = out.join("train.json");
+    let train =
+        lth("train", &data.0, &[&SMALL[..], &["--model", "pool,fc:10", "--out", results.to_str().unwrap()]].concat());
+    assert!(train.status.success(), "{}", String::from_utf8_lossy(&train.stderr));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(written["status"], "done");
+    let bench_out = out.join("bench.json");
+    let args =
+        ["--model", "pool,fc:10", "--measure", "dense", "--repetitions", "1", "--out", bench_out.to_str().unwrap()];
+    let bench = lth("bench", &data.0, &[&SMALL[..], &args].concat());
+    assert!(bench.status.success(), "{}", String::from_utf8_lossy(&bench.stderr));
+}
+
+#[test]
+fn lth_refuses_networks_past_the_limits_before_reading_any_data() {
+    let nowhere = Path::new("/nonexistent/mnist");
+    let hundred = vec!["fc:4096"; 100].join(",");
+    for (model, message) in [
+        ("conv:1x1p20000,fc:10", "layer 1 (conv:1x1p20000): padding 20000 is more than the limit of 64"),
+        ("conv:1x1p4611686018427387904,fc:10", "padding 4611686018427387904 is more than the limit of 64"),
+        (&hundred, "the network has 100 layers, more than the limit of 32"),
+        ("fc:4096,fc:4096,fc:10", "layer 2 (fc:4096): the network has 19996672 parameters up to here"),
+    ] {
+        for command in ["train", "imp", "bench"] {
+            assert_refused(&lth(command, nowhere, &["--model", model]), 1, &["setting \"model\"", message]);
+        }
+    }
+    let config = std::env::temp_dir().join(format!("ticketlab-hostile-config-{}.json", std::process::id()));
+    std::fs::write(&config, r#"{"model": "conv:1x1p20000,fc:10"}"#).unwrap();
+    let run = lth("train", nowhere, &["--config", config.to_str().unwrap()]);
+    std::fs::remove_file(&config).unwrap();
+    assert_refused(&run, 1, &["padding 20000 is more than the limit of 64"]);
+    let run = lth("train", nowhere, &["--model", "conv-6", "--batch-size", "5000"]);
+    assert_refused(&run, 1, &["setting \"batch_size\"", "use a batch of at most 602"]);
+}
+
+#[test]
+fn lth_refuses_a_hostile_ticket_before_reading_any_data() {
+    let nowhere = Path::new("/nonexistent/mnist");
+    let file = std::env::temp_dir().join(format!("ticketlab-hostile-ticket-{}.safetensors", std::process::id()));
+    std::fs::write(&file, hex(PADDING_BOMB)).unwrap();
+    let run = lth("train", nowhere, &["--ticket", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    assert_refused(&run, 1, &["the config in its __metadata__", "padding 20000 is more than the limit of 64"]);
+}
+
+#[test]
+fn lth_imp_bounds_the_trials_before_reading_any_data() {
+    let nowhere = Path::new("/nonexistent/mnist");
+    for trials in ["1000000000", "18446744073709551615", "18446744073709551616"] {
+        let run = lth("imp", nowhere, &["--trials", trials]);
+        assert_refused(&run, 2, &[&format!("--trials: {trials} is more than the limit of 1000")]);
+    }
+    assert_refused(&lth("imp", nowhere, &["--trials", "0"]), 2, &["--trials: expected a whole number above 0"]);
+    let run = lth("imp", nowhere, &["--trials", "2", "--seed", "9007199254740991"]);
+    assert_refused(&run, 1, &["seeds 9007199254740991 to 9007199254740992 go past 9007199254740991"]);
+}
+
+#[test]
+fn lth_checks_what_it_will_write_before_it_trains() {
+    let data = SyntheticMnistDir::new("late-checks");
+    let a_file = data.0.join("a-file");
+    std::fs::write(&a_file, "not a folder").unwrap();
+    let under_a_file = a_file.join("results.json");
+    let under = under_a_file.to_str().unwrap();
+    let ticket = data.0.join("ticket.safetensors");
+    let ticket = ticket.to_str().unwrap();
+    let out = data.0.join("train.json");
+    let out = out.to_str().unwrap();
+    let train = |args: &[&str]| lth("train", &data.0, &[&SMALL[..], args].concat());
+    // A full disk shows when written: the results are written once before training.
+    assert_refused(&train(&["--out", "/dev/full"]), 1, &["/dev/full: cannot write it"]);
+    assert_refused(&train(&["--out", under]), 1, &["cannot create the folder"]);
+    assert_refused(&train(&["--out", out, "--export-ticket", under]), 1, &["cannot create the folder"]);
+    let continued = ["--out", out, "--export-ticket", ticket, "--reset", "continue", "--rounds", "1"];
+    assert_refused(&train(&continued), 1, &["--export-ticket: under reset = continue, round 1"]);
+    assert!(!Path::new(ticket).exists(), "the check leaves no file behind");
+    // An epoch counts the training set the settings describe: 59,900 images, 2,995 batches.
+    let run = train(&["--out", out, "--epochs", "1e300"]);
+    assert_refused(&run, 1, &["--epochs: 1e300 epochs of 2995 iterations are more than the limit of 100000000 iterations; give at most 33388 epochs"]);
+
+    let imp = |args: &[&str]| lth("imp", &data.0, &[&SMALL[..], &["--trials", "1", "--controls", ""], args].concat());
+    assert_refused(&imp(&["--out-dir", under]), 1, &["--out-dir cannot write files in this folder"]);
+    let export = data.0.join("tickets");
+    let export = export.to_str().unwrap();
+    let out_dir = data.0.join("imp");
+    let out_dir = out_dir.to_str().unwrap();
+    let run = imp(&["--out-dir", out_dir, "--export-tickets", under]);
+    assert_refused(&run, 1, &["--export-tickets cannot write files in this folder"]);
+    let run = imp(&["--out-dir", out_dir, "--export-tickets", export, "--reset", "continue", "--rounds", "2"]);
+    assert_refused(&run, 1, &["--export-tickets: under reset = continue, round 1"]);
+    let bench = lth("bench", &data.0, &[&SMALL[..], &["--measure", "dense", "--out", under]].concat());
+    assert_refused(&bench, 1, &["cannot create the folder"]);
+
+    // What is checked still works: a run writes its results, and its ticket where asked.
+    let run = train(&["--out", out, "--export-ticket", ticket]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    assert_eq!(written["status"], "done");
+    Ticket::from_safetensors(&std::fs::read(ticket).unwrap(), ticket).expect("a ticket");
 }

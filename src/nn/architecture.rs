@@ -427,7 +427,7 @@ mod tests {
         assert!(error.starts_with("layer 1 (conv:4096x3p1): evaluating 500 images at once takes"), "{error}");
         assert!(error.contains("more than the limit of 300000000 (1200 MB)"), "{error}");
         // Padding that grows the maps layer after layer.
-        let growing = vec!["conv:64x1p64"; 6].join(",") + ",fc:10";
+        let growing = ["conv:64x1p64"; 6].join(",") + ",fc:10";
         let error = check(MNIST, &parse(&growing).unwrap(), 10).expect_err("too large");
         assert!(error.contains("activation values"), "{error}");
     }
