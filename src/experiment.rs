@@ -802,10 +802,11 @@ impl Experiment {
             return Err(Error::config(
                 "rounds",
                 format!(
-                    "the ticket is at level {} and these settings prune {} rounds more, past level {MAX_ROUNDS}, the \
-                     limit (levels count pruning rounds from the dense network); prune at most {} rounds",
+                    "the ticket is at level {} and these settings prune {} round(s) more, to level {}, past the limit \
+                     of {MAX_ROUNDS} (levels count pruning rounds from the dense network); prune at most {} round(s)",
                     ticket.level,
                     self.config.rounds,
+                    ticket.level.saturating_add(self.config.rounds),
                     MAX_ROUNDS.saturating_sub(ticket.level)
                 ),
             ));

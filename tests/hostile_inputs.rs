@@ -133,7 +133,10 @@ fn a_ticket_level_past_the_limit_is_refused_and_levels_never_wrap() {
     let at_limit = Ticket::from_safetensors(&with_metadata(&file, "level", "100"), "t").expect("the limit is allowed");
     let mut further = Experiment::new(settings(r#", "rounds": 1"#));
     let message = further.import_ticket(at_limit.clone()).expect_err("past the limit").to_string();
-    assert_contains(&message, &["setting \"rounds\"", "level 100", "past level 100", "prune at most 0 rounds"]);
+    assert_contains(
+        &message,
+        &["setting \"rounds\"", "at level 100", "to level 101, past the limit of 100", "prune at most 0 round(s)"],
+    );
     Experiment::new(settings("")).import_ticket(at_limit).expect("trains it again");
     let mut experiment = Experiment::new(settings(r#", "rounds": 1"#));
     experiment.import_ticket(ticket_at(99, settings(""))).expect("one round to the limit");
@@ -144,7 +147,7 @@ fn a_ticket_level_past_the_limit_is_refused_and_levels_never_wrap() {
     // A ticket made by hand, past what a file may say.
     let message =
         Experiment::new(settings("")).import_ticket(ticket_at(usize::MAX, settings(""))).expect_err("refused");
-    assert_contains(&message.to_string(), &["past level 100"]);
+    assert_contains(&message.to_string(), &["past the limit of 100"]);
 }
 
 #[test]
