@@ -242,24 +242,25 @@ pub fn footprint(input: Activation, layers: &[LayerSpec], shapes: &[Activation])
     total
 }
 
-/// A layer's numbers against `limits`: a message naming the first one over its limit.
+/// A layer's numbers against their bounds in `limits`: a message naming the first one outside.
 fn check_numbers(layer: &LayerSpec) -> Result<(), String> {
-    let numbers: &[(&str, usize, usize)] = match layer {
+    // (what, value, least, most)
+    let numbers: &[(&str, usize, usize, usize)] = match *layer {
         LayerSpec::Conv { filters, kernel, padding, stride } => &[
-            ("number of filters", *filters, MAX_WIDTH),
-            ("kernel size", *kernel, MAX_KERNEL),
-            ("padding", *padding, MAX_PADDING),
-            ("stride", *stride, MAX_KERNEL),
+            ("number of filters", filters, 1, MAX_WIDTH),
+            ("kernel size", kernel, 1, MAX_KERNEL),
+            ("padding", padding, 0, MAX_PADDING),
+            ("stride", stride, 1, MAX_KERNEL),
         ],
-        LayerSpec::MaxPool { size } => &[("window size", *size, MAX_KERNEL)],
-        LayerSpec::Fc { outputs } => &[("number of outputs", *outputs, MAX_WIDTH)],
+        LayerSpec::MaxPool { size } => &[("window size", size, 1, MAX_KERNEL)],
+        LayerSpec::Fc { outputs } => &[("number of outputs", outputs, 1, MAX_WIDTH)],
     };
-    for &(what, value, limit) in numbers {
-        if value > limit {
-            return Err(format!("{what} {value} is more than the limit of {limit}"));
+    for &(what, value, least, most) in numbers {
+        if value > most {
+            return Err(format!("{what} {value} is more than the limit of {most}"));
         }
-        if value == 0 && what != "padding" {
-            return Err(format!("the {what} must be at least 1"));
+        if value < least {
+            return Err(format!("the {what} must be at least {least}"));
         }
     }
     Ok(())
@@ -410,6 +411,10 @@ mod tests {
         assert_eq!(error, "the network has 100 layers, more than the limit of 32");
         let error = check(MNIST, &vec![LayerSpec::Fc { outputs: 10 }; 33], 10).expect_err("too many layers");
         assert!(error.contains("33 layers"), "{error}");
+        // Specs made in code, not parsed, are held to the same bounds.
+        let no_filters = LayerSpec::Conv { filters: 0, kernel: 3, padding: 0, stride: 1 };
+        let error = check(MNIST, &[no_filters, LayerSpec::Fc { outputs: 10 }], 10).expect_err("no filters");
+        assert_eq!(error, "layer 1 (conv:0x3): the number of filters must be at least 1");
     }
 
     #[test]
