@@ -306,7 +306,7 @@ impl Config {
     fn check_batch_memory(&self) -> Result<()> {
         let footprint = self.model_spec().footprint();
         let examples = self.batch_size.max(EVALUATION_CHUNK);
-        let activations = footprint.activations(examples).unwrap_or(usize::MAX);
+        let activations = footprint.activations(examples).unwrap_or(u64::MAX);
         if activations <= MAX_ACTIVATIONS {
             return Ok(());
         }

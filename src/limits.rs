@@ -34,12 +34,12 @@ pub const MAX_KERNEL: usize = 64;
 pub const MAX_PADDING: usize = 64;
 
 /// Weights and biases of a network, in all.
-pub const MAX_PARAMETERS: usize = 5_000_000;
+pub const MAX_PARAMETERS: u64 = 5_000_000;
 
 /// Activation values that one pass keeps, for max(`batch_size`, `EVALUATION_CHUNK`) examples
 /// (see `nn::architecture::Footprint`): each layer's output, its ReLU's and its pooling
 /// indices, the two gradient buffers, and each convolution's patch columns for one image.
-pub const MAX_ACTIVATIONS: usize = 300_000_000;
+pub const MAX_ACTIVATIONS: u64 = 300_000_000;
 
 /// Examples scored per forward pass during evaluation. Here because a pass's memory depends on
 /// it: a network must be able to evaluate a chunk within `MAX_ACTIVATIONS` whatever its batch.
@@ -57,6 +57,6 @@ pub const MAX_ROUNDS: usize = 100;
 pub const MAX_TRIALS: usize = 1000;
 
 /// Megabytes (10^6 bytes) that `values` f32 values take, for messages.
-pub fn megabytes(values: usize) -> usize {
+pub fn megabytes(values: u64) -> u64 {
     values.saturating_mul(4) / 1_000_000
 }

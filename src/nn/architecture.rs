@@ -66,9 +66,10 @@ impl Activation {
         self.channels * self.height * self.width
     }
 
-    /// `len`, or None if it overflows (shapes being checked are not known to fit yet).
-    pub fn checked_len(&self) -> Option<usize> {
-        self.channels.checked_mul(self.height)?.checked_mul(self.width)
+    /// `len` in u64 (the same on wasm32 and x86_64), or None if it overflows: for shapes not
+    /// known to fit yet.
+    pub fn checked_len(&self) -> Option<u64> {
+        (self.channels as u64).checked_mul(self.height as u64)?.checked_mul(self.width as u64)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -171,17 +172,18 @@ fn layer_count_error(layers: usize) -> String {
     format!("the network has {layers} layers, more than the limit of {MAX_LAYERS}")
 }
 
-/// What a network costs to hold and to run, in f32 values (see `limits`).
+/// What a network costs to hold and to run, in f32 values (see `limits`). Counted in u64, so
+/// that a network is refused with the same message on wasm32 (a 32-bit usize) as natively.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Footprint {
     /// Weights and biases.
-    pub parameters: usize,
+    pub parameters: u64,
     /// Per example: every layer's output, its ReLU's, and each pooling window's argmax.
-    pub outputs_per_example: usize,
+    pub outputs_per_example: u64,
     /// Per example: the widest layer's input or output (the backward pass keeps two buffers of it).
-    pub widest: usize,
+    pub widest: u64,
     /// One image's patch columns and their gradient, per convolution, whatever the batch.
-    pub conv_columns: usize,
+    pub conv_columns: u64,
 }
 
 impl Footprint {
@@ -191,9 +193,10 @@ impl Footprint {
         let (inputs, outputs) = (input.checked_len()?, output.checked_len()?);
         let (parameters, conv_columns) = match *layer {
             LayerSpec::Conv { filters, kernel, .. } => {
-                let patch = input.channels.checked_mul(kernel)?.checked_mul(kernel)?;
-                let columns = patch.checked_mul(output.height)?.checked_mul(output.width)?.checked_mul(2)?;
-                (patch.checked_mul(filters)?.checked_add(filters)?, columns)
+                let (filters, kernel) = (filters as u64, kernel as u64);
+                let patch = (input.channels as u64).checked_mul(kernel)?.checked_mul(kernel)?;
+                let pixels = (output.height as u64).checked_mul(output.width as u64)?;
+                (patch.checked_mul(filters)?.checked_add(filters)?, patch.checked_mul(pixels)?.checked_mul(2)?)
             }
             LayerSpec::Fc { .. } => (inputs.checked_mul(outputs)?.checked_add(outputs)?, 0),
             LayerSpec::MaxPool { .. } => (0, 0),
@@ -217,14 +220,14 @@ impl Footprint {
         })
     }
 
-    /// Activation values a pass of `examples` keeps (see `limits::MAX_ACTIVATIONS`); None past usize.
-    pub fn activations(&self, examples: usize) -> Option<usize> {
+    /// Activation values a pass of `examples` keeps (see `limits::MAX_ACTIVATIONS`); None past u64.
+    pub fn activations(&self, examples: usize) -> Option<u64> {
         let per_example = self.widest.checked_mul(2)?.checked_add(self.outputs_per_example)?;
-        examples.checked_mul(per_example)?.checked_add(self.conv_columns)
+        (examples as u64).checked_mul(per_example)?.checked_add(self.conv_columns)
     }
 
     /// The most examples a pass may hold within `MAX_ACTIVATIONS` (0 if not even one).
-    pub fn most_examples(&self) -> usize {
+    pub fn most_examples(&self) -> u64 {
         let per_example = self.widest.saturating_mul(2).saturating_add(self.outputs_per_example).max(1);
         MAX_ACTIVATIONS.saturating_sub(self.conv_columns) / per_example
     }
@@ -269,8 +272,7 @@ fn check_numbers(layer: &LayerSpec) -> Result<(), String> {
 /// The network so far, `total`, against the limits on parameters and on a pass's activations
 /// (for an evaluation chunk: every run evaluates in chunks of `EVALUATION_CHUNK`).
 fn check_total(total: Option<Footprint>) -> Result<Footprint, String> {
-    let too_large =
-        || "its sizes overflow a machine word, far past the limits (see the README's Design section)".to_string();
+    let too_large = || "its sizes overflow 64 bits, far past the limits (see the README's Design section)".to_string();
     let total = total.ok_or_else(too_large)?;
     if total.parameters > MAX_PARAMETERS {
         return Err(format!(
