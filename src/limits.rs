@@ -3,7 +3,7 @@
 //! A network comes from text that anyone can write: a flag, a config file, or the metadata of a
 //! ticket or checkpoint file. These limits are checked when that text is read (by
 //! `nn::architecture::check`, which every `ModelSpec` and so every `Config` goes through),
-//! before anything is allocated, so that a typo or a hostile file is refused in microseconds
+//! before anything is allocated, so that a typo or a hostile file is refused at once
 //! with the limit and the value, instead of aborting on a 64 GB allocation. Sizes computed from
 //! these numbers use checked arithmetic.
 //!
