@@ -22,8 +22,8 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::nn::Mask;
-use crate::ticket::{f32_bytes, f32_values, layout, parse, write, Tensor};
+use crate::nn::{Mask, TensorKind};
+use crate::ticket::{f32_bytes, f32_values, layout, parse, write, Entry, Tensor};
 
 /// What `format` says in a checkpoint's metadata.
 pub const FORMAT: &str = "ticketlab-checkpoint";
@@ -49,6 +49,21 @@ pub struct Checkpoint {
 
 /// The parameter buffers a checkpoint may hold, by tensor name.
 const PARAMS: [&str; 3] = ["rewind_params", "dense_trained_params", "last_ticket_params"];
+
+/// A checkpoint's level from its metadata: the last level whose ticket trained, so below the
+/// run's `rounds` (it resumes at level + 1).
+fn checkpoint_level(text: Option<&String>, rounds: usize) -> std::result::Result<usize, String> {
+    let level = text
+        .and_then(|text| text.parse::<u64>().ok())
+        .ok_or("its __metadata__ has no \"level\" (a whole number): the file is damaged")?;
+    if level >= rounds as u64 {
+        return Err(format!(
+            "its \"level\" is {level}, but its run has {rounds} rounds: a checkpoint is taken after a ticket round \
+             before the last, so its level is below {rounds}; the file is damaged"
+        ));
+    }
+    Ok(level as usize)
+}
 
 impl Checkpoint {
     /// Which of `PARAMS` these settings need to resume.
@@ -80,7 +95,9 @@ impl Checkpoint {
     }
 
     /// Reads a checkpoint and checks it against the model its settings name. A truncated or
-    /// damaged file is refused with what is wrong.
+    /// damaged file is refused with what is wrong; everything in its header (the settings and
+    /// their model against the limits, the level, every tensor's dtype and shape) is checked
+    /// before its data is read.
     pub fn from_safetensors(bytes: &[u8]) -> Result<Checkpoint> {
         let fail = |message: String| Error::data(WHAT, message);
         let contents = parse(bytes, WHAT, "it is damaged or not a ticketlab checkpoint; start the run afresh")?;
@@ -92,15 +109,12 @@ impl Checkpoint {
         let config =
             contents.metadata.get("config").ok_or_else(|| fail("its __metadata__ has no \"config\"".into()))?;
         let config = Config::from_json(config).map_err(|e| fail(format!("the config in its __metadata__: {e}")))?;
+        let level = checkpoint_level(contents.metadata.get("level"), config.rounds).map_err(fail)?;
         let tensors = layout(&config);
-        let dense = Mask::dense(&tensors);
         let param_count = tensors.last().map_or(0, |t| t.range().end);
-        let level =
-            contents.metadata.get("level").and_then(|text| text.parse().ok()).ok_or_else(|| {
-                fail("its __metadata__ has no \"level\" (a whole number): the file is damaged".into())
-            })?;
-        // The tensor `name` as raw bytes, checked for dtype and length; None when absent.
-        let tensor = |name: &str, dtype: &str, length: usize| -> Result<Option<&[u8]>> {
+        let weight_count = tensors.iter().filter(|t| t.kind == TensorKind::Weight).map(|t| t.element_count()).sum();
+        // Every tensor's dtype and shape first; None for one absent.
+        let check = |name: &str, dtype: &str, length: usize| -> Result<Option<&Entry>> {
             let Some(entry) = contents.entries.get(name) else { return Ok(None) };
             if entry.dtype != dtype || entry.shape != [length] {
                 return Err(fail(format!(
@@ -108,20 +122,24 @@ impl Checkpoint {
                     entry.dtype, entry.shape, config.model
                 )));
             }
-            Ok(Some(&contents.data[entry.begin..entry.end]))
+            Ok(Some(entry))
         };
-        let mask_bytes =
-            tensor("ticket_mask", "U8", dense.size())?.ok_or_else(|| fail("tensor ticket_mask is missing".into()))?;
-        let ticket_mask = dense.with_bytes(mask_bytes, WHAT)?;
+        let mask_entry =
+            check("ticket_mask", "U8", weight_count)?.ok_or_else(|| fail("tensor ticket_mask is missing".into()))?;
+        let mut param_entries = Vec::new();
+        for (name, needed) in PARAMS.iter().zip(Checkpoint::needs(&config)) {
+            let entry = check(name, "F32", param_count)?;
+            if needed && entry.is_none() {
+                return Err(fail(format!("tensor {name} is missing; its settings need it to resume")));
+            }
+            param_entries.push((name, entry));
+        }
+        let bytes_of = |entry: &Entry| &contents.data[entry.begin..entry.end];
+        let ticket_mask = Mask::dense(&tensors).with_bytes(bytes_of(mask_entry), WHAT)?;
         let mut params: [Option<Vec<f32>>; 3] = Default::default();
-        for ((name, needed), slot) in PARAMS.iter().zip(Checkpoint::needs(&config)).zip(&mut params) {
-            let Some(bytes) = tensor(name, "F32", param_count)? else {
-                if needed {
-                    return Err(fail(format!("tensor {name} is missing; its settings need it to resume")));
-                }
-                continue;
-            };
-            let values = f32_values(bytes);
+        for ((name, entry), slot) in param_entries.into_iter().zip(&mut params) {
+            let Some(entry) = entry else { continue };
+            let values = f32_values(bytes_of(entry));
             if let Some(position) = values.iter().position(|v| !v.is_finite()) {
                 return Err(fail(format!(
                     "tensor {name}: entry {position} is {}; weights must be finite",

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::limits::{megabytes, EVALUATION_CHUNK, MAX_ACTIVATIONS, MAX_ITERATIONS, MAX_ROUNDS};
 use crate::nn::init::Init;
 use crate::nn::Mask;
 use crate::nn::{ModelSpec, WeightKind};
@@ -258,11 +259,11 @@ impl Config {
                 "beta2" => config.beta2 = unit_interval(field, value)?,
                 "epsilon" => config.epsilon = positive(field, value)?,
                 "batch_size" => config.batch_size = integer(field, value, 1, 65_536)? as usize,
-                "iterations" => config.iterations = integer(field, value, 1, 100_000_000)? as usize,
-                "eval_every" => config.eval_every = integer(field, value, 1, 100_000_000)? as usize,
+                "iterations" => config.iterations = integer(field, value, 1, MAX_ITERATIONS as u64)? as usize,
+                "eval_every" => config.eval_every = integer(field, value, 1, MAX_ITERATIONS as u64)? as usize,
                 "validation_size" => config.validation_size = integer(field, value, 1, 59_999)? as usize,
                 "train_size" => config.train_size = integer(field, value, 0, 59_999)? as usize,
-                "rounds" => config.rounds = integer(field, value, 0, 100)? as usize,
+                "rounds" => config.rounds = integer(field, value, 0, MAX_ROUNDS as u64)? as usize,
                 "target_remaining" => config.target_remaining = Some(percentage(field, value)?),
                 "prune_rate" => config.prune_rate = fraction(field, value)?,
                 "prune_rate_output" => config.prune_rate_output = fraction(field, value)?,
@@ -270,7 +271,7 @@ impl Config {
                 "prune_scope" => config.prune_scope = text(field, value, &["layer", "global"])?.to_string(),
                 "prune_schedule" => config.prune_schedule = text(field, value, &["iterative", "one_shot"])?.to_string(),
                 "reset" => config.reset = text(field, value, &["init", "rewind", "continue"])?.to_string(),
-                "rewind_step" => config.rewind_step = integer(field, value, 0, 100_000_000)? as usize,
+                "rewind_step" => config.rewind_step = integer(field, value, 0, MAX_ITERATIONS as u64)? as usize,
                 "controls" => config.controls = controls(field, value)?,
                 unknown => {
                     return Err(Error::config(
@@ -296,7 +297,31 @@ impl Config {
             config.rounds = needed;
         }
         config.check_pruning()?;
+        config.check_batch_memory()?;
         Ok(config)
+    }
+
+    /// Refuses a batch whose pass would keep more activation values than `limits` allows (the
+    /// network alone was checked for evaluation's chunks when its text was read).
+    fn check_batch_memory(&self) -> Result<()> {
+        let footprint = self.model_spec().footprint();
+        let examples = self.batch_size.max(EVALUATION_CHUNK);
+        let activations = footprint.activations(examples).unwrap_or(u64::MAX);
+        if activations <= MAX_ACTIVATIONS {
+            return Ok(());
+        }
+        Err(Error::config(
+            "batch_size",
+            format!(
+                "a batch of {} takes {activations} activation values ({} MB) in {}, more than the limit of {MAX_ACTIVATIONS} \
+                 ({} MB); use a batch of at most {}",
+                self.batch_size,
+                megabytes(activations),
+                self.model,
+                megabytes(MAX_ACTIVATIONS),
+                footprint.most_examples()
+            ),
+        ))
     }
 
     /// The fewest rounds after which the ticket keeps at most `target` percent of the prunable

@@ -41,6 +41,7 @@ use crate::data::batches::iterations_per_epoch;
 use crate::data::{Dataset, Mnist};
 use crate::error::{Error, Result};
 use crate::filters::{ConvFilters, ConvRecorder, LevelFilters};
+use crate::limits::MAX_ROUNDS;
 use crate::nn::loss::LossStats;
 use crate::nn::LayerCount;
 use crate::nn::Model;
@@ -796,6 +797,20 @@ impl Experiment {
                 ),
             ));
         }
+        let last_level = ticket.level.checked_add(self.config.rounds).filter(|&last| last <= MAX_ROUNDS);
+        if last_level.is_none() {
+            return Err(Error::config(
+                "rounds",
+                format!(
+                    "the ticket is at level {} and these settings prune {} round(s) more, to level {}, past the limit \
+                     of {MAX_ROUNDS} (levels count pruning rounds from the dense network); prune at most {} round(s)",
+                    ticket.level,
+                    self.config.rounds,
+                    ticket.level.saturating_add(self.config.rounds),
+                    MAX_ROUNDS.saturating_sub(ticket.level)
+                ),
+            ));
+        }
         if let Some(target) = self.config.target_remaining {
             return Err(Error::config(
                 "target_remaining",
@@ -863,16 +878,16 @@ impl Experiment {
             return Err(Error::Usage(NO_RESUME_FROM_IMPORTED.into()));
         }
         checkpoint.check_settings(&self.config)?;
-        let level = checkpoint.level + 1;
-        if level > self.config.rounds {
-            return Err(Error::data(
+        let rounds = self.config.rounds;
+        let level = checkpoint.level.checked_add(1).filter(|&level| level <= rounds).ok_or_else(|| {
+            Error::data(
                 "the checkpoint",
                 format!(
-                    "it resumes at round {level}, beyond the run's {} rounds: the file is damaged",
-                    self.config.rounds
+                    "it was taken after round {}, so it resumes beyond the run's {rounds} rounds: the file is damaged",
+                    checkpoint.level
                 ),
-            ));
-        }
+            )
+        })?;
         let dense = Mask::dense(&crate::ticket::layout(&self.config));
         check_mask_counts(&self.config, &dense, &checkpoint.ticket_mask, level, "the checkpoint's ticket mask")?;
         self.resume = Some(checkpoint);
@@ -894,26 +909,32 @@ impl Experiment {
                 run.ticket_masks.keys().last().expect("level 0's mask")
             )),
         })?;
+        check_ticket_export(&self.config, level).map_err(|message| Error::Usage(format!("ticket: {message}")))?;
         let initial_params = match self.config.reset.as_str() {
-            _ if level == 0 => &run.initial_model.params,
-            "rewind" => run.rewind_params.as_ref().ok_or_else(|| {
+            "rewind" if level > 0 => run.rewind_params.as_ref().ok_or_else(|| {
                 Error::Usage(format!(
                     "ticket: the survivors restart from θk, the dense network's weights at iteration {}, which it has not reached yet",
                     self.config.rewind_step
                 ))
             })?,
-            "continue" => {
-                return Err(Error::Usage(format!(
-                    "ticket: under reset = continue, round {level} starts from the previous round's trained weights, which are not kept: export tickets of runs that reset to init or rewind"
-                )))
-            }
             _ => &run.initial_model.params,
         };
         Ok(Ticket {
             config: self.config.clone(),
-            level: self.imported.as_ref().map_or(0, |ticket| ticket.level) + level,
+            level: self.level_from_dense(level)?,
             mask: mask.clone(),
             initial_params: initial_params.clone(),
+        })
+    }
+
+    /// This run's `level` counted from the dense network: an imported ticket's level plus
+    /// `level`, at most `MAX_ROUNDS` (`import_ticket` refuses a run that would go further).
+    fn level_from_dense(&self, level: usize) -> Result<usize> {
+        let first = self.imported.as_ref().map_or(0, |ticket| ticket.level);
+        first.checked_add(level).filter(|&level| level <= MAX_ROUNDS).ok_or_else(|| {
+            Error::Usage(format!(
+                "ticket: round {level} of a run from a ticket of level {first} is past level {MAX_ROUNDS}, the limit"
+            ))
         })
     }
 
@@ -1013,6 +1034,18 @@ impl Experiment {
             }
         }
     }
+}
+
+/// Whether these settings keep what the ticket of `level` needs, so that a run can be refused
+/// before it trains rather than after: under reset = "continue" a round after the first starts
+/// from the previous round's trained weights, which are not kept.
+pub fn check_ticket_export(config: &Config, level: usize) -> std::result::Result<(), String> {
+    if config.reset == "continue" && level > 0 {
+        return Err(format!(
+            "under reset = continue, round {level} starts from the previous round's trained weights, which are not kept: export tickets of runs that reset to init or rewind (or round 0)"
+        ));
+    }
+    Ok(())
 }
 
 const NO_RESUME_FROM_IMPORTED: &str =

@@ -28,8 +28,8 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::nn::{Mask, Model, ParamTensor, TensorKind};
-use crate::rng::{Rng, Stream};
+use crate::limits::MAX_ROUNDS;
+use crate::nn::{Mask, ParamTensor, TensorKind};
 
 /// What `format` says in a ticket's metadata.
 pub const FORMAT: &str = "ticketlab-ticket";
@@ -104,9 +104,9 @@ pub(crate) fn write(tensors: Vec<Tensor>, metadata: Value) -> Vec<u8> {
     file
 }
 
-/// The parameter tensors of `config`'s model, in model order.
+/// The parameter tensors of `config`'s model, in model order (from the spec: no model is built).
 pub(crate) fn layout(config: &Config) -> Vec<ParamTensor> {
-    Model::new(config.model_spec(), config.init(), &mut Rng::new(0, Stream::Scratch)).tensors
+    config.model_spec().param_tensors()
 }
 
 fn shape_text(shape: &[usize]) -> String {
@@ -145,12 +145,7 @@ impl Ticket {
             });
             if let Some(keep) = masks.get(tensor.name.as_str()) {
                 let bytes: Vec<u8> = keep.iter().map(|&k| u8::from(k)).collect();
-                tensors.push(Tensor {
-                    name: format!("{}{MASK_SUFFIX}", tensor.name),
-                    dtype: "U8",
-                    shape: tensor.shape,
-                    bytes,
-                });
+                tensors.push(Tensor { name: mask_name(&tensor), dtype: "U8", shape: tensor.shape, bytes });
             }
         }
         // The format allows string values only.
@@ -166,7 +161,10 @@ impl Ticket {
         write(tensors, metadata)
     }
 
-    /// Reads and checks a ticket; `what` names the file in errors.
+    /// Reads and checks a ticket; `what` names the file in errors. Everything in the header
+    /// (the settings and their model against the limits, the level, every tensor's name, dtype,
+    /// shape and place in the data) is checked before the weights are read, so a hostile file
+    /// is refused before anything the size of its model is allocated.
     pub fn from_safetensors(bytes: &[u8], what: &str) -> Result<Ticket> {
         let fail = |message: String| Error::data(what, message);
         let advice = "export the ticket from ticketlab, or save it with safetensors";
@@ -176,43 +174,18 @@ impl Ticket {
         })?;
         let config =
             Config::from_json(config_json).map_err(|e| fail(format!("the config in its __metadata__: {e}")))?;
-        let level = match metadata.get("level") {
-            None => 0,
-            Some(text) => text.parse().map_err(|_| {
-                fail(format!("\"level\" in its __metadata__ is \"{text}\"; expected a whole number such as \"3\""))
-            })?,
-        };
+        let level = ticket_level(metadata.get("level")).map_err(fail)?;
         let tensors = layout(&config);
-        let model = &config.model;
-        let expected: Vec<String> = tensors
-            .iter()
-            .flat_map(|t| {
-                let mask = (t.kind == TensorKind::Weight).then(|| format!("{}{MASK_SUFFIX}", t.name));
-                std::iter::once(t.name.clone()).chain(mask)
-            })
-            .collect();
-        // The tensor `name` as raw bytes, checked for presence, dtype and shape.
-        let tensor_bytes = |name: &str, dtype: &str, shape: &[usize]| -> Result<&[u8]> {
-            let entry = entries.get(name).ok_or_else(|| {
-                fail(format!("tensor {name} is missing; a ticket of model {model} has {}", expected.join(", ")))
-            })?;
-            if entry.dtype != dtype {
-                return Err(fail(format!("tensor {name} has dtype {}; expected {dtype}", entry.dtype)));
-            }
-            if entry.shape != shape {
-                return Err(fail(format!(
-                    "tensor {name} has shape {}, but model {model} expects {}: is it a ticket of another model, or does its config name the wrong one?",
-                    shape_text(&entry.shape),
-                    shape_text(shape)
-                )));
-            }
-            Ok(&data[entry.begin..entry.end])
+        let expected = expected_entries(&tensors);
+        check_entries(&entries, &tensors, &expected, &config.model).map_err(fail)?;
+        let bytes_of = |name: &str| {
+            let entry = &entries[name];
+            &data[entry.begin..entry.end]
         };
-        let mut initial_params = vec![0.0; tensors.last().map_or(0, |t| t.range().end)];
+        let mut initial_params = Vec::with_capacity(tensors.last().map_or(0, |t| t.range().end));
         let mut keep_bytes = Vec::new();
         for tensor in &tensors {
-            let values = tensor_bytes(&tensor.name, "F32", &tensor.shape)?;
-            initial_params[tensor.range()].copy_from_slice(&f32_values(values));
+            initial_params.extend(f32_values(bytes_of(&tensor.name)));
             if let Some(position) = initial_params[tensor.range()].iter().position(|v| !v.is_finite()) {
                 let value = initial_params[tensor.offset + position];
                 return Err(fail(format!(
@@ -221,8 +194,8 @@ impl Ticket {
                 )));
             }
             if tensor.kind == TensorKind::Weight {
-                let name = format!("{}{MASK_SUFFIX}", tensor.name);
-                let keep = tensor_bytes(&name, "U8", &tensor.shape)?;
+                let name = mask_name(tensor);
+                let keep = bytes_of(&name);
                 if let Some(position) = keep.iter().position(|&b| b > 1) {
                     return Err(fail(format!(
                         "tensor {name}: entry {position} is {}; a mask holds 1 (kept) or 0 (pruned)",
@@ -235,15 +208,77 @@ impl Ticket {
                 keep_bytes.extend_from_slice(keep);
             }
         }
-        if let Some(unknown) = entries.keys().find(|name| !expected.contains(name)) {
-            return Err(fail(format!(
-                "tensor {unknown} is not part of model {model}, which has {}: is it a ticket of another model, or does its config name the wrong one?",
-                expected.join(", ")
-            )));
-        }
         let mask = Mask::dense(&tensors).with_bytes(&keep_bytes, what)?;
         Ok(Ticket { config, level, mask, initial_params })
     }
+}
+
+/// The name of a weight tensor's mask.
+fn mask_name(tensor: &ParamTensor) -> String {
+    format!("{}{MASK_SUFFIX}", tensor.name)
+}
+
+/// The tensors a ticket of this layout holds: per tensor, its values, then a weight's mask.
+fn expected_entries(tensors: &[ParamTensor]) -> Vec<String> {
+    tensors
+        .iter()
+        .flat_map(|t| std::iter::once(t.name.clone()).chain((t.kind == TensorKind::Weight).then(|| mask_name(t))))
+        .collect()
+}
+
+/// A ticket's level from its metadata (absent: 0), at most `MAX_ROUNDS`.
+fn ticket_level(text: Option<&String>) -> std::result::Result<usize, String> {
+    let Some(text) = text else { return Ok(0) };
+    let level: u64 = text
+        .parse()
+        .map_err(|_| format!("\"level\" in its __metadata__ is \"{text}\"; expected a whole number such as \"3\""))?;
+    if level > MAX_ROUNDS as u64 {
+        return Err(format!(
+            "\"level\" in its __metadata__ is {level}, more than the limit of {MAX_ROUNDS} (a level counts pruning rounds \
+             from the dense network): the file is damaged"
+        ));
+    }
+    Ok(level as usize)
+}
+
+/// Every header entry against the tensors of model `model` (`parse` has checked that each
+/// entry's offsets hold its shape inside the data): each expected tensor present with its dtype
+/// and shape, and no other.
+fn check_entries(
+    entries: &HashMap<String, Entry>,
+    tensors: &[ParamTensor],
+    expected: &[String],
+    model: &str,
+) -> std::result::Result<(), String> {
+    let check = |name: &str, dtype: &str, shape: &[usize]| {
+        let entry = entries.get(name).ok_or_else(|| {
+            format!("tensor {name} is missing; a ticket of model {model} has {}", expected.join(", "))
+        })?;
+        if entry.dtype != dtype {
+            return Err(format!("tensor {name} has dtype {}; expected {dtype}", entry.dtype));
+        }
+        if entry.shape != shape {
+            return Err(format!(
+                "tensor {name} has shape {}, but model {model} expects {}: is it a ticket of another model, or does its config name the wrong one?",
+                shape_text(&entry.shape),
+                shape_text(shape)
+            ));
+        }
+        Ok(())
+    };
+    for tensor in tensors {
+        check(&tensor.name, "F32", &tensor.shape)?;
+        if tensor.kind == TensorKind::Weight {
+            check(&mask_name(tensor), "U8", &tensor.shape)?;
+        }
+    }
+    if let Some(unknown) = entries.keys().find(|name| !expected.contains(name)) {
+        return Err(format!(
+            "tensor {unknown} is not part of model {model}, which has {}: is it a ticket of another model, or does its config name the wrong one?",
+            expected.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// Splits a safetensors file into its metadata, its tensor entries (checked against the data's

@@ -9,8 +9,7 @@ use crate::nn::Mask;
 use crate::nn::{Model, Workspace};
 use crate::optim::Optimizer;
 
-/// Examples scored per forward pass during evaluation.
-pub const EVALUATION_CHUNK: usize = 500;
+pub use crate::limits::EVALUATION_CHUNK;
 
 pub struct Trainer {
     pub model: Model,

@@ -223,3 +223,40 @@ fn load_idx_refuses_a_batch_larger_than_the_training_set() {
     let mut exactly = Experiment::from_json(r#"{"validation_size": 100, "batch_size": 50}"#).expect("valid");
     exactly.load_idx(common::as_slices(&files)).expect("a batch of the whole training set is fine");
 }
+
+#[test]
+fn a_network_or_a_batch_too_large_for_memory_is_refused_with_the_limit_and_the_value() {
+    let message = config_error(r#"{"model": "conv:1x1p20000,fc:10"}"#, "model");
+    assert_mentions(&message, &["layer 1 (conv:1x1p20000): padding 20000 is more than the limit of 64"]);
+    let message = config_error(r#"{"model": "conv:4096x3p1,conv:4096x3p1,fc:10"}"#, "model");
+    assert_mentions(&message, &["layer 1 (conv:4096x3p1)", "activation values", "more than the limit of 300000000"]);
+    // Conv-6 at the paper's width evaluates 500 images at once; a batch may be a little larger.
+    Config::from_json(r#"{"model": "conv-6", "batch_size": 600}"#).expect("within the limit");
+    let message = config_error(r#"{"model": "conv-6", "batch_size": 5000}"#, "batch_size");
+    assert_mentions(&message, &["a batch of 5000", "conv-6", "limit of 300000000", "at most 602"]);
+    // LeNet-300-100 takes the largest batch the setting allows.
+    Config::from_json(r#"{"batch_size": 65536}"#).expect("small network, large batch");
+}
+
+#[test]
+fn every_number_reads_back_as_it_was_written() {
+    // serde_json's default float parser is not correctly rounded for more than 15 or so
+    // significant digits: "9007199254740991.0" came back as 9007199254740990 (the crate now
+    // parses with its float_roundtrip feature, as JSON.parse does in the page).
+    let written = Config::from_json(r#"{"learning_rate": 9007199254740991}"#).expect("valid");
+    assert_eq!(written.learning_rate, 9_007_199_254_740_991.0);
+    let read = Config::from_json(&written.to_json()).expect("re-parses");
+    assert_eq!(read.learning_rate.to_bits(), written.learning_rate.to_bits(), "{}", written.to_json());
+    // Numbers with 17 significant digits, as a results file holds them.
+    let mut rng = ticketlab::rng::Rng::new(9, ticketlab::rng::Stream::Scratch);
+    for _ in 0..2000 {
+        let learning_rate = (rng.uniform_f32() as f64 + 1e-3) * std::f64::consts::PI * 1e-3;
+        let momentum = rng.uniform_f32() as f64 / 3.0;
+        let config = Config { learning_rate, momentum, ..Config::default() };
+        let read = Config::from_json(&config.to_json()).expect("re-parses");
+        assert_eq!(
+            (read.learning_rate.to_bits(), read.momentum.to_bits()),
+            (learning_rate.to_bits(), momentum.to_bits())
+        );
+    }
+}

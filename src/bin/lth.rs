@@ -26,8 +26,10 @@ mod cli {
 
     use serde_json::{json, Map, Value};
     use ticketlab::bench::{Kernels, Measure};
+    use ticketlab::config::MAX_SAFE_INTEGER;
     use ticketlab::data::mnist;
-    use ticketlab::experiment::{Event, Experiment, Results, Status, SystemClock};
+    use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Status, SystemClock};
+    use ticketlab::limits::{MAX_ITERATIONS, MAX_TRIALS};
     use ticketlab::ticket::Ticket;
     use ticketlab::{report, Config, Error};
 
@@ -75,7 +77,7 @@ options:
                         weights are (inputs, outputs)) and <layer>.weight_mask (U8, 1 kept)
   --export-tickets DIR  imp: write every round's ticket of every trial, as
                         DIR/ticket-seed<SEED>-round<N>.safetensors
-  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3)
+  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3, at most 1000)
   --jobs N              imp: trials trained at once (default: the number of cores)
   --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)
   --measure WHAT        bench: ladder (default) or dense
@@ -102,7 +104,8 @@ options:
         measure: Measure,
         preset: Option<String>,
         settings: Map<String, Value>,
-        epochs: Option<f64>,
+        /// As written (for messages) and as a number.
+        epochs: Option<(String, f64)>,
         ticket: Option<PathBuf>,
         export_ticket: Option<PathBuf>,
         export_tickets: Option<PathBuf>,
@@ -138,12 +141,16 @@ options:
             .unwrap_or_else(|_| Value::String(raw.to_string()))
     }
 
-    fn count(flag: &str, value: &str) -> Result<usize, String> {
-        value
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("{flag}: expected a whole number above 0, got \"{value}\""))
+    /// A whole number from 1 to `limit`.
+    fn count(flag: &str, value: &str, limit: usize) -> Result<usize, String> {
+        let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+        match value.parse::<usize>() {
+            Ok(n) if (1..=limit).contains(&n) => Ok(n),
+            Ok(n) if n > limit => Err(format!("{flag}: {n} is more than the limit of {limit}")),
+            // Only digits and no number: past usize.
+            Err(_) if digits => Err(format!("{flag}: {value} is more than the limit of {limit}")),
+            _ => Err(format!("{flag}: expected a whole number above 0, got \"{value}\"")),
+        }
     }
 
     fn parse_args(args: &[String]) -> Result<Options, String> {
@@ -175,9 +182,9 @@ options:
                 "ticket" => options.ticket = Some(PathBuf::from(value)),
                 "export-ticket" => options.export_ticket = Some(PathBuf::from(value)),
                 "export-tickets" => options.export_tickets = Some(PathBuf::from(value)),
-                "trials" => options.trials = count(flag, value)?,
-                "jobs" => options.jobs = count(flag, value)?,
-                "repetitions" => options.repetitions = count(flag, value)?,
+                "trials" => options.trials = count(flag, value, MAX_TRIALS)?,
+                "jobs" => options.jobs = count(flag, value, MAX_TRIALS)?,
+                "repetitions" => options.repetitions = count(flag, value, usize::MAX)?,
                 "measure" => {
                     options.measure = Measure::from_name(value)
                         .ok_or_else(|| format!("--measure: expected ladder or dense, got \"{value}\""))?;
@@ -188,8 +195,9 @@ options:
                 }
                 "epochs" => {
                     let epochs = value.parse::<f64>().ok().filter(|e| *e > 0.0 && e.is_finite());
-                    options.epochs =
-                        Some(epochs.ok_or_else(|| format!("--epochs: expected a positive number, got \"{value}\""))?);
+                    let epochs =
+                        epochs.ok_or_else(|| format!("--epochs: expected a positive number, got \"{value}\""))?;
+                    options.epochs = Some((value.clone(), epochs));
                 }
                 "config" => {
                     let text = std::fs::read_to_string(value).map_err(|e| format!("--config {value}: {e}"))?;
@@ -221,15 +229,23 @@ options:
 
     fn config_of(options: &Options) -> Result<Config, Error> {
         let mut settings = options.settings.clone();
-        if let Some(epochs) = options.epochs {
+        if let Some((text, epochs)) = &options.epochs {
             // An epoch depends on batch and training-set size: read them through the config's own checks.
             let sizes = Config::from_map(
                 &settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect(),
             )?;
             let train_examples =
                 if sizes.train_size > 0 { sizes.train_size } else { 60_000usize.saturating_sub(sizes.validation_size) };
-            let iterations = ((epochs * (train_examples / sizes.batch_size) as f64).round() as usize).max(1);
-            settings.insert("iterations".into(), json!(iterations));
+            let per_epoch = train_examples / sizes.batch_size;
+            let iterations = (epochs * per_epoch as f64).round();
+            if iterations > MAX_ITERATIONS as f64 {
+                return Err(Error::Usage(format!(
+                    "--epochs: {text} epochs of {per_epoch} iterations are more than the limit of {MAX_ITERATIONS} \
+                     iterations; give at most {} epochs",
+                    MAX_ITERATIONS / per_epoch.max(1)
+                )));
+            }
+            settings.insert("iterations".into(), json!((iterations as usize).max(1)));
         }
         Config::from_map(&settings)
     }
@@ -289,13 +305,53 @@ options:
         );
     }
 
-    fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
+    /// Makes sure `path` can be written before the work that fills it: creates its folder and
+    /// opens it for writing, without truncating a file that exists (one made for the check is
+    /// removed again). A path under a file, a folder, or one without permission is refused here.
+    fn check_file(path: &Path) -> Result<(), Error> {
+        create_parent(path)?;
+        let existed = std::fs::symlink_metadata(path).is_ok();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::data(&path.display().to_string(), format!("cannot write it: {e}")))?;
+        if !existed {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(())
+    }
+
+    /// Creates `dir` (given by `flag`) and makes sure files can be written in it, before the work
+    /// that fills it.
+    fn check_folder(dir: &Path, flag: &str) -> Result<(), Error> {
+        let fail = |e: std::io::Error| {
+            Error::data(&dir.display().to_string(), format!("{flag} cannot write files in this folder: {e}"))
+        };
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        let probe = dir.join(format!(".lth-write-check-{}", std::process::id()));
+        std::fs::write(&probe, b"").map_err(fail)?;
+        let _ = std::fs::remove_file(probe);
+        Ok(())
+    }
+
+    fn create_parent(path: &Path) -> Result<(), Error> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| Error::data(&parent.display().to_string(), format!("cannot create the folder: {e}")))?;
         }
+        Ok(())
+    }
+
+    fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
+        create_parent(path)?;
         std::fs::write(path, contents)
             .map_err(|e| Error::data(&path.display().to_string(), format!("cannot write it: {e}")))
+    }
+
+    fn write_results(path: &Path, results: &Results) -> Result<(), Error> {
+        write_file(path, serde_json::to_string_pretty(results).expect("results serialise") + "\n")
     }
 
     fn load(config: Config, files: &[Vec<u8>; 4]) -> Result<Experiment, Error> {
@@ -311,22 +367,31 @@ options:
         Ticket::from_safetensors(&bytes, &what)
     }
 
+    /// The ticket's settings, training it alone (rounds 0, no controls), under the `flags` given.
+    fn ticket_settings(ticket: &Ticket, flags: Map<String, Value>) -> Map<String, Value> {
+        let Value::Object(mut settings) = serde_json::to_value(&ticket.config).expect("config serialises") else {
+            unreachable!("a config is an object")
+        };
+        settings.insert("rounds".into(), json!(0));
+        settings.remove("target_remaining");
+        settings.insert("controls".into(), json!([]));
+        merge(&mut settings, flags);
+        settings
+    }
+
     fn train(mut options: Options) -> Result<Status, Error> {
         let ticket = options.ticket.as_deref().map(read_ticket).transpose()?;
         if let Some(ticket) = &ticket {
-            // The ticket's settings, training it alone, under the flags given.
-            let Value::Object(mut settings) = serde_json::to_value(&ticket.config).expect("config serialises") else {
-                unreachable!("a config is an object")
-            };
-            settings.insert("rounds".into(), json!(0));
-            settings.remove("target_remaining");
-            settings.insert("controls".into(), json!([]));
-            merge(&mut settings, std::mem::take(&mut options.settings));
-            options.settings = settings;
+            options.settings = ticket_settings(ticket, std::mem::take(&mut options.settings));
         }
         let config = config_of(&options)?;
         let out =
             options.out.clone().unwrap_or_else(|| PathBuf::from(format!("results/train-seed{}.json", config.seed)));
+        if let Some(path) = &options.export_ticket {
+            check_ticket_export(&config, config.rounds)
+                .map_err(|message| Error::Usage(format!("--export-ticket: {message}")))?;
+            check_file(path)?;
+        }
         let mut experiment = Experiment::new(config.clone());
         if let Some(ticket) = ticket {
             eprintln!(
@@ -338,6 +403,10 @@ options:
             experiment.import_ticket(ticket)?;
         }
         experiment.load_idx(mnist::read_files(&options.data)?.each_ref().map(Vec::as_slice))?;
+        // Written now, and again when the run ends: a path that cannot be written (under a file,
+        // on a full disk) is refused before training, and a killed run leaves a file that says
+        // it was running.
+        write_results(&out, &experiment.results())?;
         eprintln!(
             "training {} on MNIST: {} iterations of batch {}, {} {}, seed {}{}",
             config.model,
@@ -349,9 +418,10 @@ options:
             if config.rounds > 0 { format!(", then {}", rounds_text(&config)) } else { String::new() }
         );
         print_evaluation_header();
-        experiment.run_to_end(&SystemClock::new(), print_train_event)?;
+        let outcome = experiment.run_to_end(&SystemClock::new(), print_train_event);
         let results = experiment.results();
-        write_file(&out, serde_json::to_string_pretty(&results).expect("results serialise") + "\n")?;
+        write_results(&out, &results)?;
+        outcome?;
         if let Some(path) = &options.export_ticket {
             write_file(path, experiment.ticket_safetensors(config.rounds)?)?;
             eprintln!("the ticket of round {} is in {}", config.rounds, path.display());
@@ -386,20 +456,34 @@ options:
                 "iterative magnitude pruning needs at least 1 round (to train the dense network only, use lth train)",
             ));
         }
+        let last_seed = base.seed + options.trials as u64 - 1; // seed <= 2^53 − 1, trials <= MAX_TRIALS
+        if last_seed > MAX_SAFE_INTEGER {
+            return Err(Error::Usage(format!(
+                "--trials: seeds {} to {last_seed} go past {MAX_SAFE_INTEGER}, the largest seed (exact in JSON); \
+                 start from a lower --seed",
+                base.seed
+            )));
+        }
         let out_dir = options
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from(format!("results/imp-{}", options.preset.as_deref().unwrap_or("custom"))));
+        check_folder(&out_dir, "--out-dir")?;
+        if let Some(dir) = &options.export_tickets {
+            for level in 0..=base.rounds {
+                check_ticket_export(&base, level)
+                    .map_err(|message| Error::Usage(format!("--export-tickets: {message}")))?;
+            }
+            check_folder(dir, "--export-tickets")?;
+        }
         let files = mnist::read_files(&options.data)?;
-        let configs: Vec<Config> =
-            (0..options.trials as u64).map(|t| Config { seed: base.seed + t, ..base.clone() }).collect();
         let segments = base.segments();
         eprintln!(
             "IMP on {}: {} trials (seeds {}..{}), {}, {} segments of {} iterations each per trial, {} at a time; reports in {}",
             base.model,
             options.trials,
             base.seed,
-            base.seed + options.trials as u64 - 1,
+            last_seed,
             rounds_text(&base),
             segments,
             base.iterations,
@@ -407,13 +491,15 @@ options:
             out_dir.display()
         );
         let started = std::time::Instant::now();
-        let next_trial = Mutex::new(configs.into_iter().enumerate());
+        // Trial t trains seed + t; each takes the next trial not yet started.
+        let next_trial = Mutex::new(0..options.trials);
         let finished: Mutex<Vec<(usize, Result<Results, Error>)>> = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
             for _ in 0..options.jobs.min(options.trials) {
                 scope.spawn(|| loop {
-                    let Some((index, config)) = next_trial.lock().expect("no panics hold it").next() else { break };
-                    let seed = config.seed;
+                    let Some(index) = next_trial.lock().expect("no panics hold it").next() else { break };
+                    let seed = base.seed + index as u64;
+                    let config = Config { seed, ..base.clone() };
                     let outcome = load(config, &files).and_then(|mut experiment| {
                         experiment.run_to_end(&SystemClock::new(), |event| match event {
                             Event::RoundDone(round) => print_round(Some(seed), round),
@@ -489,6 +575,8 @@ options:
         let mut settings = options.settings.clone();
         settings.entry("iterations").or_insert(json!(200));
         let config = Config::from_map(&settings)?;
+        let out = options.out.clone().unwrap_or_else(|| PathBuf::from("bench/native.json"));
+        check_file(&out)?;
         let files = mnist::read_files(&options.data)?;
         let data = ticketlab::data::Mnist::from_idx(
             files.each_ref().map(Vec::as_slice),
@@ -556,7 +644,6 @@ options:
             report["evaluation_samples_per_second"] = json!(evaluation);
             report["evaluation_passes"] = json!(EVALUATION_PASSES);
         }
-        let out = options.out.clone().unwrap_or_else(|| PathBuf::from("bench/native.json"));
         write_file(&out, &(serde_json::to_string_pretty(&report).expect("serialises") + "\n"))?;
         Ok(Status::Done)
     }

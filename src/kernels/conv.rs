@@ -31,10 +31,11 @@ pub struct ConvShape {
 }
 
 impl ConvShape {
-    /// Output height and width, or None when the kernel does not fit the padded input.
+    /// Output height and width, or None when the kernel does not fit the padded input (or the
+    /// padded input's size overflows).
     pub fn output_size(&self) -> Option<(usize, usize)> {
         let span = |size: usize| {
-            let padded = size + 2 * self.padding;
+            let padded = self.padding.checked_mul(2)?.checked_add(size)?;
             (self.stride > 0 && self.kernel > 0 && padded >= self.kernel)
                 .then(|| (padded - self.kernel) / self.stride + 1)
         };
@@ -397,6 +398,7 @@ mod tests {
         assert_eq!(conv.output_size(), None);
         assert_eq!(ConvShape { padding: 1, ..conv }.output_size(), Some((2, 9)));
         assert_eq!(ConvShape { stride: 0, ..conv }.output_size(), None);
+        assert_eq!(ConvShape { padding: usize::MAX / 2, ..conv }.output_size(), None);
         let pool = PoolShape { channels: 1, height: 1, width: 4, size: 2 };
         assert_eq!(pool.output_size(), None);
         assert_eq!(PoolShape { height: 5, ..pool }.output_size(), Some((2, 2)));

@@ -16,6 +16,9 @@
 use std::fmt;
 
 use crate::kernels::conv::{ConvShape, PoolShape};
+use crate::limits::{
+    megabytes, EVALUATION_CHUNK, MAX_ACTIVATIONS, MAX_KERNEL, MAX_LAYERS, MAX_PADDING, MAX_PARAMETERS, MAX_WIDTH,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayerSpec {
@@ -63,6 +66,12 @@ impl Activation {
         self.channels * self.height * self.width
     }
 
+    /// `len` in u64 (the same on wasm32 and x86_64), or None if it overflows: for shapes not
+    /// known to fit yet.
+    pub fn checked_len(&self) -> Option<u64> {
+        (self.channels as u64).checked_mul(self.height as u64)?.checked_mul(self.width as u64)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -78,111 +87,255 @@ impl fmt::Display for Activation {
     }
 }
 
-/// Numbers larger than this in a layer are refused (a typo, not a network for a browser).
-const LARGEST: usize = 4096;
-
-fn number(text: &str, what: &str, item: &str) -> Result<usize, String> {
+/// A whole number of a layer; `name` is the layer ("layer 2 (conv:8x3)"). Numbers beyond `limit`
+/// are refused by `check`, with the shapes; here only those too large to hold at all.
+fn whole(text: &str, what: &str, limit: usize, name: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
-        Ok(0) => Err(format!("\"{item}\": the {what} must be at least 1")),
-        Ok(value) if value > LARGEST => Err(format!("\"{item}\": the {what} {value} is larger than {LARGEST}")),
         Ok(value) => Ok(value),
-        Err(_) => Err(format!("\"{item}\": the {what} \"{text}\" is not a whole number")),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(format!("{name}: {what} {text} is more than the limit of {limit}"))
+        }
+        Err(_) => Err(format!("{name}: the {what} \"{text}\" is not a whole number")),
+    }
+}
+
+/// A whole number of a layer that must be at least 1.
+fn number(text: &str, what: &str, limit: usize, name: &str) -> Result<usize, String> {
+    match whole(text, what, limit, name)? {
+        0 => Err(format!("{name}: the {what} must be at least 1")),
+        value => Ok(value),
     }
 }
 
 /// `FxK[pP][sS]` of a conv layer.
-fn conv(arguments: &str, item: &str) -> Result<LayerSpec, String> {
+fn conv(arguments: &str, name: &str) -> Result<LayerSpec, String> {
     let usage = || {
-        format!("\"{item}\": write a convolution as conv:FxK, e.g. conv:32x3 (32 filters of 3×3), optionally with pP (padding) and sS (stride): conv:32x3p1s2")
+        format!("{name}: write a convolution as conv:FxK, e.g. conv:32x3 (32 filters of 3×3), optionally with pP (padding) and sS (stride): conv:32x3p1s2")
     };
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     let (filters, rest) = arguments.split_once('x').ok_or_else(usage)?;
     let end_of_kernel = rest.find(['p', 's']).unwrap_or(rest.len());
     let (kernel, mut options) = rest.split_at(end_of_kernel);
-    if kernel.is_empty() || !kernel.bytes().all(|b| b.is_ascii_digit()) {
+    if !digits(kernel) {
         return Err(usage());
     }
     let mut padding = 0;
     let mut stride = 1;
     if let Some(after) = options.strip_prefix('p') {
         let end = after.find('s').unwrap_or(after.len());
-        padding = after[..end].parse::<usize>().map_err(|_| usage())?;
+        if !digits(&after[..end]) {
+            return Err(usage());
+        }
+        padding = whole(&after[..end], "padding", MAX_PADDING, name)?;
         options = &after[end..];
     }
     if let Some(after) = options.strip_prefix('s') {
-        stride = number(after, "stride", item)?;
+        stride = number(after, "stride", MAX_KERNEL, name)?;
         options = "";
     }
     if !options.is_empty() {
         return Err(usage());
     }
     Ok(LayerSpec::Conv {
-        filters: number(filters, "number of filters", item)?,
-        kernel: number(kernel, "kernel size", item)?,
+        filters: number(filters, "number of filters", MAX_WIDTH, name)?,
+        kernel: number(kernel, "kernel size", MAX_KERNEL, name)?,
         padding,
         stride,
     })
 }
 
-/// The layers of `text`, syntax only (see [`check`] for the shapes).
+/// The layers of `text`, syntax only (see [`check`] for the shapes and the limits).
 pub fn parse(text: &str) -> Result<Vec<LayerSpec>, String> {
     let items: Vec<&str> = text.split(',').map(str::trim).collect();
     if items.iter().all(|item| item.is_empty()) {
         return Err("the architecture is empty: list its layers, e.g. conv:32x3,pool,fc:100,fc:10".into());
     }
-    items
-        .iter()
-        .map(|&item| {
-            let (kind, arguments) = item.split_once(':').unwrap_or((item, ""));
-            match kind {
-                "conv" => conv(arguments, item),
-                "pool" if arguments.is_empty() => Ok(LayerSpec::MaxPool { size: 2 }),
-                "pool" => Ok(LayerSpec::MaxPool { size: number(arguments, "window size", item)? }),
-                "fc" => Ok(LayerSpec::Fc { outputs: number(arguments, "number of outputs", item)? }),
-                "" => Err("an empty layer (two commas in a row, or a comma at an end)".into()),
-                other => Err(format!("\"{other}\" is not a layer: the layers are conv:FxK, pool and fc:N")),
+    if items.len() > MAX_LAYERS {
+        return Err(layer_count_error(items.len()));
+    }
+    let layer = |(index, &item): (usize, &&str)| {
+        let name = format!("layer {} ({item})", index + 1);
+        let (kind, arguments) = item.split_once(':').unwrap_or((item, ""));
+        match kind {
+            "conv" => conv(arguments, &name),
+            "pool" if arguments.is_empty() => Ok(LayerSpec::MaxPool { size: 2 }),
+            "pool" => Ok(LayerSpec::MaxPool { size: number(arguments, "window size", MAX_KERNEL, &name)? }),
+            "fc" => Ok(LayerSpec::Fc { outputs: number(arguments, "number of outputs", MAX_WIDTH, &name)? }),
+            "" => Err(format!("layer {}: an empty layer (two commas in a row, or a comma at an end)", index + 1)),
+            other => Err(format!("{name}: \"{other}\" is not a layer: the layers are conv:FxK, pool and fc:N")),
+        }
+    };
+    items.iter().enumerate().map(layer).collect()
+}
+
+fn layer_count_error(layers: usize) -> String {
+    format!("the network has {layers} layers, more than the limit of {MAX_LAYERS}")
+}
+
+/// What a network costs to hold and to run, in f32 values (see `limits`). Counted in u64, so
+/// that a network is refused with the same message on wasm32 (a 32-bit usize) as natively.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Weights and biases.
+    pub parameters: u64,
+    /// Per example: every layer's output, its ReLU's, and each pooling window's argmax.
+    pub outputs_per_example: u64,
+    /// Per example: the widest layer's input or output (the backward pass keeps two buffers of it).
+    pub widest: u64,
+    /// One image's patch columns and their gradient, per convolution, whatever the batch.
+    pub conv_columns: u64,
+}
+
+impl Footprint {
+    /// The cost of `layer`, from `input` to `output`; None if a count overflows.
+    fn of_layer(layer: &LayerSpec, input: Activation, output: Activation, is_last: bool) -> Option<Footprint> {
+        let relu = !is_last && !matches!(layer, LayerSpec::MaxPool { .. });
+        let (inputs, outputs) = (input.checked_len()?, output.checked_len()?);
+        let (parameters, conv_columns) = match *layer {
+            LayerSpec::Conv { filters, kernel, .. } => {
+                let (filters, kernel) = (filters as u64, kernel as u64);
+                let patch = (input.channels as u64).checked_mul(kernel)?.checked_mul(kernel)?;
+                let pixels = (output.height as u64).checked_mul(output.width as u64)?;
+                (patch.checked_mul(filters)?.checked_add(filters)?, patch.checked_mul(pixels)?.checked_mul(2)?)
             }
+            LayerSpec::Fc { .. } => (inputs.checked_mul(outputs)?.checked_add(outputs)?, 0),
+            LayerSpec::MaxPool { .. } => (0, 0),
+        };
+        // A ReLU keeps an output of its own; a pooling keeps where each maximum came from.
+        let copies = if relu || matches!(layer, LayerSpec::MaxPool { .. }) { 2 } else { 1 };
+        Some(Footprint {
+            parameters,
+            outputs_per_example: outputs.checked_mul(copies)?,
+            widest: inputs.max(outputs),
+            conv_columns,
         })
-        .collect()
+    }
+
+    fn plus(self, other: Footprint) -> Option<Footprint> {
+        Some(Footprint {
+            parameters: self.parameters.checked_add(other.parameters)?,
+            outputs_per_example: self.outputs_per_example.checked_add(other.outputs_per_example)?,
+            widest: self.widest.max(other.widest),
+            conv_columns: self.conv_columns.checked_add(other.conv_columns)?,
+        })
+    }
+
+    /// Activation values a pass of `examples` keeps (see `limits::MAX_ACTIVATIONS`); None past u64.
+    pub fn activations(&self, examples: usize) -> Option<u64> {
+        let per_example = self.widest.checked_mul(2)?.checked_add(self.outputs_per_example)?;
+        (examples as u64).checked_mul(per_example)?.checked_add(self.conv_columns)
+    }
+
+    /// The most examples a pass may hold within `MAX_ACTIVATIONS` (0 if not even one).
+    pub fn most_examples(&self) -> u64 {
+        let per_example = self.widest.saturating_mul(2).saturating_add(self.outputs_per_example).max(1);
+        MAX_ACTIVATIONS.saturating_sub(self.conv_columns) / per_example
+    }
+}
+
+/// The footprint of checked `layers` from `input`, whose shapes `check` gave.
+pub fn footprint(input: Activation, layers: &[LayerSpec], shapes: &[Activation]) -> Footprint {
+    let inputs = std::iter::once(input).chain(shapes.iter().copied());
+    let mut total = Footprint::default();
+    for (index, ((layer, input), &output)) in layers.iter().zip(inputs).zip(shapes).enumerate() {
+        let is_last = index + 1 == layers.len();
+        let cost = Footprint::of_layer(layer, input, output, is_last).expect("checked when made");
+        total = total.plus(cost).expect("checked when made");
+    }
+    total
+}
+
+/// A layer's numbers against their bounds in `limits`: a message naming the first one outside.
+fn check_numbers(layer: &LayerSpec) -> Result<(), String> {
+    // (what, value, least, most)
+    let numbers: &[(&str, usize, usize, usize)] = match *layer {
+        LayerSpec::Conv { filters, kernel, padding, stride } => &[
+            ("number of filters", filters, 1, MAX_WIDTH),
+            ("kernel size", kernel, 1, MAX_KERNEL),
+            ("padding", padding, 0, MAX_PADDING),
+            ("stride", stride, 1, MAX_KERNEL),
+        ],
+        LayerSpec::MaxPool { size } => &[("window size", size, 1, MAX_KERNEL)],
+        LayerSpec::Fc { outputs } => &[("number of outputs", outputs, 1, MAX_WIDTH)],
+    };
+    for &(what, value, least, most) in numbers {
+        if value > most {
+            return Err(format!("{what} {value} is more than the limit of {most}"));
+        }
+        if value < least {
+            return Err(format!("the {what} must be at least {least}"));
+        }
+    }
+    Ok(())
+}
+
+/// The network so far, `total`, against the limits on parameters and on a pass's activations
+/// (for an evaluation chunk: every run evaluates in chunks of `EVALUATION_CHUNK`).
+fn check_total(total: Option<Footprint>) -> Result<Footprint, String> {
+    let too_large = || "its sizes overflow 64 bits, far past the limits (see the README's Design section)".to_string();
+    let total = total.ok_or_else(too_large)?;
+    if total.parameters > MAX_PARAMETERS {
+        return Err(format!(
+            "the network has {} parameters up to here, more than the limit of {MAX_PARAMETERS}; use fewer filters or outputs",
+            total.parameters
+        ));
+    }
+    let activations = total.activations(EVALUATION_CHUNK).ok_or_else(too_large)?;
+    if activations > MAX_ACTIVATIONS {
+        return Err(format!(
+            "evaluating {EVALUATION_CHUNK} images at once takes {activations} activation values ({} MB) up to here, more \
+             than the limit of {MAX_ACTIVATIONS} ({} MB); use fewer filters, less padding, or pool earlier",
+            megabytes(activations),
+            megabytes(MAX_ACTIVATIONS)
+        ));
+    }
+    Ok(total)
+}
+
+/// The activation after `layer` (named `name` in errors) from `current`, if it fits.
+fn output_shape(name: &str, current: Activation, layer: &LayerSpec) -> Result<Activation, String> {
+    let (channels, height, width) = (current.channels, current.height, current.width);
+    match *layer {
+        LayerSpec::Conv { .. } | LayerSpec::MaxPool { .. } if current.flat => Err(format!(
+            "{name} needs maps, but it follows a fully connected layer; put conv and pool layers before the first fc"
+        )),
+        LayerSpec::Conv { filters, kernel, padding, stride } => {
+            let shape = ConvShape { channels, height, width, filters, kernel, stride, padding };
+            let (height, width) = shape.output_size().ok_or_else(|| {
+                format!("{name}: a {kernel}×{kernel} kernel does not fit {current} with padding {padding}")
+            })?;
+            Ok(Activation::image(filters, height, width))
+        }
+        LayerSpec::MaxPool { size } => {
+            let shape = PoolShape { channels, height, width, size };
+            let (height, width) =
+                shape.output_size().ok_or_else(|| format!("{name}: a {size}×{size} window does not fit {current}"))?;
+            Ok(Activation::image(channels, height, width))
+        }
+        LayerSpec::Fc { outputs } => Ok(Activation { channels: outputs, height: 1, width: 1, flat: true }),
+    }
 }
 
 /// Follows `input` through `layers`: the activation after each layer, or an error naming the
 /// first layer that does not fit (a kernel or window larger than its input, a convolution or
-/// pooling after a fully connected layer, a last layer that is not fc:`classes`).
+/// pooling after a fully connected layer, a last layer that is not fc:`classes`) or that takes
+/// the network past a limit of `crate::limits`. A layer's numbers are checked against their
+/// limits before its shape is computed, so no size computed here can overflow unnoticed.
 pub fn check(input: Activation, layers: &[LayerSpec], classes: usize) -> Result<Vec<Activation>, String> {
+    if layers.len() > MAX_LAYERS {
+        return Err(layer_count_error(layers.len()));
+    }
     let mut shapes = Vec::with_capacity(layers.len());
     let mut current = input;
+    let mut total = Footprint::default();
     for (index, layer) in layers.iter().enumerate() {
         let name = format!("layer {} ({layer})", index + 1);
-        current = match *layer {
-            LayerSpec::Conv { .. } | LayerSpec::MaxPool { .. } if current.flat => {
-                return Err(format!("{name} needs maps, but it follows a fully connected layer; put conv and pool layers before the first fc"));
-            }
-            LayerSpec::Conv { filters, kernel, padding, stride } => {
-                let shape = ConvShape {
-                    channels: current.channels,
-                    height: current.height,
-                    width: current.width,
-                    filters,
-                    kernel,
-                    stride,
-                    padding,
-                };
-                let (height, width) = shape.output_size().ok_or_else(|| {
-                    format!("{name}: a {kernel}×{kernel} kernel does not fit {current} with padding {padding}")
-                })?;
-                Activation::image(filters, height, width)
-            }
-            LayerSpec::MaxPool { size } => {
-                let shape =
-                    PoolShape { channels: current.channels, height: current.height, width: current.width, size };
-                let (height, width) = shape
-                    .output_size()
-                    .ok_or_else(|| format!("{name}: a {size}×{size} window does not fit {current}"))?;
-                Activation::image(current.channels, height, width)
-            }
-            LayerSpec::Fc { outputs } => Activation { channels: outputs, height: 1, width: 1, flat: true },
-        };
-        shapes.push(current);
+        check_numbers(layer).map_err(|message| format!("{name}: {message}"))?;
+        let output = output_shape(&name, current, layer)?;
+        let cost = Footprint::of_layer(layer, current, output, index + 1 == layers.len());
+        total = check_total(cost.and_then(|cost| total.plus(cost))).map_err(|message| format!("{name}: {message}"))?;
+        shapes.push(output);
+        current = output;
     }
     match layers.last() {
         Some(LayerSpec::Fc { outputs }) if *outputs == classes => Ok(shapes),
@@ -231,11 +384,74 @@ mod tests {
             ("conv:ax3,fc:10", "number of filters \"a\" is not a whole number"),
             ("fc:10,,fc:10", "empty layer"),
             ("dense:10", "\"dense\" is not a layer"),
-            ("fc:100000", "larger than 4096"),
+            (
+                "conv:8x3p99999999999999999999,fc:10",
+                "layer 1 (conv:8x3p99999999999999999999): padding 99999999999999999999 is more than the limit of 64",
+            ),
         ] {
             let error = parse(text).expect_err(text);
             assert!(error.contains(expected), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn numbers_past_the_limits_are_refused_with_the_layer_the_value_and_the_limit() {
+        for (text, expected) in [
+            ("conv:1x1p20000,fc:10", "layer 1 (conv:1x1p20000): padding 20000 is more than the limit of 64"),
+            ("conv:1x1p4611686018427387904,fc:10", "padding 4611686018427387904 is more than the limit of 64"),
+            ("fc:100,fc:100000", "layer 2 (fc:100000): number of outputs 100000 is more than the limit of 4096"),
+            ("conv:5000x3,fc:10", "number of filters 5000 is more than the limit of 4096"),
+            ("conv:8x65p40,fc:10", "kernel size 65 is more than the limit of 64"),
+            ("conv:8x3s65,fc:10", "stride 65 is more than the limit of 64"),
+            ("pool:100,fc:10", "window size 100 is more than the limit of 64"),
+        ] {
+            let error = check(MNIST, &parse(text).unwrap(), 10).expect_err(text);
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+        let hundred = vec!["fc:4096"; 100].join(",");
+        let error = parse(&hundred).expect_err("too many layers");
+        assert_eq!(error, "the network has 100 layers, more than the limit of 32");
+        let error = check(MNIST, &vec![LayerSpec::Fc { outputs: 10 }; 33], 10).expect_err("too many layers");
+        assert!(error.contains("33 layers"), "{error}");
+        // Specs made in code, not parsed, are held to the same bounds.
+        let no_filters = LayerSpec::Conv { filters: 0, kernel: 3, padding: 0, stride: 1 };
+        let error = check(MNIST, &[no_filters, LayerSpec::Fc { outputs: 10 }], 10).expect_err("no filters");
+        assert_eq!(error, "layer 1 (conv:0x3): the number of filters must be at least 1");
+    }
+
+    #[test]
+    fn networks_too_large_to_hold_or_to_run_are_refused_at_the_layer_that_tips_them() {
+        // 784·4096 + 4096·4096 weights and 2·4096 biases by the second layer.
+        let error = check(MNIST, &parse("fc:4096,fc:4096,fc:10").unwrap(), 10).expect_err("too many parameters");
+        assert!(
+            error.starts_with(
+                "layer 2 (fc:4096): the network has 19996672 parameters up to here, more than the limit of 5000000"
+            ),
+            "{error}"
+        );
+        // 4096 maps of 28×28 (and their ReLU) for each of 500 images: 12.8 GB.
+        let error = check(MNIST, &parse("conv:4096x3p1,conv:4096x3p1,fc:10").unwrap(), 10).expect_err("too wide");
+        assert!(error.starts_with("layer 1 (conv:4096x3p1): evaluating 500 images at once takes"), "{error}");
+        assert!(error.contains("more than the limit of 300000000 (1200 MB)"), "{error}");
+        // Padding that grows the maps layer after layer.
+        let growing = ["conv:64x1p64"; 6].join(",") + ",fc:10";
+        let error = check(MNIST, &parse(&growing).unwrap(), 10).expect_err("too large");
+        assert!(error.contains("activation values"), "{error}");
+    }
+
+    #[test]
+    fn the_named_networks_are_within_the_limits_with_room_to_spare() {
+        use crate::limits::{EVALUATION_CHUNK, MAX_ACTIVATIONS, MAX_PARAMETERS};
+        use crate::nn::ModelSpec;
+        for name in ModelSpec::names() {
+            let footprint = ModelSpec::from_name(name).unwrap().footprint();
+            assert!(footprint.parameters * 3 / 2 <= MAX_PARAMETERS, "{name}: {footprint:?}");
+            let activations = footprint.activations(EVALUATION_CHUNK).unwrap();
+            assert!(activations * 6 / 5 <= MAX_ACTIVATIONS, "{name}: {activations}");
+        }
+        let conv_6 = ModelSpec::from_name("conv-6").unwrap().footprint();
+        assert_eq!((conv_6.parameters, conv_6.activations(EVALUATION_CHUNK)), (1_802_698, Some(249_362_344)));
+        assert_eq!(ModelSpec::from_name("conv-2").unwrap().footprint().parameters, 3_317_450);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `tensors` names the views into it ("fc1.weight", "fc1.bias", ...). Activations live in a
 //! `Workspace` that is sized once per batch size and reused, so a training step allocates nothing.
 
-use super::architecture::{self, Activation, LayerSpec};
+use super::architecture::{self, Activation, Footprint, LayerSpec};
 use super::dense::Dense;
 use super::init::Init;
 use super::loss::{predicted_class, softmax_cross_entropy, LossStats};
@@ -102,6 +102,47 @@ impl ModelSpec {
     /// The shape after each layer (the spec was checked when made).
     fn shapes(&self) -> Vec<Activation> {
         architecture::check(self.input, &self.layers, self.classes).expect("spec checked when made")
+    }
+
+    /// What the network costs to hold and to run (see `crate::limits`).
+    pub fn footprint(&self) -> Footprint {
+        architecture::footprint(self.input, &self.layers, &self.shapes())
+    }
+
+    /// The parameter tensors in the flat buffer's order: per layer with parameters, its weight
+    /// (conv: (filters, channels, kh, kw); fc: (inputs, outputs)) then its bias. Computed from the
+    /// spec alone, so that ticket and checkpoint files are checked before any model is built.
+    pub fn param_tensors(&self) -> Vec<ParamTensor> {
+        let shapes = self.shapes();
+        let (mut convs, mut fcs) = (0, 0);
+        let mut tensors = Vec::new();
+        let mut offset = 0;
+        let inputs = std::iter::once(self.input).chain(shapes.iter().copied());
+        for (layer, input) in self.layers.iter().zip(inputs) {
+            let (name, weight_shape, outputs) = match *layer {
+                LayerSpec::Conv { filters, kernel, .. } => {
+                    convs += 1;
+                    (format!("conv{convs}"), vec![filters, input.channels, kernel, kernel], filters)
+                }
+                LayerSpec::Fc { outputs } => {
+                    fcs += 1;
+                    (format!("fc{fcs}"), vec![input.len(), outputs], outputs)
+                }
+                LayerSpec::MaxPool { .. } => continue,
+            };
+            let kind = TensorKind::Weight;
+            let weight = ParamTensor { name: format!("{name}.weight"), kind, offset, shape: weight_shape };
+            let bias_shape = vec![outputs];
+            let bias = ParamTensor {
+                name: format!("{name}.bias"),
+                kind: TensorKind::Bias,
+                offset: weight.range().end,
+                shape: bias_shape,
+            };
+            offset = bias.range().end;
+            tensors.extend([weight, bias]);
+        }
+        tensors
     }
 
     /// The prunable weight tensors, in order, with their sizes (without building the model).
@@ -214,6 +255,10 @@ enum Layer {
 }
 
 impl Layer {
+    fn has_parameters(&self) -> bool {
+        matches!(self, Layer::Dense(_) | Layer::Conv(_))
+    }
+
     /// Values per example after this layer.
     fn output_width(&self) -> usize {
         match self {
@@ -254,59 +299,27 @@ pub struct Workspace {
 }
 
 impl Model {
-    /// Builds the model with freshly initialised weights (zero biases). Tensors are laid out and
-    /// initialised layer by layer, weight then bias.
+    /// Builds the model with freshly initialised weights (zero biases), laid out as
+    /// `ModelSpec::param_tensors` says and initialised in that order.
     pub fn new(spec: ModelSpec, init: Init, rng: &mut Rng) -> Model {
+        let tensors = spec.param_tensors();
+        // Each layer with parameters has a weight then a bias tensor, in layer order.
+        let mut pairs = tensors.chunks_exact(2).map(|pair| (pair[0].offset, pair[1].offset));
         let mut layers = Vec::new();
-        let mut tensors = Vec::new();
-        let mut param_count = 0;
         // (fan_in, fan_out) of each weight tensor, for the initialiser.
         let mut fans = Vec::new();
-        let mut add_tensors =
-            |name: String, weight_shape: Vec<usize>, outputs: usize, tensors: &mut Vec<ParamTensor>| {
-                let weight_offset = param_count;
-                let bias_offset = weight_offset + weight_shape.iter().product::<usize>();
-                param_count = bias_offset + outputs;
-                tensors.push(ParamTensor {
-                    name: format!("{name}.weight"),
-                    kind: TensorKind::Weight,
-                    offset: weight_offset,
-                    shape: weight_shape,
-                });
-                tensors.push(ParamTensor {
-                    name: format!("{name}.bias"),
-                    kind: TensorKind::Bias,
-                    offset: bias_offset,
-                    shape: vec![outputs],
-                });
-                (weight_offset, bias_offset)
-            };
         let shapes = spec.shapes();
-        let (mut convs, mut fcs) = (0, 0);
         let mut input = spec.input;
         for (index, (layer, &output)) in spec.layers.iter().zip(&shapes).enumerate() {
             let is_last = index + 1 == spec.layers.len();
             match *layer {
                 LayerSpec::Conv { filters, kernel, padding, stride } => {
-                    convs += 1;
+                    let (weight_offset, bias_offset) = pairs.next().expect("a conv has parameters");
                     let channels = input.channels;
-                    let (weight_offset, bias_offset) = add_tensors(
-                        format!("conv{convs}"),
-                        vec![filters, channels, kernel, kernel],
-                        filters,
-                        &mut tensors,
-                    );
                     // Glorot's fans for a convolution count every tap (Keras and PyTorch agree).
                     fans.push((channels * kernel * kernel, filters * kernel * kernel));
-                    let shape = ConvShape {
-                        channels,
-                        height: input.height,
-                        width: input.width,
-                        filters,
-                        kernel,
-                        stride,
-                        padding,
-                    };
+                    let (height, width) = (input.height, input.width);
+                    let shape = ConvShape { channels, height, width, filters, kernel, stride, padding };
                     layers.push(Layer::Conv(Conv { shape, weight_offset, bias_offset }));
                 }
                 LayerSpec::MaxPool { size } => layers.push(Layer::MaxPool(PoolShape {
@@ -316,10 +329,8 @@ impl Model {
                     size,
                 })),
                 LayerSpec::Fc { outputs } => {
-                    fcs += 1;
+                    let (weight_offset, bias_offset) = pairs.next().expect("an fc layer has parameters");
                     let inputs = input.len();
-                    let (weight_offset, bias_offset) =
-                        add_tensors(format!("fc{fcs}"), vec![inputs, outputs], outputs, &mut tensors);
                     fans.push((inputs, outputs));
                     layers.push(Layer::Dense(Dense { inputs, outputs, weight_offset, bias_offset, sparse: None }));
                 }
@@ -329,7 +340,7 @@ impl Model {
             }
             input = output;
         }
-        let mut params = vec![0.0; param_count];
+        let mut params = vec![0.0; tensors.last().map_or(0, |t| t.range().end)];
         let weights = tensors.iter().filter(|t| t.kind == TensorKind::Weight);
         for (tensor, &(fan_in, fan_out)) in weights.zip(&fans) {
             init.fill(&mut params[tensor.range()], fan_in, fan_out, rng);
@@ -400,15 +411,18 @@ impl Model {
     }
 
     /// Backward pass after `forward` on the same x: writes every parameter's gradient of the
-    /// loss into `grads` (same layout as `params`), given d_logits (batch, classes).
+    /// loss into `grads` (same layout as `params`), given d_logits (batch, classes). It stops at
+    /// the first layer with parameters, which needs no input gradient: the layers before it (a
+    /// leading pool) have nothing to learn.
     pub fn backward(&self, x: &[f32], batch: usize, d_logits: &[f32], workspace: &mut Workspace, grads: &mut [f32]) {
         let Workspace { outputs, d_current, d_previous, sparse, conv: conv_scratch, argmax } = workspace;
         d_current.clear();
         d_current.extend_from_slice(d_logits);
-        for (index, layer) in self.layers.iter().enumerate().rev() {
+        let first_trained = self.layers.iter().position(Layer::has_parameters).expect("the last layer is fc");
+        for (index, layer) in self.layers.iter().enumerate().skip(first_trained).rev() {
             let input: &[f32] = if index == 0 { x } else { &outputs[index - 1] };
             let input_width = input.len() / batch;
-            let need_d_input = index > 0;
+            let need_d_input = index > first_trained;
             if need_d_input {
                 d_previous.resize(batch * input_width, 0.0);
             }
