@@ -3,7 +3,9 @@
 // settings hash: {key, config, rounds, checkpoint ({level, bytes}, or null), views (the ticket
 // rounds' panel views: the round_views messages), ended (once the run ended: its results without
 // their rounds, whose status says whether it finished, stopped or diverged; else null), saved
-// (ms since 1970)}. Storage that is missing or refused only means nothing is kept.
+// (ms since 1970)}. Storage that is missing or refused means nothing is kept: a write that fails
+// (a full disk, a quota) rejects with a message saying so; a record that cannot be read whole (a
+// damaged one) is told apart (DAMAGED), never read.
 
 const DATABASE = 'ticketlab';
 const STORE = 'runs';
@@ -17,13 +19,16 @@ function open() {
   });
 }
 
+/** `act(store)`'s request's result, once its transaction has committed (rejects if it aborts). */
 async function transact(mode, act) {
   const database = await open();
   try {
     return await new Promise((resolve, reject) => {
-      const request = act(database.transaction(STORE, mode).objectStore(STORE));
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
+      const transaction = database.transaction(STORE, mode);
+      const request = act(transaction.objectStore(STORE));
+      transaction.oncomplete = () => resolve(request.result);
+      transaction.onabort = () => reject(transaction.error ?? request.error ?? new Error('the write was aborted'));
+      transaction.onerror = () => reject(transaction.error ?? request.error);
     });
   } finally {
     database.close();
@@ -32,13 +37,29 @@ async function transact(mode, act) {
 
 /**
  * Keeps what a run with these settings has done so far ({config, rounds, checkpoint, views,
- * ended}), replacing the last record.
+ * ended}), replacing the last record. Resolves once it is on disk; rejects with an Error that
+ * says why not (a full disk or quota, storage refused).
  */
-export function keepRounds(key, run) {
-  return transact('readwrite', (store) => store.put({ key, ...run, saved: Date.now() })).catch(() => {});
+export async function keepRounds(key, run) {
+  try {
+    await transact('readwrite', (store) => store.put({ key, ...run, saved: Date.now() }));
+  } catch (error) {
+    const why = error?.name === 'QuotaExceededError' ? 'its storage is full' : `its storage refused it (${error?.name ?? error})`;
+    throw new Error(`this browser did not keep the last round: ${why}`);
+  }
 }
 
-/** The kept record for these settings, or null. */
+/** Whether a kept record can be read whole: its settings, and its rounds each with a branch and a level. */
+export function isWhole(record) {
+  return record != null && typeof record === 'object' && record.config != null && typeof record.config === 'object' &&
+    Array.isArray(record.rounds) && record.rounds.every((round) => round != null && typeof round.branch === 'string' && Number.isInteger(round.level)) &&
+    (record.views == null || Array.isArray(record.views));
+}
+
+/** A record that is there but cannot be read whole, as keptRounds gives it. */
+export const DAMAGED = Object.freeze({ damaged: true });
+
+/** The kept record for these settings; null when there is none (or storage is refused); DAMAGED. */
 export function keptRounds(key) {
-  return transact('readonly', (store) => store.get(key)).then((record) => record ?? null, () => null);
+  return transact('readonly', (store) => store.get(key)).then((record) => (record == null ? null : isWhole(record) ? record : DAMAGED), () => null);
 }

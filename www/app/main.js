@@ -11,7 +11,7 @@ import { ConnectionView } from './connections.js';
 import { WeightsView } from './weights.js';
 import { ConfusionView } from './confusion.js';
 import { DigitView } from './digit.js';
-import { keptRounds } from './kept-runs.js';
+import { keptRounds, DAMAGED } from './kept-runs.js';
 import { TrialPicker } from './trial-picker.js';
 import { RunKeeper, describeKeptTrials } from './resume.js';
 import { applyEmbedMode, embedCode, postHeight, viewsNeverFilled } from './embed.js';
@@ -539,7 +539,13 @@ function describeTrialsDone({ rows, seeds }) {
 const lastEvaluation = (results) => trialsOf(results).flatMap((trial) => trial.rounds).findLast((r) => r.last)?.last;
 
 let replaying = false; // drawing kept or precomputed rounds, not a live run's
-const keeper = new RunKeeper(); // keeps the live run's finished rounds and checkpoint for a reload
+// Keeps the live run's finished rounds and checkpoint for a reload; says so when the browser refuses.
+const keeper = new RunKeeper((message) => {
+  $('storage-notice').hidden = false;
+  $('storage-notice').textContent = `Not kept: ${message}. Everything computed is still in this page: download the results to keep ` +
+    'them. After a reload the run can resume only from the rounds kept before.';
+  bringIntoView($('storage-notice'));
+});
 let runValues = null; // the live run's settings
 let resumedAt = null; // the level a resumed run goes on from (null: a run from the start)
 
@@ -594,6 +600,7 @@ function startRun(values, resume = null) {
     startViews(config);
   }
   $('kept-offer').hidden = true;
+  $('storage-notice').hidden = true;
   $('progress-pair').hidden = false; // a live run's: a precomputed one has no progress to show
   // The charts against weights remaining span the whole run from its start: 100% down to what its
   // last round keeps (with a margin), as the form worked it out.
@@ -954,8 +961,12 @@ if (EMBEDDED || location.hash.replace(/^#/, '') === '') {
 // seeds seed, seed + 1, … are the run's trials, each the run of its seed alone, bit for bit.
 async function offerKeptRounds() {
   const values = readForm();
-  const records = values ? await Promise.all(Array.from({ length: values.trials },
+  const found = values ? await Promise.all(Array.from({ length: values.trials },
     (_, index) => keptRounds(toHash({ ...values, seed: values.seed + index, trials: 1 }) || '#'))) : [];
+  // A damaged record is set aside, and said so: the others are offered as usual.
+  $('storage-notice').hidden = !found.includes(DAMAGED);
+  $('storage-notice').textContent = found.includes(DAMAGED) ? 'A run kept in this browser with these settings could not be read (its record is damaged), so it is not offered; Train runs it again.' : '';
+  const records = found.map((record) => (record === DAMAGED ? null : record));
   const kept = records[0]?.rounds?.length ? describeKeptTrials(records, values.trials, values.seed) : null;
   $('kept-offer').hidden = !kept || running;
   if (!kept) return;

@@ -146,7 +146,13 @@ function resumeOf(finished, interrupted, checkpoint) {
  * in force (the core's: a target's rounds resolved).
  */
 export class RunKeeper {
+  /** `onFailure(message)` hears of a write that did not reach the disk (once a run). */
+  constructor(onFailure = () => {}) {
+    this.onFailure = onFailure;
+  }
+
   start(key, resumedFrom = null, views = []) {
+    this.failed = false;
     Object.assign(this, { key, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom, views: [...views], rounds: null, config: null, ended: null });
   }
 
@@ -186,6 +192,9 @@ export class RunKeeper {
   write() {
     if (this.key == null || !this.rounds) return; // no round kept yet: the last run's record stays
     const { config, rounds, kept: checkpoint, views, ended } = this;
-    keepRounds(this.key, { config, rounds, checkpoint, views, ended });
+    keepRounds(this.key, { config, rounds, checkpoint, views, ended }).catch((error) => {
+      if (!this.failed) this.onFailure(error.message);
+      this.failed = true;
+    });
   }
 }
