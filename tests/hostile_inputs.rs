@@ -24,21 +24,10 @@ fn header_only(metadata: Value) -> Vec<u8> {
     [&(header.len() as u64).to_le_bytes()[..], header.as_bytes()].concat()
 }
 
-/// The file's header and data, to edit.
-fn split(file: &[u8]) -> (Value, Vec<u8>) {
-    let length = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
-    (serde_json::from_slice(&file[8..8 + length]).unwrap(), file[8 + length..].to_vec())
-}
-
-fn join(header: &Value, data: &[u8]) -> Vec<u8> {
-    let text = header.to_string();
-    [&(text.len() as u64).to_le_bytes()[..], text.as_bytes(), data].concat()
-}
-
 fn with_metadata(file: &[u8], key: &str, value: &str) -> Vec<u8> {
-    let (mut header, data) = split(file);
+    let (mut header, data) = common::split_safetensors(file);
     header["__metadata__"][key] = json!(value);
-    join(&header, &data)
+    common::join_safetensors(&header, &data)
 }
 
 fn assert_contains(message: &str, parts: &[&str]) {

@@ -104,21 +104,10 @@ fn small_ticket(model: &str) -> Ticket {
     Ticket { config, level: 1, mask, initial_params: model.params }
 }
 
-/// The file's header and data, to edit.
-fn split(file: &[u8]) -> (Value, Vec<u8>) {
-    let length = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
-    (serde_json::from_slice(&file[8..8 + length]).unwrap(), file[8 + length..].to_vec())
-}
-
-fn join(header: &Value, data: &[u8]) -> Vec<u8> {
-    let text = header.to_string();
-    [&(text.len() as u64).to_le_bytes()[..], text.as_bytes(), data].concat()
-}
-
 fn edited(change: impl FnOnce(&mut Value, &mut Vec<u8>)) -> Vec<u8> {
-    let (mut header, mut data) = split(&small_ticket("lenet-300-100").to_safetensors());
+    let (mut header, mut data) = common::split_safetensors(&small_ticket("lenet-300-100").to_safetensors());
     change(&mut header, &mut data);
-    join(&header, &data)
+    common::join_safetensors(&header, &data)
 }
 
 fn refusal(file: &[u8]) -> String {
@@ -137,7 +126,7 @@ fn assert_refused(file: &[u8], parts: &[&str]) {
 fn a_written_ticket_is_a_safetensors_file_with_the_documented_tensors() {
     let ticket = small_ticket("lenet-5");
     let file = ticket.to_safetensors();
-    let (header, data) = split(&file);
+    let (header, data) = common::split_safetensors(&file);
     let length = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
     assert_eq!((8 + length) % 8, 0, "the data starts aligned");
     assert_eq!(header["conv1.weight"], json!({"dtype": "F32", "shape": [6, 1, 5, 5], "data_offsets": [0, 600]}));
@@ -213,9 +202,12 @@ fn a_ticket_that_does_not_fit_its_model_is_refused() {
     let transposed = edited(|header, _| header["fc2.weight"]["shape"] = json!([100, 300]));
     assert_refused(&transposed, &["tensor fc2.weight has shape (100, 300)", "model lenet-300-100 expects (300, 100)"]);
     // A LeNet-5 ticket whose config says LeNet-300-100.
-    let (mut header, data) = split(&small_ticket("lenet-5").to_safetensors());
+    let (mut header, data) = common::split_safetensors(&small_ticket("lenet-5").to_safetensors());
     header["__metadata__"]["config"] = json!(config(r#""model": "lenet-300-100""#).to_json());
-    assert_refused(&join(&header, &data), &["tensor fc1.weight has shape (400, 120)", "expects (784, 300)"]);
+    assert_refused(
+        &common::join_safetensors(&header, &data),
+        &["tensor fc1.weight has shape (400, 120)", "expects (784, 300)"],
+    );
     let extra =
         edited(|header, _| header["conv1.weight"] = json!({"dtype": "U8", "shape": [0], "data_offsets": [0, 0]}));
     assert_refused(&extra, &["tensor conv1.weight is not part of model lenet-300-100"]);

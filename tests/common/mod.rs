@@ -117,3 +117,15 @@ pub fn short_run_record() -> String {
         .collect();
     serde_json::to_string_pretty(&records).expect("serialises") + "\n"
 }
+
+/// A safetensors file's JSON header and the data after it, to edit (tests that tamper with files).
+pub fn split_safetensors(file: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let length = u64::from_le_bytes(file[..8].try_into().unwrap()) as usize;
+    (serde_json::from_slice(&file[8..8 + length]).unwrap(), file[8 + length..].to_vec())
+}
+
+/// `header` and `data` as a safetensors file again.
+pub fn join_safetensors(header: &serde_json::Value, data: &[u8]) -> Vec<u8> {
+    let text = header.to_string();
+    [&(text.len() as u64).to_le_bytes()[..], text.as_bytes(), data].concat()
+}
