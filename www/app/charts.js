@@ -72,11 +72,11 @@ export class LineChart {
   }
 
   /**
-   * Holds a log x axis at [min, max] from the next setData on (null: fitted to the data), so that
-   * a live run's points fill a frame that already shows where the run is going.
+   * Holds a log x axis from the next setData on as if its data already spanned [min, max] (null:
+   * fitted to the data), so that a live run's points fill a frame that shows where it is going.
    */
   holdXRange(range) {
-    this.xRange = range;
+    this.xRange = range ? uPlot.rangeLog(range[0], range[1], 10, false) : null;
   }
 
   /** Shows or hides y series `index` (from 0), its legend entry too: a series the run does not train. */

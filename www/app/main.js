@@ -603,8 +603,8 @@ function startRun(values, resume = null) {
   $('storage-notice').hidden = true;
   $('progress-pair').hidden = false; // a live run's: a precomputed one has no progress to show
   // The charts against weights remaining span the whole run from its start: 100% down to what its
-  // last round keeps (with a margin), as the form worked it out.
-  const xRange = pruningPlan && !ticket ? [pruningPlan.percent * 0.85, 115] : null;
+  // last round keeps, as the form worked it out.
+  const xRange = pruningPlan && !ticket ? [pruningPlan.percent, 100] : null;
   for (const chart of [ticketsChart, earlyStopChart]) chart.holdXRange(xRange);
   confirmingStartOver = false;
   bringIntoView($('status'));
