@@ -31,6 +31,7 @@
 // run with the same settings) resumes at the level after the checkpoint's, in every share.
 import init, { Experiment, sha256_hex, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
 import { MNIST_FILES, MNIST_SHA256 } from './app/mnist.js';
+import { canGunzip } from './app/gzip.js';
 
 const SLICE_MS = 25;
 
@@ -51,7 +52,7 @@ const post = (message) => self.postMessage(message);
  * it arrives, or, in a browser without DecompressionStream, nothing (init fetches the plain .wasm).
  */
 async function wasmSource() {
-  if (typeof DecompressionStream === 'undefined') return undefined;
+  if (!canGunzip()) return undefined;
   const response = await fetch(new URL('./pkg/ticketlab_bg.wasm.gz', import.meta.url));
   if (!response.ok) throw new Error(`pkg/ticketlab_bg.wasm.gz: the server answered ${response.status} ${response.statusText}`);
   // A server that sends it with Content-Encoding: gzip has it decompressed on the way.

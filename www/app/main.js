@@ -259,7 +259,7 @@ function onModelChosen() {
 /** The hints that follow the settings: iterations per round, and what Train will do. */
 function updateHints(values) {
   const iterations = values ? iterationsFor(values) : 0;
-  $('iterations-hint').textContent = values ? `= ${iterations.toLocaleString('en')} iteration${iterations === 1 ? '' : 's'}${values && prunes(values) ? ' per round' : ''}` : '';
+  $('iterations-hint').textContent = values ? `= ${iterations.toLocaleString('en')} iteration${iterations === 1 ? '' : 's'}${prunes(values) ? ' per round' : ''}` : '';
   $('train-what').textContent = values ? describeTrain(values, iterations) + downloadNote : '';
 }
 
