@@ -5,9 +5,24 @@ use wasm_bindgen::prelude::*;
 
 use crate::experiment::{self, Clock};
 
+/// The message of the last panic, for the worker to name in what it tells the user (a panic traps,
+/// and the trap's own message is only "unreachable").
+static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(info.to_string());
+        }
+    }));
+}
+
+/// The last panic's message (file, line and what failed), once; None when nothing panicked.
+#[wasm_bindgen]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.lock().ok()?.take()
 }
 
 struct PerformanceClock;

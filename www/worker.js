@@ -21,7 +21,8 @@
 //      | {type:'weight_layers', model, layers: [{name, size, rate_setting}] | error} (asked for with {type:'weight_layers', model})
 //      | {type:'classified', id, level, dense, ticket | error} (Float32Arrays: each network's class probabilities)
 //      | {type:'test_image', index, pixels, label | error} (pixels as classify takes them)
-//      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?}
+//      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?, internal?}
+//      (`internal`, here or beside an answer's error: the core failed, and this worker cannot be used again)
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
 //
@@ -29,7 +30,7 @@
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
 // loads (the page downloads it) are kept and applied once it is in. A run given a checkpoint (as posted by an earlier
 // run with the same settings) resumes at the level after the checkpoint's, in every share.
-import init, { Experiment, sha256_hex, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
+import init, { Experiment, last_panic, sha256_hex, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
 import { MNIST_FILES, MNIST_SHA256 } from './app/mnist.js';
 import { canGunzip } from './app/gzip.js';
 
@@ -44,6 +45,8 @@ let sendRewind = false; // a ticket share still has θk to send (reset = rewind,
 let checkpointsBefore = 0; // the ticket's rounds below this level are followed by a checkpoint (0: none)
 let pendingInputs = []; // masks and θk that came while loading
 let request = null; // 'pause' or 'stop', asked for while loading
+let doing = 'starting'; // what the worker was asked to do, for the message if the core fails in it
+let kept = null; // what a run keeps if the core fails: its results as it started, and each round finished since
 
 const post = (message) => self.postMessage(message);
 
@@ -101,19 +104,39 @@ function results() {
   return experiment ? experiment.results() : null;
 }
 
+/**
+ * A panic in the core (a trap: a bug, not a setting) leaves its wasm instance unusable, and this
+ * worker cannot load another: its message says `internal`, and the page replaces the worker.
+ * Says what the user was doing, what failed and what to try; undefined for an ordinary error.
+ */
+function coreFailure(error, during = doing) {
+  if (!(error instanceof WebAssembly.RuntimeError)) return undefined;
+  let panic = null;
+  try { panic = last_panic(); } catch { /* the instance is past answering */ }
+  experiment = null;
+  // A trap without a panic: an abort, such as an allocation the tab's memory could not give.
+  const what = panic?.replace(/\s+/g, ' ').trim() ?? `${error.message} (a trap in the WebAssembly code, which can also mean the tab ran out of memory)`;
+  return `the core hit an internal error while ${during}: ${what}. This is a bug in ticketlab, not a problem with your settings. ` +
+    'Press Train to start again; if it happens again, try other settings, and please report it with this page\'s link';
+}
+
 function fail(error) {
   state = 'idle';
-  const message = error instanceof Error ? error.message : String(error);
-  // A panic leaves the wasm instance unusable: start afresh on the next run.
-  if (error instanceof WebAssembly.RuntimeError) {
-    ready = null;
-    experiment = null;
-    post({ type: 'error', message: `internal error in the core (${message}); reload the page to continue` });
+  const internal = coreFailure(error);
+  if (internal) {
+    post({ type: 'error', message: internal, internal: true, results: keptResults(internal) });
     return;
   }
+  const message = error instanceof Error ? error.message : String(error);
   let partial = null;
   try { partial = results(); } catch { /* nothing to keep */ }
   post({ type: 'error', message, results: partial });
+}
+
+/** The run's results rebuilt from what the worker posted, after a core failure: every finished round. */
+function keptResults(error) {
+  if (!kept?.rounds.length) return null;
+  return { ...kept.started, status: 'stopped', error, rounds: kept.rounds, train_samples_per_second: kept.samples_per_second };
 }
 
 /** A ticket share's new mask, for the controls (θk first, the first time). */
@@ -183,6 +206,7 @@ async function trainWhileRunning() {
         postTicketMask(event.level);
       } else {
         post(event);
+        keep(event);
         if (event.type === 'round_done' && event.branch === 'ticket') {
           postRoundViews(event.level);
           if (event.level < checkpointsBefore) postCheckpoint(event.level);
@@ -194,6 +218,21 @@ async function trainWhileRunning() {
       post({ type: 'waiting' });
     }
     await yieldToMessages();
+  }
+}
+
+/** Notes where the run is and what it has finished, for a message and results if the core fails. */
+function keep(event) {
+  const segment = ({ branch, level }) => `${branch === 'ticket' ? 'the ticket' : `the ${branch.replace('_', ' ')} control`} of round ${level}`;
+  if (event.type === 'progress') {
+    doing = `training ${segment(event)} (iteration ${event.iteration.toLocaleString('en')} of ${event.iterations.toLocaleString('en')})`;
+    kept.samples_per_second = event.samples_per_second;
+  } else if (event.type === 'evaluation') {
+    doing = `evaluating ${segment(event)}`;
+  } else if (event.type === 'round_done') {
+    doing = `going on from ${segment(event)}, which had finished`;
+    const { type, ...round } = event;
+    kept.rounds.push(round);
   }
 }
 
@@ -248,6 +287,7 @@ async function run(config, share = 'all', ticket = null, checkpoint = null) {
     throw error;
   }
   experiment = next;
+  kept = { started: results(), rounds: [], samples_per_second: 0 };
   const settings = JSON.parse(experiment.config_json());
   // A resumed controls share has θk from the checkpoint.
   sendRewind = share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0 && !checkpoint;
@@ -267,14 +307,15 @@ async function run(config, share = 'all', ticket = null, checkpoint = null) {
 
 /**
  * Answers a request of the page with {type, ...about, ...compute()}, its buffers transferred; a
- * refusal is {type, ...about, error}, never the run's error.
+ * refusal is {type, ...about, error}, never the run's error. `during` names the request for a core failure.
  */
-function answer(type, about, compute) {
+function answer(type, about, compute, during) {
   let reply;
   try {
     reply = { type, ...about, ...compute() };
   } catch (error) {
-    post({ type, ...about, error: error instanceof Error ? error.message : String(error) });
+    const internal = coreFailure(error, during);
+    post({ type, ...about, error: internal ?? (error instanceof Error ? error.message : String(error)), internal: Boolean(internal) });
     return;
   }
   self.postMessage(reply, transferables(reply));
@@ -294,6 +335,7 @@ self.onmessage = async ({ data: message }) => {
         post({ type: 'ready' });
         break;
       case 'run':
+        doing = 'starting the run';
         if (['loading', 'running', 'waiting'].includes(state)) throw new Error('a run is already going: stop it first');
         await run(message.config, message.share, message.ticket, message.checkpoint);
         break;
@@ -317,21 +359,21 @@ self.onmessage = async ({ data: message }) => {
         await takeInput(message);
         break;
       case 'export_ticket':
-        answer('ticket_file', { level: message.level }, () => ({ bytes: trained().ticket_safetensors(message.level) }));
+        answer('ticket_file', { level: message.level }, () => ({ bytes: trained().ticket_safetensors(message.level) }), `exporting the ticket of round ${message.level}`);
         break;
       case 'read_ticket':
         await initialise();
-        answer('ticket_read', {}, () => ({ config: JSON.parse(ticket_config_json(message.bytes)) }));
+        answer('ticket_read', {}, () => ({ config: JSON.parse(ticket_config_json(message.bytes)) }), 'reading the ticket file');
         break;
       case 'classify':
-        answer('classified', { id: message.id, level: message.level }, () => trained().classify(message.level, message.pixels));
+        answer('classified', { id: message.id, level: message.level }, () => trained().classify(message.level, message.pixels), 'classifying the drawing');
         break;
       case 'test_image':
-        answer('test_image', { index: message.index }, () => trained().test_image(message.index));
+        answer('test_image', { index: message.index }, () => trained().test_image(message.index), `showing test image ${message.index}`);
         break;
       case 'weight_layers':
         await initialise();
-        answer('weight_layers', { model: message.model }, () => ({ layers: JSON.parse(weight_layers_json(message.model)) }));
+        answer('weight_layers', { model: message.model }, () => ({ layers: JSON.parse(weight_layers_json(message.model)) }), 'reading the network\'s layers');
         break;
       default:
         throw new Error(`unknown message type "${message.type}"`);

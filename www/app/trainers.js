@@ -128,6 +128,16 @@ export class Trainers {
     return this.workers[index];
   }
 
+  /**
+   * Ends a worker whose core failed (its wasm instance cannot be loaded afresh in it): the next run
+   * or request starts a new one in its place; requests about the ended run go nowhere.
+   */
+  retire(worker) {
+    worker.terminate();
+    this.workers = this.workers.map((w) => (w === worker ? undefined : w));
+    this.handedMnist.delete(worker);
+  }
+
   /** Posts `type` to every worker of the run that has not ended. */
   tell(type, before = () => {}) {
     for (const part of this.parts.filter((p) => !p.ended)) {
@@ -137,6 +147,7 @@ export class Trainers {
   }
 
   receive(worker, message) {
+    if (message.internal) this.retire(worker); // its core failed: a new worker takes its place
     const part = this.parts.find((p) => p.worker === worker);
     if (!part || message.type === 'ticket_read' || message.type === 'weight_layers') {
       this.onMessage(message); // before any run: ready, or a failed start
