@@ -1,4 +1,4 @@
-// The benchmark behind the README's figures:
+// The benchmark behind the speed figures (the README's headline table; docs/speed.md in full):
 //   1. REPETITIONS times, alternately: natively, `lth bench` (the training step along the pruning
 //      ladder, and evaluation); and in headless Chromium, one run of the benchmark page
 //      (bench.html): ticketlab against TensorFlow.js (wasm and cpu backends) and the same ladder,

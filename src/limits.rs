@@ -8,7 +8,7 @@
 //! these numbers use checked arithmetic.
 //!
 //! They are set so that every real network passes with room to spare (LeNet-300-100, LeNet-5,
-//! Conv-2/4/6 at the paper's width and at a quarter of it, the README's examples), and so that a
+//! Conv-2/4/6 at the paper's width and at a quarter of it, docs/cli.md's examples), and so that a
 //! network at the limits still runs in one browser worker (wasm32 addresses 4 GB at most):
 //! - parameters: the largest named network, Conv-2, has 3,317,450. A run keeps about six copies
 //!   (weights, gradients, two Adam moments, θ0, the last evaluated weights), 24 bytes a

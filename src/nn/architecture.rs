@@ -272,7 +272,7 @@ fn check_numbers(layer: &LayerSpec) -> Result<(), String> {
 /// The network so far, `total`, against the limits on parameters and on a pass's activations
 /// (for an evaluation chunk: every run evaluates in chunks of `EVALUATION_CHUNK`).
 fn check_total(total: Option<Footprint>) -> Result<Footprint, String> {
-    let too_large = || "its sizes overflow 64 bits, far past the limits (see the README's Design section)".to_string();
+    let too_large = || "its sizes overflow 64 bits, far past the limits (see docs/design/limits.md)".to_string();
     let total = total.ok_or_else(too_large)?;
     if total.parameters > MAX_PARAMETERS {
         return Err(format!(
