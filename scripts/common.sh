@@ -94,6 +94,30 @@ ensure_geckodriver() {
   GECKODRIVER="$(command -v geckodriver)"
 }
 
+# A Python venv under target/ with the packages of a requirements file (scripts/requirements-*.txt),
+# made once and again only when the file changes: ensure_python_venv DIR REQUIREMENTS.
+ensure_python_venv() {
+  local venv="$1" requirements="$2"
+  need_command python3 "install Python 3 (3.9 or newer)"
+  if [ -x "$venv/bin/python" ] && cmp -s "$requirements" "$venv/requirements.txt"; then
+    return
+  fi
+  if ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+    say "installing Python's venv module from Debian"
+    apt_install python3-venv
+  fi
+  say "making a Python venv in ${venv#"$ROOT"/} with $(grep -v '^#' "$requirements" | tr '\n' ' ')(once)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/requirements.txt"
+}
+
+# NumPy and safetensors, for scripts/check-ticket.py (a few seconds, once).
+ensure_format_venv() {
+  ensure_python_venv "$ROOT/target/pyvenv" "$ROOT/scripts/requirements-format.txt"
+  PYTHON_FORMAT="$ROOT/target/pyvenv/bin/python"
+}
+
 ensure_mnist() {
   "$ROOT/scripts/fetch-mnist"
 }

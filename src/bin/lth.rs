@@ -27,6 +27,7 @@ mod cli {
     use serde_json::{json, Map, Value};
     use ticketlab::bench::{Kernels, Measure};
     use ticketlab::config::MAX_SAFE_INTEGER;
+    use ticketlab::data::batches::batch_order_text;
     use ticketlab::data::mnist;
     use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Status, SystemClock};
     use ticketlab::limits::{MAX_ITERATIONS, MAX_TRIALS};
@@ -34,7 +35,7 @@ mod cli {
     use ticketlab::{report, Config, Error};
 
     const USAGE: &str = "\
-usage: lth train [--ticket FILE] [--export-ticket FILE] [options]
+usage: lth train [--ticket FILE] [--export-ticket FILE] [--export-batches FILE] [options]
        lth imp [--preset quick|paper] [--trials N] [--export-tickets DIR] [options]
        lth bench [--model NAME] [--measure ladder|dense] [--iterations N] [--repetitions R] [--out FILE]
 
@@ -75,6 +76,9 @@ options:
                         as safetensors: per layer <layer>.weight and .bias (F32, the values the
                         survivors restart from: θ0, or θk with --reset rewind; fully connected
                         weights are (inputs, outputs)) and <layer>.weight_mask (U8, 1 kept)
+  --export-batches FILE train: write the training images of every step's batch (the same in
+                        every round), one line per step, as numbers of MNIST's training file
+                        (from 0), after a header line; see docs/pytorch.md
   --export-tickets DIR  imp: write every round's ticket of every trial, as
                         DIR/ticket-seed<SEED>-round<N>.safetensors
   --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3, at most 1000)
@@ -109,6 +113,7 @@ options:
         ticket: Option<PathBuf>,
         export_ticket: Option<PathBuf>,
         export_tickets: Option<PathBuf>,
+        export_batches: Option<PathBuf>,
     }
 
     fn preset(name: &str) -> Result<Map<String, Value>, String> {
@@ -168,6 +173,7 @@ options:
             ticket: None,
             export_ticket: None,
             export_tickets: None,
+            export_batches: None,
         };
         let mut flagged_prune_until = None; // --rounds or --target-remaining, whichever was given
         let mut rest = args.iter();
@@ -182,6 +188,7 @@ options:
                 "ticket" => options.ticket = Some(PathBuf::from(value)),
                 "export-ticket" => options.export_ticket = Some(PathBuf::from(value)),
                 "export-tickets" => options.export_tickets = Some(PathBuf::from(value)),
+                "export-batches" => options.export_batches = Some(PathBuf::from(value)),
                 "trials" => options.trials = count(flag, value, MAX_TRIALS)?,
                 "jobs" => options.jobs = count(flag, value, MAX_TRIALS)?,
                 "repetitions" => options.repetitions = count(flag, value, usize::MAX)?,
@@ -392,6 +399,9 @@ options:
                 .map_err(|message| Error::Usage(format!("--export-ticket: {message}")))?;
             check_file(path)?;
         }
+        if let Some(path) = &options.export_batches {
+            check_file(path)?;
+        }
         let mut experiment = Experiment::new(config.clone());
         if let Some(ticket) = ticket {
             eprintln!(
@@ -407,6 +417,11 @@ options:
         // on a full disk) is refused before training, and a killed run leaves a file that says
         // it was running.
         write_results(&out, &experiment.results())?;
+        if let Some(path) = &options.export_batches {
+            let examples = experiment.results().train_examples;
+            let (batch, seed, offset) = (config.batch_size, config.seed, config.validation_size);
+            write_file(path, batch_order_text(examples, batch, seed, config.iterations, offset))?;
+        }
         eprintln!(
             "training {} on MNIST: {} iterations of batch {}, {} {}, seed {}{}",
             config.model,
@@ -670,6 +685,7 @@ options:
             ("--ticket", options.ticket.is_some(), "train"),
             ("--export-ticket", options.export_ticket.is_some(), "train"),
             ("--export-tickets", options.export_tickets.is_some(), "imp"),
+            ("--export-batches", options.export_batches.is_some(), "train"),
         ];
         if let Some((flag, _, owner)) = misplaced.iter().find(|(_, given, owner)| *given && *owner != command) {
             eprintln!("error: {flag} is an option of lth {owner}, not of lth {command}\n\n{USAGE}");
