@@ -27,7 +27,7 @@ mod cli {
 
     use serde_json::{json, Map, Value};
     use ticketlab::bench::{Kernels, Measure};
-    use ticketlab::config::MAX_SAFE_INTEGER;
+    use ticketlab::config::{Settings, MAX_SAFE_INTEGER};
     use ticketlab::data::mnist;
     use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Status, SystemClock};
     use ticketlab::limits::{MAX_ITERATIONS, MAX_TRIALS};
@@ -311,9 +311,9 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         let mut settings = options.settings.clone();
         if let Some((text, epochs)) = &options.epochs {
             // An epoch depends on batch and training-set size: read them through the config's own checks.
-            let sizes = Config::from_map(
-                &settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect(),
-            )?;
+            let sizes = Config::from_value(Value::Object(
+                settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ))?;
             let train_examples =
                 if sizes.train_size > 0 { sizes.train_size } else { 60_000usize.saturating_sub(sizes.validation_size) };
             let per_epoch = train_examples / sizes.batch_size;
@@ -327,7 +327,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             }
             settings.insert("iterations".into(), json!((iterations as usize).max(1)));
         }
-        Config::from_map(&settings)
+        Config::from_value(Value::Object(settings))
     }
 
     /// "15 pruning rounds", and the target they reach when one was given.
@@ -579,8 +579,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
                 scope.spawn(|| loop {
                     let Some(index) = next_trial.lock().expect("no panics hold it").next() else { break };
                     let seed = base.seed + index as u64;
-                    let config = Config { seed, ..base.clone() };
-                    let outcome = load(config, &files).and_then(|mut experiment| {
+                    let config = Config::new(Settings { seed, ..base.settings().clone() });
+                    let outcome = config.and_then(|config| load(config, &files)).and_then(|mut experiment| {
                         experiment.run_to_end(&SystemClock::new(), |event| match event {
                             Event::RoundDone(round) => print_round(Some(seed), round),
                             Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
@@ -654,7 +654,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         use ticketlab::bench::{evaluation_throughput, percent_remaining, training_throughput, EVALUATION_PASSES};
         let mut settings = options.settings.clone();
         settings.entry("iterations").or_insert(json!(200));
-        let config = Config::from_map(&settings)?;
+        let config = Config::from_value(Value::Object(settings))?;
         let out = options.out.clone().unwrap_or_else(|| PathBuf::from("bench/native.json"));
         check_file(&out)?;
         let files = mnist::read_files(&options.data)?;
