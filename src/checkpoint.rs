@@ -20,7 +20,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::config::Config;
+use crate::config::{Config, Reset};
 use crate::error::{Error, Result};
 use crate::nn::{Mask, TensorKind};
 use crate::ticket::{f32_bytes, f32_values, layout, parse, write, Entry, Tensor};
@@ -68,7 +68,7 @@ fn checkpoint_level(text: Option<&String>, rounds: usize) -> std::result::Result
 impl Checkpoint {
     /// Which of `PARAMS` these settings need to resume.
     pub fn needs(config: &Config) -> [bool; 3] {
-        [config.reset == "rewind" && config.rewind_step > 0, true, config.reset == "continue"]
+        [config.reset == Reset::Rewind && config.rewind_step > 0, true, config.reset == Reset::Continue]
     }
 
     fn params(&self) -> [&Option<Vec<f32>>; 3] {

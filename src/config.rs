@@ -1,8 +1,17 @@
 //! Experiment settings: one flat JSON object, every field optional (defaults are the LTH paper's
-//! LeNet-300-100 settings), every field checked with a message that names it.
+//! LeNet-300-100 settings, or the model's own), every field checked with a message that names it.
+//!
+//! `Settings` are the fields, typed; a `Config` is settings that passed every check, and the only
+//! kind a run takes. Reading goes: the JSON object → `model` first, whose defaults the other fields
+//! are laid over → each field by its own rule (the `deserialize_with` functions in `rule`, which
+//! see the value as written and quote it) → `Settings::validate`, the rules across fields. Settings
+//! built in code are checked the same way (`Config::new`).
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use std::fmt;
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::limits::{megabytes, EVALUATION_CHUNK, MAX_ACTIVATIONS, MAX_ITERATIONS, MAX_ROUNDS};
@@ -13,64 +22,147 @@ use crate::optim::OptimizerConfig;
 use crate::prune::magnitude::PruneCounts;
 use crate::prune::{kept_after, pruned_count};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Config {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Optimizer {
+    Adam,
+    Sgd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PruneScope {
+    /// Each layer prunes its own fraction.
+    Layer,
+    /// One ranking of all weights, at prune_rate.
+    Global,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PruneSchedule {
+    /// Each round prunes the previous round's trained ticket.
+    Iterative,
+    /// Each level is pruned straight from the trained dense network to the same per-layer counts.
+    OneShot,
+}
+
+/// What the survivors start the next round from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reset {
+    /// θ0, their initial values (the paper).
+    Init,
+    /// Their values at iteration rewind_step of the dense run.
+    Rewind,
+    /// Their trained values.
+    Continue,
+}
+
+/// A control branch trained at every pruning level beside the ticket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// The ticket's mask, fresh initial weights.
+    RandomReinit,
+    /// A random mask with the ticket's per-layer counts.
+    RandomPrune,
+}
+
+/// Shows a choice as the JSON writes it ("one_shot").
+macro_rules! display_as_written {
+    ($($choice:ty),*) => {$(
+        impl fmt::Display for $choice {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match serde_json::to_value(self) {
+                    Ok(Value::String(name)) => f.write_str(&name),
+                    _ => unreachable!("a choice is written as a string"),
+                }
+            }
+        }
+    )*};
+}
+display_as_written!(Optimizer, PruneScope, PruneSchedule, Reset, Control);
+
+/// The settings of a run, field by field, in the order the JSON writes them. Anything may be put
+/// in them; `Config::new` checks them. The methods below assume checked settings (a `Config`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(deserialize_with = "rule::model")]
     pub model: String,
     /// Seeds every random choice (initial weights, data order). Integers up to 2^53 − 1 (exact in JSON and JS).
+    #[serde(deserialize_with = "rule::whole::<_, _, 0, MAX_SAFE_INTEGER>")]
     pub seed: u64,
-    pub init: String,
-    pub optimizer: String,
+    #[serde(deserialize_with = "rule::choice")]
+    pub init: Init,
+    #[serde(deserialize_with = "rule::choice")]
+    pub optimizer: Optimizer,
+    #[serde(deserialize_with = "rule::positive")]
     pub learning_rate: f64,
     /// SGD only.
+    #[serde(deserialize_with = "rule::unit_interval")]
     pub momentum: f64,
     /// Adam only.
+    #[serde(deserialize_with = "rule::unit_interval")]
     pub beta1: f64,
+    #[serde(deserialize_with = "rule::unit_interval")]
     pub beta2: f64,
+    #[serde(deserialize_with = "rule::positive")]
     pub epsilon: f64,
+    #[serde(deserialize_with = "rule::whole::<_, _, 1, 65_536>")]
     pub batch_size: usize,
     /// Training iterations (batches) in all.
+    #[serde(deserialize_with = "rule::whole::<_, _, 1, { MAX_ITERATIONS as u64 }>")]
     pub iterations: usize,
     /// Validation and test are scored every this many iterations (and at 0 and at the end).
+    #[serde(deserialize_with = "rule::whole::<_, _, 1, { MAX_ITERATIONS as u64 }>")]
     pub eval_every: usize,
     /// Training images held out for validation (the first ones of the training file).
+    #[serde(deserialize_with = "rule::whole::<_, _, 1, 59_999>")]
     pub validation_size: usize,
     /// Training images used; 0 means all that remain after the validation hold-out.
+    #[serde(deserialize_with = "rule::whole::<_, _, 0, 59_999>")]
     pub train_size: usize,
     /// Pruning rounds after the dense network is trained (0: train the dense network only). With
     /// `target_remaining`, the rounds the target needs (see `rounds_for_target`).
+    #[serde(deserialize_with = "rule::whole::<_, _, 0, { MAX_ROUNDS as u64 }>")]
     pub rounds: usize,
     /// Prune until the ticket keeps at most this percentage of the prunable weights, instead of
     /// for a given number of rounds. Kept beside the rounds it resolves to, so that results and
     /// ticket files say what was asked (and absent from the JSON when rounds were asked for).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "rule::percentage")]
     pub target_remaining: Option<f64>,
     /// Fraction of the remaining weights removed per round in hidden layers.
+    #[serde(deserialize_with = "rule::fraction")]
     pub prune_rate: f64,
     /// Fraction of the remaining weights removed per round in the output layer.
+    #[serde(deserialize_with = "rule::fraction")]
     pub prune_rate_output: f64,
     /// Fraction of the remaining weights removed per round in convolutional layers.
+    #[serde(deserialize_with = "rule::fraction")]
     pub prune_rate_conv: f64,
-    /// "layer": each layer prunes its own fraction; "global": one ranking of all weights, at prune_rate.
-    pub prune_scope: String,
-    /// "iterative": each round prunes the previous round's trained ticket; "one_shot": each level
-    /// is pruned straight from the trained dense network to the same per-layer counts.
-    pub prune_schedule: String,
-    /// What the survivors start the next round from: "init" (θ0, the paper), "rewind" (their
-    /// values at iteration rewind_step of the dense run), "continue" (their trained values).
-    pub reset: String,
+    #[serde(deserialize_with = "rule::choice")]
+    pub prune_scope: PruneScope,
+    #[serde(deserialize_with = "rule::choice")]
+    pub prune_schedule: PruneSchedule,
+    #[serde(deserialize_with = "rule::choice")]
+    pub reset: Reset,
+    /// The iteration of the dense run whose weights `Reset::Rewind` restarts from.
+    #[serde(deserialize_with = "rule::whole::<_, _, 0, { MAX_ITERATIONS as u64 }>")]
     pub rewind_step: usize,
-    /// Control branches trained at every pruning level beside the ticket: "random_reinit" (same
-    /// mask, fresh initial weights), "random_prune" (random mask with the same per-layer counts).
-    pub controls: Vec<String>,
+    /// Control branches trained at every pruning level beside the ticket.
+    #[serde(deserialize_with = "rule::controls")]
+    pub controls: Vec<Control>,
 }
 
-impl Default for Config {
-    fn default() -> Config {
-        Config {
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
             model: "lenet-300-100".into(),
             seed: 0,
-            init: "glorot-normal".into(),
-            optimizer: "adam".into(),
+            init: Init::GlorotNormal,
+            optimizer: Optimizer::Adam,
             learning_rate: 1.2e-3,
             momentum: 0.9,
             beta1: 0.9,
@@ -87,23 +179,36 @@ impl Default for Config {
             prune_rate_output: 0.1,
             // The paper's rate for the convolutions of Conv-2 and Conv-4 (Conv-6: 0.15).
             prune_rate_conv: 0.1,
-            prune_scope: "layer".into(),
-            prune_schedule: "iterative".into(),
-            reset: "init".into(),
+            prune_scope: PruneScope::Layer,
+            prune_schedule: PruneSchedule::Iterative,
+            reset: Reset::Init,
             rewind_step: 0,
             controls: Vec::new(),
         }
     }
 }
 
-#[rustfmt::skip]
-const FIELDS: [&str; 24] = [
-    "model", "seed", "init", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
-    "batch_size", "iterations", "eval_every", "validation_size", "train_size", "rounds", "target_remaining",
-    "prune_rate", "prune_rate_output", "prune_rate_conv", "prune_scope", "prune_schedule", "reset", "rewind_step", "controls",
-];
+/// Settings that passed every check (see the module's comment): made only by `Config::new`,
+/// `Config::from_json` and `Config::from_value`. Its fields are read through `Settings` (`Deref`);
+/// to change one, change a copy of the settings and check them again with `Config::new`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Config(Settings);
 
-pub const CONTROLS: [&str; 2] = ["random_reinit", "random_prune"];
+impl Deref for Config {
+    type Target = Settings;
+
+    fn deref(&self) -> &Settings {
+        &self.0
+    }
+}
+
+impl Default for Config {
+    /// The paper's LeNet-300-100 settings.
+    fn default() -> Config {
+        Config(Settings::default())
+    }
+}
 
 /// The most rounds a `target_remaining` may resolve to: the page's cap on rounds (www/app/settings.js).
 pub const MAX_ROUNDS_FOR_TARGET: usize = 40;
@@ -114,75 +219,185 @@ const ROUNDS_COUNTED: usize = 10_000;
 /// The largest integer that JSON numbers (JS doubles) hold exactly.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-fn number(field: &str, value: &Value) -> Result<f64> {
-    value
-        .as_f64()
-        .filter(|x| x.is_finite())
-        .ok_or_else(|| Error::config(field, format!("expected a number, got {value}")))
-}
+/// The rule of each field, as a `deserialize_with` function: it reads the JSON value as written,
+/// so that its message can quote it ("got 2.5").
+mod rule {
+    use serde::de::{DeserializeOwned, Error as _, IntoDeserializer};
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
 
-fn integer(field: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
-    let x = number(field, value)?;
-    if x.fract() != 0.0 || x < min as f64 || x > max as f64 {
-        return Err(Error::config(field, format!("expected a whole number from {min} to {max}, got {value}")));
+    use super::Control;
+    use crate::nn::ModelSpec;
+
+    fn number(value: &Value) -> Result<f64, String> {
+        value.as_f64().filter(|x| x.is_finite()).ok_or_else(|| format!("expected a number, got {value}"))
     }
-    Ok(x as u64)
-}
 
-fn text<'a>(field: &str, value: &'a Value, allowed: &[&str]) -> Result<&'a str> {
-    let s = value.as_str().ok_or_else(|| Error::config(field, format!("expected a string, got {value}")))?;
-    if allowed.contains(&s) {
-        Ok(s)
-    } else {
-        Err(Error::config(field, format!("unknown value \"{s}\"; expected one of: {}", allowed.join(", "))))
+    /// Reads a value and applies `check`, whose error becomes the field's message.
+    fn read<'de, D: Deserializer<'de>, T>(
+        d: D,
+        check: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Result<T, D::Error> {
+        check(&Value::deserialize(d)?).map_err(D::Error::custom)
     }
-}
 
-/// A fraction-like setting in [0, 1).
-fn unit_interval(field: &str, value: &Value) -> Result<f64> {
-    let x = number(field, value)?;
-    if !(0.0..1.0).contains(&x) {
-        return Err(Error::config(field, format!("must be at least 0 and below 1, got {value}")));
+    /// A name or an architecture text that fits 28×28 digits.
+    pub fn model<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        read(d, |value| {
+            let model = value.as_str().ok_or_else(|| format!("expected a string, got {value}"))?;
+            ModelSpec::for_mnist(model)?;
+            Ok(model.to_string())
+        })
     }
-    Ok(x)
-}
 
-/// A pruning fraction, strictly between 0 and 1.
-fn fraction(field: &str, value: &Value) -> Result<f64> {
-    let x = number(field, value)?;
-    if x <= 0.0 || x >= 1.0 {
-        return Err(Error::config(
-            field,
-            format!("must be above 0 and below 1 (a fraction of the remaining weights), got {value}"),
-        ));
+    /// A whole number from MIN to MAX (written as 3 or 3.0).
+    pub fn whole<'de, D: Deserializer<'de>, T: TryFrom<u64>, const MIN: u64, const MAX: u64>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        read(d, |value| {
+            let x = number(value)?;
+            if x.fract() != 0.0 || x < MIN as f64 || x > MAX as f64 {
+                return Err(format!("expected a whole number from {MIN} to {MAX}, got {value}"));
+            }
+            T::try_from(x as u64).map_err(|_| format!("{value} does not fit this machine's integers"))
+        })
     }
-    Ok(x)
-}
 
-/// A list of control names: a JSON array, or one comma-separated string (as the CLI passes it).
-fn controls(field: &str, value: &Value) -> Result<Vec<String>> {
-    let parts: Vec<String> = match value {
-        Value::Array(items) => items
-            .iter()
-            .map(|item| {
-                item.as_str()
-                    .map(String::from)
-                    .ok_or_else(|| Error::config(field, format!("expected control names (strings), got {item}")))
-            })
-            .collect::<Result<_>>()?,
-        Value::String(list) => {
-            list.split(',').map(|part| part.trim().to_string()).filter(|part| !part.is_empty()).collect()
+    /// A positive number that survives the conversion to f32, in which the optimizers compute.
+    pub fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        read(d, |value| {
+            let x = number(value)?;
+            if x <= 0.0 || (x as f32) == 0.0 || (x as f32).is_infinite() {
+                return Err(format!("must be a positive number from 1e-38 to 3e38, got {value}"));
+            }
+            Ok(x)
+        })
+    }
+
+    /// A fraction-like setting in [0, 1).
+    pub fn unit_interval<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        read(d, |value| {
+            let x = number(value)?;
+            if !(0.0..1.0).contains(&x) {
+                return Err(format!("must be at least 0 and below 1, got {value}"));
+            }
+            Ok(x)
+        })
+    }
+
+    /// A pruning fraction, strictly between 0 and 1.
+    pub fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        read(d, |value| {
+            let x = number(value)?;
+            if x <= 0.0 || x >= 1.0 {
+                return Err(format!("must be above 0 and below 1 (a fraction of the remaining weights), got {value}"));
+            }
+            Ok(x)
+        })
+    }
+
+    /// A percentage strictly between 0 and 100.
+    pub fn percentage<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        read(d, |value| {
+            let x = number(value)?;
+            if x <= 0.0 || x >= 100.0 {
+                return Err(format!(
+                    "must be above 0 and below 100 (a percentage of the weights, like 3.6), got {value}"
+                ));
+            }
+            Ok(Some(x))
+        })
+    }
+
+    /// One of a few names (an enum of the settings, or `Init`).
+    pub fn choice<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+        read(d, name)
+    }
+
+    fn name<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
+        let text = value.as_str().ok_or_else(|| format!("expected a string, got {value}"))?;
+        T::deserialize(text.into_deserializer()).map_err(|NotAName(message)| message)
+    }
+
+    /// Why a name was refused: serde hands `unknown_variant` the names allowed, which the message lists.
+    #[derive(Debug)]
+    struct NotAName(String);
+
+    impl serde::de::Error for NotAName {
+        fn custom<M: std::fmt::Display>(message: M) -> NotAName {
+            NotAName(message.to_string())
         }
-        _ => return Err(Error::config(field, format!("expected a list of control names, got {value}"))),
-    };
-    let mut chosen: Vec<String> = Vec::new();
-    for part in parts {
-        let name = text(field, &Value::String(part), &CONTROLS)?.to_string();
-        if !chosen.contains(&name) {
-            chosen.push(name);
+
+        fn unknown_variant(name: &str, allowed: &'static [&'static str]) -> NotAName {
+            NotAName(format!("unknown value \"{name}\"; expected one of: {}", allowed.join(", ")))
         }
     }
-    Ok(chosen)
+
+    impl std::fmt::Display for NotAName {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl std::error::Error for NotAName {}
+
+    /// Control names: a JSON array, or one comma-separated string (as the CLI passes it); each
+    /// once, in the order first given.
+    pub fn controls<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Control>, D::Error> {
+        read(d, |value| {
+            let names: Vec<Value> = match value {
+                Value::Array(items) => {
+                    if let Some(item) = items.iter().find(|item| !item.is_string()) {
+                        return Err(format!("expected control names (strings), got {item}"));
+                    }
+                    items.clone()
+                }
+                Value::String(list) => {
+                    list.split(',').map(str::trim).filter(|part| !part.is_empty()).map(Value::from).collect()
+                }
+                _ => return Err(format!("expected a list of control names, got {value}")),
+            };
+            let mut chosen = Vec::new();
+            for name in &names {
+                let control = self::name::<Control>(name)?;
+                if !chosen.contains(&control) {
+                    chosen.push(control);
+                }
+            }
+            Ok(chosen)
+        })
+    }
+
+    /// The names of the settings, in order, as serde derive lists them: asked of
+    /// `Settings::deserialize` by a deserializer that only notes them.
+    pub fn setting_names() -> &'static [&'static str] {
+        struct Names(&'static [&'static str]);
+        impl<'de> Deserializer<'de> for &mut Names {
+            type Error = NotAName;
+
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _name: &'static str,
+                fields: &'static [&'static str],
+                _visitor: V,
+            ) -> Result<V::Value, NotAName> {
+                self.0 = fields;
+                Err(NotAName::custom("names noted"))
+            }
+
+            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _visitor: V) -> Result<V::Value, NotAName> {
+                Err(NotAName::custom("not a struct"))
+            }
+
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+                unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+            }
+        }
+        let mut names = Names(&[]);
+        let _ = super::Settings::deserialize(&mut names);
+        names.0
+    }
 }
 
 /// A percentage for a message: two decimals, or three significant digits below 1% (as the page shows it).
@@ -191,114 +406,93 @@ fn percent_text(percent: f64) -> String {
     format!("{percent:.decimals$}")
 }
 
-/// A percentage strictly between 0 and 100.
-fn percentage(field: &str, value: &Value) -> Result<f64> {
-    let x = number(field, value)?;
-    if x <= 0.0 || x >= 100.0 {
-        return Err(Error::config(
-            field,
-            format!("must be above 0 and below 100 (a percentage of the weights, like 3.6), got {value}"),
-        ));
-    }
-    Ok(x)
-}
-
-fn positive(field: &str, value: &Value) -> Result<f64> {
-    let x = number(field, value)?;
-    // The optimizers compute in f32: the value must survive the conversion.
-    if x <= 0.0 || (x as f32) == 0.0 || (x as f32).is_infinite() {
-        return Err(Error::config(field, format!("must be a positive number from 1e-38 to 3e38, got {value}")));
-    }
-    Ok(x)
-}
-
 impl Config {
     /// Parses a JSON object of settings over the defaults.
     pub fn from_json(json: &str) -> Result<Config> {
         let value: Value =
             serde_json::from_str(json).map_err(|e| Error::config("(config)", format!("not valid JSON: {e}")))?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| Error::config("(config)", "expected a JSON object of settings, like {\"seed\": 1}"))?;
-        Config::from_map(object)
+        Config::from_value(value)
     }
 
+    /// Settings (a JSON object) over the defaults of their model (see `Settings::defaults_for`).
+    pub fn from_value(value: Value) -> Result<Config> {
+        let Value::Object(given) = value else {
+            return Err(Error::config("(config)", "expected a JSON object of settings, like {\"seed\": 1}"));
+        };
+        // The model decides the defaults of the others, so it is read first.
+        let defaults = match given.get("model") {
+            Some(model) => {
+                Settings::defaults_for(&rule::model(model).map_err(|e| Error::config("model", e.to_string()))?)
+            }
+            None => Settings::default(),
+        };
+        let rounds_given = given.contains_key("rounds");
+        let Ok(Value::Object(mut all)) = serde_json::to_value(defaults) else { unreachable!("settings are an object") };
+        all.extend(given);
+        // Fields are read in the map's (alphabetical) order; the first refused one is reported.
+        let settings: Settings = serde_path_to_error::deserialize(Value::Object(all)).map_err(|error| {
+            let field = error.path().to_string();
+            if rule::setting_names().contains(&field.as_str()) {
+                Error::config(&field, error.into_inner().to_string())
+            } else {
+                Error::config(
+                    &field,
+                    format!("unknown setting; the settings are: {}", rule::setting_names().join(", ")),
+                )
+            }
+        })?;
+        settings.validate(rounds_given)
+    }
+
+    /// Checks settings built in code, by the same rules as settings read from JSON.
+    pub fn new(settings: Settings) -> Result<Config> {
+        Config::from_value(serde_json::to_value(settings).expect("settings serialise"))
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.0
+    }
+}
+
+impl Settings {
     /// The defaults for a model: the paper's settings for Conv-2/4/6 and their quarter-width
     /// variants (its figure 2: Adam learning rate, iterations per round, and Conv-6's 15%
     /// convolution rate); LeNet-300-100's for the others (LeNet-5 and networks given as text).
-    pub fn defaults_for(model: &str) -> Config {
-        let mut config = Config { model: model.to_string(), ..Config::default() };
+    pub fn defaults_for(model: &str) -> Settings {
+        let mut settings = Settings { model: model.to_string(), ..Settings::default() };
         match model.trim_end_matches("-quarter") {
-            "conv-2" => (config.learning_rate, config.iterations) = (2e-4, 20_000),
-            "conv-4" => (config.learning_rate, config.iterations) = (3e-4, 25_000),
+            "conv-2" => (settings.learning_rate, settings.iterations) = (2e-4, 20_000),
+            "conv-4" => (settings.learning_rate, settings.iterations) = (3e-4, 25_000),
             "conv-6" => {
-                (config.learning_rate, config.iterations) = (3e-4, 30_000);
-                config.prune_rate_conv = 0.15;
+                (settings.learning_rate, settings.iterations) = (3e-4, 30_000);
+                settings.prune_rate_conv = 0.15;
             }
             _ => {}
         }
-        config
+        settings
     }
 
-    /// Settings over the defaults of their model (see `defaults_for`).
-    pub fn from_map(object: &Map<String, Value>) -> Result<Config> {
-        let mut config = Config::default();
-        if let Some(model) = object.get("model") {
-            config = Config::defaults_for(Config::model_text(model)?);
-        }
-        for (field, value) in object {
-            let field = field.as_str();
-            match field {
-                "model" => config.model = Config::model_text(value)?.to_string(),
-                "seed" => config.seed = integer(field, value, 0, MAX_SAFE_INTEGER)?,
-                "init" => config.init = text(field, value, &Init::NAMES)?.to_string(),
-                "optimizer" => config.optimizer = text(field, value, &["adam", "sgd"])?.to_string(),
-                "learning_rate" => config.learning_rate = positive(field, value)?,
-                "momentum" => config.momentum = unit_interval(field, value)?,
-                "beta1" => config.beta1 = unit_interval(field, value)?,
-                "beta2" => config.beta2 = unit_interval(field, value)?,
-                "epsilon" => config.epsilon = positive(field, value)?,
-                "batch_size" => config.batch_size = integer(field, value, 1, 65_536)? as usize,
-                "iterations" => config.iterations = integer(field, value, 1, MAX_ITERATIONS as u64)? as usize,
-                "eval_every" => config.eval_every = integer(field, value, 1, MAX_ITERATIONS as u64)? as usize,
-                "validation_size" => config.validation_size = integer(field, value, 1, 59_999)? as usize,
-                "train_size" => config.train_size = integer(field, value, 0, 59_999)? as usize,
-                "rounds" => config.rounds = integer(field, value, 0, MAX_ROUNDS as u64)? as usize,
-                "target_remaining" => config.target_remaining = Some(percentage(field, value)?),
-                "prune_rate" => config.prune_rate = fraction(field, value)?,
-                "prune_rate_output" => config.prune_rate_output = fraction(field, value)?,
-                "prune_rate_conv" => config.prune_rate_conv = fraction(field, value)?,
-                "prune_scope" => config.prune_scope = text(field, value, &["layer", "global"])?.to_string(),
-                "prune_schedule" => config.prune_schedule = text(field, value, &["iterative", "one_shot"])?.to_string(),
-                "reset" => config.reset = text(field, value, &["init", "rewind", "continue"])?.to_string(),
-                "rewind_step" => config.rewind_step = integer(field, value, 0, MAX_ITERATIONS as u64)? as usize,
-                "controls" => config.controls = controls(field, value)?,
-                unknown => {
-                    return Err(Error::config(
-                        unknown,
-                        format!("unknown setting; the settings are: {}", FIELDS.join(", ")),
-                    ))
-                }
-            }
-        }
-        if let Some(target) = config.target_remaining {
-            let needed = config.rounds_for_target(target)?;
-            // A resolved config (a results or ticket file) holds both, agreeing: it re-reads as it was.
-            if object.contains_key("rounds") && config.rounds != needed {
+    /// The rules across fields, once each field passed its own: resolves `target_remaining` into
+    /// rounds (which, when given too, must agree: a results or ticket file holds both), then
+    /// checks the pruning ladder and the memory a batch takes.
+    fn validate(mut self, rounds_given: bool) -> Result<Config> {
+        if let Some(target) = self.target_remaining {
+            let needed = self.rounds_for_target(target)?;
+            if rounds_given && self.rounds != needed {
                 return Err(Error::config(
                     "target_remaining",
                     format!(
                         "give either rounds or target_remaining, not both: target_remaining {target} means {needed} rounds, \
                          but rounds is {}; remove rounds to prune until the target, or target_remaining to run {} rounds",
-                        config.rounds, config.rounds
+                        self.rounds, self.rounds
                     ),
                 ));
             }
-            config.rounds = needed;
+            self.rounds = needed;
         }
-        config.check_pruning()?;
-        config.check_batch_memory()?;
-        Ok(config)
+        self.check_pruning()?;
+        self.check_batch_memory()?;
+        Ok(Config(self))
     }
 
     /// Refuses a batch whose pass would keep more activation values than `limits` allows (the
@@ -332,7 +526,7 @@ impl Config {
         let layers = self.model_spec().weight_layers();
         let total: usize = layers.iter().map(|layer| layer.size).sum();
         // Weights kept, per layer (layer-wise) or in all (global), and the rate each loses a round.
-        let (mut kept, rates): (Vec<usize>, Vec<f64>) = if self.prune_scope == "global" {
+        let (mut kept, rates): (Vec<usize>, Vec<f64>) = if self.prune_scope == PruneScope::Global {
             (vec![total], vec![self.prune_rate])
         } else {
             layers.iter().map(|layer| (layer.size, self.layer_prune_rate(layer.kind))).unzip()
@@ -349,7 +543,7 @@ impl Config {
                     ));
                 }
                 if let Some(empty) = kept.iter().position(|&count| count == 0) {
-                    let what = if self.prune_scope == "global" {
+                    let what = if self.prune_scope == PruneScope::Global {
                         format!("every weight is pruned (prune_rate {})", self.prune_rate)
                     } else {
                         let layer = &layers[empty];
@@ -357,7 +551,7 @@ impl Config {
                             "layer {} keeps none of its {} weights ({} {})",
                             layer.name,
                             layer.size,
-                            Config::rate_field(layer.kind),
+                            Settings::rate_field(layer.kind),
                             rates[empty]
                         )
                     };
@@ -383,16 +577,9 @@ impl Config {
         ))
     }
 
-    /// A model setting: a name or an architecture text that fits 28×28 digits.
-    fn model_text(value: &Value) -> Result<&str> {
-        let model = value.as_str().ok_or_else(|| Error::config("model", format!("expected a string, got {value}")))?;
-        ModelSpec::for_mnist(model).map_err(|message| Error::config("model", message))?;
-        Ok(model)
-    }
-
     /// Settings that only make sense together, checked before any work starts.
     fn check_pruning(&self) -> Result<()> {
-        if self.reset == "rewind" && self.rewind_step >= self.iterations {
+        if self.reset == Reset::Rewind && self.rewind_step >= self.iterations {
             return Err(Error::config(
                 "rewind_step",
                 format!(
@@ -402,7 +589,7 @@ impl Config {
             ));
         }
         let layers = self.model_spec().weight_layers();
-        if self.prune_scope == "global" {
+        if self.prune_scope == PruneScope::Global {
             let total: usize = layers.iter().map(|l| l.size).sum();
             if kept_after(total, self.prune_rate, self.rounds) == 0 {
                 return Err(Error::config(
@@ -418,7 +605,7 @@ impl Config {
         for layer in &layers {
             let rate = self.layer_prune_rate(layer.kind);
             if kept_after(layer.size, rate, self.rounds) == 0 {
-                let rate_field = Config::rate_field(layer.kind);
+                let rate_field = Settings::rate_field(layer.kind);
                 return Err(Error::config(
                     "rounds",
                     format!(
@@ -440,7 +627,7 @@ impl Config {
     /// one count per layer (layer-wise, each at its kind's rate), or one in all (global, at
     /// `prune_rate`).
     pub fn prune_counts(&self, mask: &Mask, rounds: usize) -> PruneCounts {
-        if self.prune_scope == "global" {
+        if self.prune_scope == PruneScope::Global {
             let kept = mask.kept();
             return PruneCounts::Total(kept - kept_after(kept, self.prune_rate, rounds));
         }
@@ -479,14 +666,16 @@ impl Config {
     }
 
     pub fn init(&self) -> Init {
-        Init::from_name(&self.init).expect("init name checked when parsed")
+        self.init
     }
 
     pub fn optimizer(&self) -> OptimizerConfig {
-        match self.optimizer.as_str() {
+        match self.optimizer {
             // The optimizers compute in f32; the settings keep the values as written.
-            "sgd" => OptimizerConfig::Sgd { learning_rate: self.learning_rate as f32, momentum: self.momentum as f32 },
-            _ => OptimizerConfig::Adam {
+            Optimizer::Sgd => {
+                OptimizerConfig::Sgd { learning_rate: self.learning_rate as f32, momentum: self.momentum as f32 }
+            }
+            Optimizer::Adam => OptimizerConfig::Adam {
                 learning_rate: self.learning_rate as f32,
                 beta1: self.beta1 as f32,
                 beta2: self.beta2 as f32,

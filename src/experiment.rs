@@ -35,7 +35,7 @@ use serde::Serialize;
 
 use crate::checkpoint::Checkpoint;
 use crate::classify::{self, Classification, TestImage};
-use crate::config::Config;
+use crate::config::{Config, Control, PruneSchedule, Reset};
 use crate::connections::{input_connections, InputConnections};
 use crate::data::batches::iterations_per_epoch;
 use crate::data::{Dataset, Mnist};
@@ -93,12 +93,11 @@ pub enum Branch {
     RandomPrune,
 }
 
-impl Branch {
-    fn from_control(name: &str) -> Branch {
-        match name {
-            "random_reinit" => Branch::RandomReinit,
-            "random_prune" => Branch::RandomPrune,
-            other => unreachable!("control names are checked when the config is parsed: {other}"),
+impl From<Control> for Branch {
+    fn from(control: Control) -> Branch {
+        match control {
+            Control::RandomReinit => Branch::RandomReinit,
+            Control::RandomPrune => Branch::RandomPrune,
         }
     }
 }
@@ -463,8 +462,8 @@ impl Experiment {
         // A pruned ticket's weights are θk already under reset = "rewind"; a dense one starts
         // from θ0 and reaches θk at rewind_step, as in a fresh run.
         let imported_pruned = self.imported.as_ref().is_some_and(|ticket| ticket.level > 0);
-        let rewind_params =
-            (config.reset == "rewind" && (config.rewind_step == 0 || imported_pruned)).then(|| model.params.clone());
+        let rewind_params = (config.reset == Reset::Rewind && (config.rewind_step == 0 || imported_pruned))
+            .then(|| model.params.clone());
         let controls_only = self.share == Share::Controls;
         let conv_recorder = ConvRecorder::for_model(&model);
         let segment = (!controls_only && self.resume.is_none()).then(|| {
@@ -551,7 +550,7 @@ impl Experiment {
                     segment.train_since_evaluation.add(stats);
                     if segment.branch == Branch::Ticket
                         && segment.level == 0
-                        && config.reset == "rewind"
+                        && config.reset == Reset::Rewind
                         && segment.iteration == config.rewind_step
                         && run.rewind_params.is_none()
                     {
@@ -910,8 +909,8 @@ impl Experiment {
             )),
         })?;
         check_ticket_export(&self.config, level).map_err(|message| Error::Usage(format!("ticket: {message}")))?;
-        let initial_params = match self.config.reset.as_str() {
-            "rewind" if level > 0 => run.rewind_params.as_ref().ok_or_else(|| {
+        let initial_params = match self.config.reset {
+            Reset::Rewind if level > 0 => run.rewind_params.as_ref().ok_or_else(|| {
                 Error::Usage(format!(
                     "ticket: the survivors restart from θk, the dense network's weights at iteration {}, which it has not reached yet",
                     self.config.rewind_step
@@ -979,7 +978,7 @@ impl Experiment {
         let what = format!("the ticket's mask of level {level}");
         let mask = run.ticket_masks[&0].with_bytes(bytes, &what)?;
         check_mask_counts(config, &run.ticket_masks[&0], &mask, level, &what)?;
-        let needs_rewind = config.reset == "rewind" && config.controls.iter().any(|c| c == "random_prune");
+        let needs_rewind = config.reset == Reset::Rewind && config.controls.contains(&Control::RandomPrune);
         if needs_rewind && run.rewind_params.is_none() {
             return Err(Error::Usage(format!(
                 "add_ticket_mask: the random-pruning control restarts from θk, the dense network's weights at iteration {} (reset = rewind): give them with set_rewind_params first",
@@ -999,7 +998,7 @@ impl Experiment {
     pub fn set_rewind_params(&mut self, params: &[f32]) -> Result<()> {
         let config = &self.config;
         let run = Run::taking_inputs(&mut self.run, "set_rewind_params")?;
-        if config.reset != "rewind" {
+        if config.reset != Reset::Rewind {
             return Err(Error::Usage(format!(
                 "set_rewind_params: these settings reset to \"{}\", not rewind: there are no rewind weights to give",
                 config.reset
@@ -1040,7 +1039,7 @@ impl Experiment {
 /// before it trains rather than after: under reset = "continue" a round after the first starts
 /// from the previous round's trained weights, which are not kept.
 pub fn check_ticket_export(config: &Config, level: usize) -> std::result::Result<(), String> {
-    if config.reset == "continue" && level > 0 {
+    if config.reset == Reset::Continue && level > 0 {
         return Err(format!(
             "under reset = continue, round {level} starts from the previous round's trained weights, which are not kept: export tickets of runs that reset to init or rewind (or round 0)"
         ));
@@ -1149,7 +1148,7 @@ impl Run {
     }
 
     fn queue_controls(&mut self, config: &Config, level: usize) {
-        self.queue.extend(config.controls.iter().map(|name| (Branch::from_control(name), level)));
+        self.queue.extend(config.controls.iter().map(|&control| (Branch::from(control), level)));
     }
 
     fn diverge(&mut self, config: &Config, loss: f64, events: &mut Vec<Event>) {
@@ -1227,7 +1226,7 @@ impl Run {
     /// The ticket's mask for `level`: iterative pruning prunes the previous level's trained
     /// ticket; one-shot pruning prunes the trained dense network straight to the same counts.
     fn next_ticket_mask(&self, config: &Config, trained: &[f32], level: usize) -> Result<Mask> {
-        let one_shot = config.prune_schedule == "one_shot";
+        let one_shot = config.prune_schedule == PruneSchedule::OneShot;
         let (mask, weights) = if one_shot {
             // The trained dense network (just `trained`, while level 0 finishes).
             (&self.ticket_masks[&0], self.dense_trained_params().unwrap_or(trained))
@@ -1253,8 +1252,8 @@ impl Run {
         let ticket_mask = &self.ticket_masks[&level];
         let mask = match branch {
             Branch::Ticket => {
-                model.params.copy_from_slice(match config.reset.as_str() {
-                    "continue" => self.last_ticket_params().expect("a ticket trained before"),
+                model.params.copy_from_slice(match config.reset {
+                    Reset::Continue => self.last_ticket_params().expect("a ticket trained before"),
                     _ => reset_params,
                 });
                 ticket_mask.clone()

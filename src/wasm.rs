@@ -51,7 +51,7 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
 /// model defaults is checked against it.
 #[wasm_bindgen]
 pub fn model_defaults_json(model: &str) -> String {
-    crate::Config::defaults_for(model).to_json()
+    crate::config::Settings::defaults_for(model).to_json()
 }
 
 /// The prunable weight tensors of a model (a name or a network as text), as JSON:
@@ -65,7 +65,7 @@ pub fn weight_layers_json(model: &str) -> Result<String, JsError> {
         .weight_layers()
         .iter()
         .map(|layer| {
-            serde_json::json!({"name": layer.name, "size": layer.size, "rate_setting": crate::Config::rate_field(layer.kind)})
+            serde_json::json!({"name": layer.name, "size": layer.size, "rate_setting": crate::config::Settings::rate_field(layer.kind)})
         })
         .collect();
     Ok(serde_json::Value::from(layers).to_string())

@@ -5,6 +5,8 @@
 
 mod common;
 
+use ticketlab::config::{Optimizer, Settings};
+use ticketlab::nn::init::Init;
 use ticketlab::{Config, Error, Experiment};
 
 /// Parses `json`, expects a config error about `field`, and returns its displayed message, which
@@ -30,13 +32,13 @@ fn assert_mentions(message: &str, words: &[&str]) {
 fn an_empty_object_gives_the_papers_defaults() {
     let config = Config::from_json("{}").expect("{} is valid");
     assert_eq!(config.model, "lenet-300-100");
-    assert_eq!(config.optimizer, "adam");
+    assert_eq!(config.optimizer, Optimizer::Adam);
     assert_eq!(config.learning_rate, 1.2e-3);
     assert_eq!(config.batch_size, 60);
     assert_eq!(config.iterations, 50_000);
     assert_eq!(config.eval_every, 100);
     assert_eq!(config.validation_size, 5_000);
-    assert_eq!(config.init, "glorot-normal");
+    assert_eq!(config.init, Init::GlorotNormal);
     assert_eq!(config.train_size, 0);
     assert_eq!(config, Config::default());
 }
@@ -107,7 +109,7 @@ fn the_conv_models_default_to_the_papers_settings_for_them() {
         assert_eq!(Config::from_json(&config.to_json()).expect("re-parses"), config);
     }
     let lenet5 = Config::from_json(r#"{"model": "lenet-5"}"#).expect("a named model");
-    assert_eq!(lenet5, Config { model: "lenet-5".into(), ..Config::default() });
+    assert_eq!(*lenet5, Settings { model: "lenet-5".into(), ..Settings::default() });
 }
 
 #[test]
@@ -252,7 +254,7 @@ fn every_number_reads_back_as_it_was_written() {
     for _ in 0..2000 {
         let learning_rate = (rng.uniform_f32() as f64 + 1e-3) * std::f64::consts::PI * 1e-3;
         let momentum = rng.uniform_f32() as f64 / 3.0;
-        let config = Config { learning_rate, momentum, ..Config::default() };
+        let config = Config::new(Settings { learning_rate, momentum, ..Settings::default() }).expect("valid");
         let read = Config::from_json(&config.to_json()).expect("re-parses");
         assert_eq!(
             (read.learning_rate.to_bits(), read.momentum.to_bits()),

@@ -8,6 +8,7 @@ mod common;
 
 use common::FrozenClock;
 use ticketlab::checkpoint::Checkpoint;
+use ticketlab::config::Reset;
 use ticketlab::experiment::{Branch, Clock, Evaluation, RoundResult, Share, SystemClock};
 use ticketlab::{Config, Error, Event, Experiment, Results, Status};
 
@@ -479,7 +480,7 @@ fn check_resume_matches_whole(settings: &str) {
     // Draw a digit: the dense network (from the checkpoint) and round 3's ticket answer as before.
     let image = uninterrupted.test_image(7).expect("a test image").pixels;
     assert_eq!(resumed.classify(3, &image).expect("answers"), uninterrupted.classify(3, &image).expect("answers"));
-    if resumed.config().reset != "continue" {
+    if resumed.config().reset != Reset::Continue {
         let ticket = resumed.ticket(3).expect("the ticket of round 3");
         assert_eq!(
             ticket.mask.kept(),

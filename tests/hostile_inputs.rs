@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 use common::{FrozenClock, SyntheticMnistDir};
 use serde_json::{json, Value};
 use ticketlab::checkpoint::Checkpoint;
+use ticketlab::config::Settings;
 use ticketlab::nn::{Mask, Model, ModelSpec};
 use ticketlab::rng::{Rng, Stream};
 use ticketlab::ticket::Ticket;
@@ -101,7 +102,7 @@ fn files_are_checked_against_the_layout_of_the_spec_which_is_the_models_own() {
     }
     // The largest named network, Conv-2 (3.3 million parameters), named by a header without
     // tensors: refused for its first missing tensor, with nothing read.
-    let file = header_only(json!({"config": Config::defaults_for("conv-2").to_json()}));
+    let file = header_only(json!({"config": Settings::defaults_for("conv-2").to_json()}));
     let message = Ticket::from_safetensors(&file, "t").expect_err("no tensors").to_string();
     assert_contains(&message, &["tensor conv1.weight is missing; a ticket of model conv-2 has conv1.weight"]);
 }

@@ -16,6 +16,7 @@ mod common;
 use std::cell::Cell;
 
 use common::FrozenClock;
+use ticketlab::config::{Control, PruneSchedule, PruneScope, Reset};
 use ticketlab::experiment::{Branch, Clock, RoundResult};
 use ticketlab::nn::init::Init;
 use ticketlab::nn::{Model, ModelSpec};
@@ -833,7 +834,7 @@ fn a_run_with_a_target_stops_at_the_first_round_whose_mask_keeps_at_most_that_sh
         assert_eq!(results.config.target_remaining, Some(target));
         assert_eq!(Config::from_json(&results.config.to_json()).expect("a resolved config re-reads"), config);
         if global {
-            assert_eq!(config.prune_scope, "global", "{settings}");
+            assert_eq!(config.prune_scope, PruneScope::Global, "{settings}");
         }
     }
 }
@@ -945,11 +946,11 @@ fn pruning_settings_that_cannot_work_are_refused_naming_the_field() {
     refused(r#"{"controls": [1]}"#, "controls");
 
     let both = Config::from_json(r#"{"controls": "random_reinit,random_prune"}"#).expect("a comma-separated list");
-    assert_eq!(both.controls, ["random_reinit", "random_prune"]);
+    assert_eq!(both.controls, [Control::RandomReinit, Control::RandomPrune]);
     let spaced = Config::from_json(r#"{"controls": " random_prune , random_reinit,random_prune "}"#)
         .expect("spaces and repeats");
-    assert_eq!(spaced.controls, ["random_prune", "random_reinit"]);
-    assert_eq!(Config::from_json(r#"{"controls": ""}"#).expect("none").controls, Vec::<String>::new());
+    assert_eq!(spaced.controls, [Control::RandomPrune, Control::RandomReinit]);
+    assert_eq!(Config::from_json(r#"{"controls": ""}"#).expect("none").controls, Vec::<Control>::new());
     let experiment =
         Experiment::from_json(r#"{"rounds": 3, "controls": "random_reinit,random_prune"}"#).expect("valid");
     assert_eq!(experiment.segments(), 1 + 3 * 3);
@@ -960,11 +961,11 @@ fn pruning_settings_that_cannot_work_are_refused_naming_the_field() {
             defaults.rounds,
             defaults.prune_rate,
             defaults.prune_rate_output,
-            defaults.prune_scope.as_str(),
-            defaults.prune_schedule.as_str(),
-            defaults.reset.as_str()
+            defaults.prune_scope,
+            defaults.prune_schedule,
+            defaults.reset
         ),
-        (0, 0.2, 0.1, "layer", "iterative", "init"),
+        (0, 0.2, 0.1, PruneScope::Layer, PruneSchedule::Iterative, Reset::Init),
         "the paper's LeNet settings"
     );
 }

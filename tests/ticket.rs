@@ -7,6 +7,7 @@ mod common;
 
 use common::FrozenClock;
 use serde_json::{json, Value};
+use ticketlab::config::Settings;
 use ticketlab::experiment::{Branch, RoundResult};
 use ticketlab::nn::{Mask, Model};
 use ticketlab::rng::{Rng, Stream};
@@ -50,7 +51,8 @@ fn check_round_trip(settings: &str, level: usize, further_rounds: usize) {
     assert_eq!(ticket, original.ticket(level).expect("exported"), "reading gives back what was written");
     assert_eq!(ticket.level, level);
 
-    let retrain = Config { rounds: further_rounds, ..original.config().clone() };
+    let retrain =
+        Config::new(Settings { rounds: further_rounds, ..original.config().settings().clone() }).expect("valid");
     let imported = finished(loaded(retrain, Some(ticket)));
     let expected = &ticket_rounds(&original, 0)[level..=level + further_rounds];
     assert_eq!(ticket_rounds(&imported, level), expected, "the imported ticket trains as it did in its run");

@@ -6,7 +6,8 @@
 //!     lth bench [options]                      training throughput along the pruning ladder, or of
 //!                                              the dense network only (--measure dense)
 //!
-//! Every setting of the config JSON is also a flag (`--learning-rate 0.001`, `--seed 3`, ...).
+//! Every setting of the config JSON is also a flag (`--learning-rate 0.001`, `--seed=3`, ...).
+//! `lth COMMAND --help` lists that command's options; `lth --help`, all of them.
 
 // The CLI reads files, starts threads and reads the system clock: it exists only in native
 // builds. (`wasm-pack test` compiles every target of the crate for wasm, this one included.)
@@ -26,7 +27,7 @@ mod cli {
 
     use serde_json::{json, Map, Value};
     use ticketlab::bench::{Kernels, Measure};
-    use ticketlab::config::MAX_SAFE_INTEGER;
+    use ticketlab::config::{Settings, MAX_SAFE_INTEGER};
     use ticketlab::data::batches::batch_order_text;
     use ticketlab::data::mnist;
     use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Status, SystemClock};
@@ -34,11 +35,45 @@ mod cli {
     use ticketlab::ticket::Ticket;
     use ticketlab::{report, Config, Error};
 
-    const USAGE: &str = "\
-usage: lth train [--ticket FILE] [--export-ticket FILE] [--export-batches FILE] [options]
-       lth imp [--preset quick|paper] [--trials N] [--export-tickets DIR] [options]
-       lth bench [--model NAME] [--measure ladder|dense] [--iterations N] [--repetitions R] [--out FILE]
+    #[derive(Clone, Copy, PartialEq)]
+    enum Command {
+        Train,
+        Imp,
+        Bench,
+    }
 
+    use Command::{Bench, Imp, Train};
+
+    impl Command {
+        const ALL: [Command; 3] = [Train, Imp, Bench];
+
+        fn name(self) -> &'static str {
+            match self {
+                Train => "train",
+                Imp => "imp",
+                Bench => "bench",
+            }
+        }
+
+        fn from_name(name: &str) -> Option<Command> {
+            Command::ALL.into_iter().find(|command| command.name() == name)
+        }
+
+        /// Its line of the usage.
+        fn usage(self) -> &'static str {
+            match self {
+                Train => "lth train [--ticket FILE] [--export-ticket FILE] [--export-batches FILE] [options]",
+                Imp => "lth imp [--preset quick|paper] [--trials N] [--export-tickets DIR] [options]",
+                Bench => {
+                    "lth bench [--model NAME] [--measure ladder|dense] [--iterations N] [--repetitions R] [--out FILE]"
+                }
+            }
+        }
+
+        /// What it does, for the help.
+        fn about(self) -> &'static str {
+            match self {
+                Train => "\
 train  trains one network on MNIST (the LTH paper's LeNet-300-100 settings unless told otherwise),
        printing each evaluation, and writes the results JSON. With --rounds N it also prunes
        (or with --target-remaining PCT, until at most PCT% of the weights remain).
@@ -46,48 +81,66 @@ train  trains one network on MNIST (the LTH paper's LeNet-300-100 settings unles
        weights, settings) instead of a fresh dense network, with the ticket's settings (rounds 0,
        no controls) under any flags given: same settings, same numbers as in the run that found
        it; --rounds N prunes on from it.
+",
+                Imp => "\
 imp    iterative magnitude pruning: the ticket and its controls at every level, over several
        seeds, run in parallel, for --rounds N or until --target-remaining PCT; writes per-trial JSON, a summary (JSON, CSV, Markdown), the
        learning curves (CSV) and a plot of test accuracy against weights remaining (SVG).
-
+",
+                Bench => "\
 bench  training throughput of the --model network (default lenet-300-100) at five levels of the
        pruning ladder (for LeNet-300-100: 100, 51.3, 21.1, 6.95 and 3.6% of its weights), with the
        dense kernels, the sparse ones, and the automatic choice (median of R interleaved repetitions
        of N steps, default 200), and evaluation throughput; with --measure dense, only the dense
        network's training step, with the kernels training uses. Writes JSON (default
        bench/native.json).
+",
+            }
+        }
+    }
 
+    const PRESETS: &str = "\
 presets (imp; flags given after them override them):
   quick    1,500 iterations a round, evaluated every 150, 15 rounds (to 3.6%), random reinit
   paper    the paper: the model's iterations a round (LeNet-300-100 50,000; Conv-2/4/6 20,000/25,000/
            30,000), evaluated every 100, 18 rounds (to 1.85% for LeNet-300-100), random reinit
+";
 
+    const MODELS: &str = "\
 models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the paper's widths, 64/128/256
   filters; slow), conv-2-quarter, conv-4-quarter, conv-6-quarter (a quarter of the filters), or a
   network as text, e.g. --model conv:32x3,pool,fc:100,fc:10 (layers conv:FxK[pP][sS], pool[:S], fc:N).
   The Conv models default to the paper's learning rate, iterations and conv pruning rate for them.
+";
 
-options:
-  --data DIR            folder with the four MNIST IDX files (default: data/mnist)
-  --out FILE            train: where to write the results JSON (default: results/train-seed<SEED>.json)
-  --out-dir DIR         imp: folder for the reports (default: results/imp-<preset>)
-  --ticket FILE         train: start from this ticket (see train above)
-  --export-ticket FILE  train: write the ticket of the last round (--rounds; 0: the dense network)
+    /// The options, each with the commands it serves (the help of a command lists only its own).
+    #[rustfmt::skip]
+    const OPTIONS: [(&[Command], &str); 16] = [
+        (&Command::ALL, "  --data DIR            folder with the four MNIST IDX files (default: data/mnist)\n"),
+        (&[Train, Bench], "  --out FILE            train: where to write the results JSON (default: results/train-seed<SEED>.json);
+                        bench: where to write its JSON (default: bench/native.json)
+"),
+        (&[Imp], "  --out-dir DIR         imp: folder for the reports (default: results/imp-<preset>)\n"),
+        (&[Train], "  --ticket FILE         train: start from this ticket (see train above)\n"),
+        (&[Train], "  --export-ticket FILE  train: write the ticket of the last round (--rounds; 0: the dense network)
                         as safetensors: per layer <layer>.weight and .bias (F32, the values the
                         survivors restart from: θ0, or θk with --reset rewind; fully connected
                         weights are (inputs, outputs)) and <layer>.weight_mask (U8, 1 kept)
-  --export-batches FILE train: write the training images of every step's batch (the same in
+"),
+        (&[Train], "  --export-batches FILE train: write the training images of every step's batch (the same in
                         every round), one line per step, as numbers of MNIST's training file
                         (from 0), after a header line; see docs/pytorch.md
-  --export-tickets DIR  imp: write every round's ticket of every trial, as
+"),
+        (&[Imp], "  --export-tickets DIR  imp: write every round's ticket of every trial, as
                         DIR/ticket-seed<SEED>-round<N>.safetensors
-  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3, at most 1000)
-  --jobs N              imp: trials trained at once (default: the number of cores)
-  --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)
-  --measure WHAT        bench: ladder (default) or dense
-  --config FILE         a JSON object of settings; flags given after it override it
-  --epochs E            sets --iterations to E epochs (an epoch is ⌊train size / batch⌋ iterations)
-  --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
+"),
+        (&[Imp], "  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3, at most 1000)\n"),
+        (&[Imp], "  --jobs N              imp: trials trained at once (default: the number of cores)\n"),
+        (&[Bench], "  --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)\n"),
+        (&[Bench], "  --measure WHAT        bench: ladder (default) or dense\n"),
+        (&Command::ALL, "  --config FILE         a JSON object of settings; flags given after it override it\n"),
+        (&[Train, Imp], "  --epochs E            sets --iterations to E epochs (an epoch is ⌊train size / batch⌋ iterations)\n"),
+        (&Command::ALL, "  --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
                         --learning-rate, --momentum, --beta1, --beta2, --epsilon, --batch-size,
                         --iterations, --eval-every, --validation-size, --train-size, --rounds,
                         --target-remaining PCT (instead of --rounds: prune until the ticket keeps
@@ -96,8 +149,25 @@ options:
                         --prune-rate, --prune-rate-output, --prune-rate-conv, --prune-scope layer|global,
                         --prune-schedule iterative|one_shot, --reset init|rewind|continue,
                         --rewind-step K, --controls random_reinit,random_prune
-  -h, --help            this text
-";
+"),
+        (&Command::ALL, "  --NAME=VALUE          the same as --NAME VALUE, for every option\n"),
+        (&Command::ALL, "  -h, --help            this text (after a command: that command's options)\n"),
+    ];
+
+    /// The help of `command`, or of all commands: usage, what each does, presets (imp), models, options.
+    fn help(command: Option<Command>) -> String {
+        let commands: Vec<Command> = command.map_or(Command::ALL.to_vec(), |command| vec![command]);
+        let usage: Vec<&str> = commands.iter().map(|command| command.usage()).collect();
+        let mut sections = vec![format!("usage: {}\n", usage.join("\n       "))];
+        sections.extend(commands.iter().map(|command| command.about().to_string()));
+        if commands.contains(&Imp) {
+            sections.push(PRESETS.into());
+        }
+        sections.push(MODELS.into());
+        let options = OPTIONS.iter().filter(|(serves, _)| commands.iter().any(|command| serves.contains(command)));
+        sections.push(options.fold("options:\n".to_string(), |list, (_, text)| list + text));
+        sections.join("\n")
+    }
 
     struct Options {
         data: PathBuf,
@@ -176,38 +246,49 @@ options:
             export_batches: None,
         };
         let mut flagged_prune_until = None; // --rounds or --target-remaining, whichever was given
-        let mut rest = args.iter();
-        while let Some(flag) = rest.next() {
-            let name = flag
-                .strip_prefix("--")
-                .ok_or_else(|| format!("unexpected argument \"{flag}\"; options start with --"))?;
-            let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
-            match name {
+        let mut parser = lexopt::Parser::from_args(args);
+        while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+            // Every option takes a value, as `--name value` or `--name=value`.
+            let name = match arg {
+                lexopt::Arg::Long(name) => name.to_string(),
+                lexopt::Arg::Short(letter) => {
+                    return Err(format!("unexpected argument \"-{letter}\"; options start with --"))
+                }
+                lexopt::Arg::Value(value) => {
+                    return Err(format!("unexpected argument \"{}\"; options start with --", value.to_string_lossy()))
+                }
+            };
+            let flag = format!("--{name}");
+            let value = match parser.value() {
+                Ok(value) => value.into_string().map_err(|_| format!("{flag}: its value is not valid text"))?,
+                Err(_) => return Err(format!("{flag} needs a value")),
+            };
+            match name.as_str() {
                 "data" => options.data = PathBuf::from(value),
                 "out" | "out-dir" => options.out = Some(PathBuf::from(value)),
                 "ticket" => options.ticket = Some(PathBuf::from(value)),
                 "export-ticket" => options.export_ticket = Some(PathBuf::from(value)),
                 "export-tickets" => options.export_tickets = Some(PathBuf::from(value)),
                 "export-batches" => options.export_batches = Some(PathBuf::from(value)),
-                "trials" => options.trials = count(flag, value, MAX_TRIALS)?,
-                "jobs" => options.jobs = count(flag, value, MAX_TRIALS)?,
-                "repetitions" => options.repetitions = count(flag, value, usize::MAX)?,
+                "trials" => options.trials = count(&flag, &value, MAX_TRIALS)?,
+                "jobs" => options.jobs = count(&flag, &value, MAX_TRIALS)?,
+                "repetitions" => options.repetitions = count(&flag, &value, usize::MAX)?,
                 "measure" => {
-                    options.measure = Measure::from_name(value)
+                    options.measure = Measure::from_name(&value)
                         .ok_or_else(|| format!("--measure: expected ladder or dense, got \"{value}\""))?;
                 }
                 "preset" => {
-                    merge(&mut options.settings, preset(value)?);
-                    options.preset = Some(value.clone());
+                    merge(&mut options.settings, preset(&value)?);
+                    options.preset = Some(value);
                 }
                 "epochs" => {
                     let epochs = value.parse::<f64>().ok().filter(|e| *e > 0.0 && e.is_finite());
                     let epochs =
                         epochs.ok_or_else(|| format!("--epochs: expected a positive number, got \"{value}\""))?;
-                    options.epochs = Some((value.clone(), epochs));
+                    options.epochs = Some((value, epochs));
                 }
                 "config" => {
-                    let text = std::fs::read_to_string(value).map_err(|e| format!("--config {value}: {e}"))?;
+                    let text = std::fs::read_to_string(&value).map_err(|e| format!("--config {value}: {e}"))?;
                     let parsed: Value =
                         serde_json::from_str(&text).map_err(|e| format!("--config {value}: not valid JSON: {e}"))?;
                     let object = parsed
@@ -218,7 +299,7 @@ options:
                 setting => {
                     let setting = setting.replace('-', "_");
                     if PRUNE_UNTIL.contains(&setting.as_str()) {
-                        if flagged_prune_until.is_some_and(|earlier| earlier != flag) {
+                        if flagged_prune_until.as_ref().is_some_and(|earlier| *earlier != flag) {
                             return Err(
                                 "--rounds and --target-remaining: give one of them (--rounds N prunes N rounds; \
                                  --target-remaining PCT prunes until at most PCT% of the weights remain)"
@@ -227,7 +308,7 @@ options:
                         }
                         flagged_prune_until = Some(flag);
                     }
-                    merge(&mut options.settings, Map::from_iter([(setting, parse_value(value))]));
+                    merge(&mut options.settings, Map::from_iter([(setting, parse_value(&value))]));
                 }
             }
         }
@@ -238,9 +319,9 @@ options:
         let mut settings = options.settings.clone();
         if let Some((text, epochs)) = &options.epochs {
             // An epoch depends on batch and training-set size: read them through the config's own checks.
-            let sizes = Config::from_map(
-                &settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect(),
-            )?;
+            let sizes = Config::from_value(Value::Object(
+                settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ))?;
             let train_examples =
                 if sizes.train_size > 0 { sizes.train_size } else { 60_000usize.saturating_sub(sizes.validation_size) };
             let per_epoch = train_examples / sizes.batch_size;
@@ -254,7 +335,7 @@ options:
             }
             settings.insert("iterations".into(), json!((iterations as usize).max(1)));
         }
-        Config::from_map(&settings)
+        Config::from_value(Value::Object(settings))
     }
 
     /// "15 pruning rounds", and the target they reach when one was given.
@@ -514,8 +595,8 @@ options:
                 scope.spawn(|| loop {
                     let Some(index) = next_trial.lock().expect("no panics hold it").next() else { break };
                     let seed = base.seed + index as u64;
-                    let config = Config { seed, ..base.clone() };
-                    let outcome = load(config, &files).and_then(|mut experiment| {
+                    let config = Config::new(Settings { seed, ..base.settings().clone() });
+                    let outcome = config.and_then(|config| load(config, &files)).and_then(|mut experiment| {
                         experiment.run_to_end(&SystemClock::new(), |event| match event {
                             Event::RoundDone(round) => print_round(Some(seed), round),
                             Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
@@ -589,7 +670,7 @@ options:
         use ticketlab::bench::{evaluation_throughput, percent_remaining, training_throughput, EVALUATION_PASSES};
         let mut settings = options.settings.clone();
         settings.entry("iterations").or_insert(json!(200));
-        let config = Config::from_map(&settings)?;
+        let config = Config::from_value(Value::Object(settings))?;
         let out = options.out.clone().unwrap_or_else(|| PathBuf::from("bench/native.json"));
         check_file(&out)?;
         let files = mnist::read_files(&options.data)?;
@@ -665,36 +746,35 @@ options:
 
     pub fn main() -> ExitCode {
         let args: Vec<String> = std::env::args().skip(1).collect();
+        let command = args.first().and_then(|name| Command::from_name(name));
         if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help" || a == "help") {
-            print!("{USAGE}");
+            print!("{}", help(command));
             return if args.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
-        let command = args[0].as_str();
-        if !["train", "imp", "bench"].contains(&command) {
-            eprintln!("error: unknown command \"{command}\"\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        let usage = |message: String| {
+            eprintln!("error: {message}\n\n{}", help(None));
+            ExitCode::from(2)
+        };
+        let Some(command) = command else {
+            return usage(format!("unknown command \"{}\"", args[0]));
+        };
         let options = match parse_args(&args[1..]) {
             Ok(options) => options,
-            Err(message) => {
-                eprintln!("error: {message}\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
+            Err(message) => return usage(message),
         };
         let misplaced = [
-            ("--ticket", options.ticket.is_some(), "train"),
-            ("--export-ticket", options.export_ticket.is_some(), "train"),
-            ("--export-tickets", options.export_tickets.is_some(), "imp"),
-            ("--export-batches", options.export_batches.is_some(), "train"),
+            ("--ticket", options.ticket.is_some(), Train),
+            ("--export-ticket", options.export_ticket.is_some(), Train),
+            ("--export-tickets", options.export_tickets.is_some(), Imp),
+            ("--export-batches", options.export_batches.is_some(), Train),
         ];
         if let Some((flag, _, owner)) = misplaced.iter().find(|(_, given, owner)| *given && *owner != command) {
-            eprintln!("error: {flag} is an option of lth {owner}, not of lth {command}\n\n{USAGE}");
-            return ExitCode::from(2);
+            return usage(format!("{flag} is an option of lth {}, not of lth {}", owner.name(), command.name()));
         }
         let outcome = match command {
-            "train" => train(options),
-            "imp" => imp(options),
-            _ => bench(options),
+            Train => train(options),
+            Imp => imp(options),
+            Bench => bench(options),
         };
         match outcome {
             Ok(Status::Done) => ExitCode::SUCCESS,

@@ -1,8 +1,12 @@
 //! Weight initialisers. Biases start at zero; weights are drawn from a seeded stream.
 
+use serde::{Deserialize, Serialize};
+
 use crate::rng::Rng;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Written in the settings as "glorot-normal" and "he-normal".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Init {
     /// Normal(0, 2 / (fan_in + fan_out)): the "Gaussian Glorot" initialisation of the LTH paper.
     GlorotNormal,
@@ -11,23 +15,6 @@ pub enum Init {
 }
 
 impl Init {
-    pub const NAMES: [&'static str; 2] = ["glorot-normal", "he-normal"];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Init::GlorotNormal => "glorot-normal",
-            Init::HeNormal => "he-normal",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Init> {
-        match name {
-            "glorot-normal" => Some(Init::GlorotNormal),
-            "he-normal" => Some(Init::HeNormal),
-            _ => None,
-        }
-    }
-
     pub fn standard_deviation(self, fan_in: usize, fan_out: usize) -> f64 {
         match self {
             Init::GlorotNormal => (2.0 / (fan_in + fan_out) as f64).sqrt(),

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use common::as_slices;
 use mutate::Mutator;
 use ticketlab::checkpoint::Checkpoint;
+use ticketlab::config::Settings;
 use ticketlab::data::{idx, mnist::Mnist};
 use ticketlab::experiment::Clock;
 use ticketlab::experiment::{Branch, Event};
@@ -390,10 +391,16 @@ fn ticket_files() {
             if !small_enough(&ticket.config) {
                 return Ok(());
             }
-            let mut config = ticket.config.clone();
-            config.iterations = 2;
-            config.rounds = config.rounds.min(1);
-            let mut experiment = Experiment::new(config);
+            // Shortened, and checked again (a rewind step within the 2 iterations, rounds as given).
+            let settings = ticket.config.settings();
+            let short = Settings {
+                iterations: 2,
+                rounds: settings.rounds.min(1),
+                target_remaining: None,
+                rewind_step: settings.rewind_step.min(1),
+                ..settings.clone()
+            };
+            let mut experiment = Experiment::new(Config::new(short).map_err(|e| e.to_string())?);
             experiment.import_ticket(ticket).map_err(|e| e.to_string())?;
             run_steps(experiment, 8).map(|_| ())
         },
@@ -448,7 +455,7 @@ fn checkpoint_files() {
 fn settings_json() {
     let mut seeds: Vec<Vec<u8>> = ["lenet-300-100", "lenet-5", "conv-2", "conv-6"]
         .iter()
-        .map(|model| Config::defaults_for(model).to_json().into_bytes())
+        .map(|model| Settings::defaults_for(model).to_json().into_bytes())
         .collect();
     seeds.extend(SEED_SETTINGS.iter().map(|(model, extra)| tiny_settings(model, extra).into_bytes()));
     seeds.push(
