@@ -103,7 +103,7 @@ const digitView = new DigitView({
   ticket: $('digit-ticket'),
   source: $('digit-source'),
   // The trainers are made below; the panel asks only once a round has finished.
-  ask: { classify: (...request) => trainers.classify(...request), testImage: (index) => trainers.testImage(index) },
+  ask: { classify: (level, pixels) => trainers.classify(level, pixels), testImage: (index) => trainers.testImage(index) },
 });
 const connectionView = new ConnectionView({
   panel: $('connections-panel'),
@@ -177,7 +177,11 @@ function layersFor(values) {
   const { model } = toConfig(values);
   if (!weightLayers.has(model)) {
     weightLayers.set(model, null);
-    trainers.weightLayers(model);
+    // Refused: null (the core says why when a run starts).
+    trainers.weightLayers(model).then(({ layers }) => layers, () => null).then((layers) => {
+      weightLayers.set(model, layers ?? null);
+      if (!running) updateHints(readForm());
+    });
   }
   return weightLayers.get(model);
 }
@@ -426,12 +430,20 @@ function offerTicketExport() {
   const level = roundsDone.filter((r) => r.branch === 'ticket' && r.complete).map((r) => r.level).reduce((a, b) => Math.max(a, b), -1);
   $('export-ticket').parentElement.hidden = level < 0;
   $('export-ticket').dataset.level = level;
-  const seed = trainers.settings && trainers.trial?.count > 1 ? `, seed ${trainers.settings.seed}` : ''; // the trial in progress
+  const seed = trainers.settings && trials.trial?.count > 1 ? `, seed ${trainers.settings.seed}` : ''; // the trial in progress
   $('export-ticket').textContent = `${level === 0 ? 'Export the dense network' : `Export the ticket of round ${level}`}${seed} (safetensors)`;
   $('export-ticket-hint').textContent = 'its mask, the weights it restarts from, and the settings; PyTorch and NumPy read it';
 }
 
-$('export-ticket').addEventListener('click', () => trainers.exportTicket(Number($('export-ticket').dataset.level)));
+$('export-ticket').addEventListener('click', async () => {
+  try {
+    const { level, bytes } = await trainers.exportTicket(Number($('export-ticket').dataset.level));
+    // The workers hold the last trial's tickets: its seed names the file.
+    download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(trainers.settings)}-round${level}.safetensors`);
+  } catch (error) {
+    $('export-ticket-hint').textContent = `The ticket could not be exported: ${error.workerMessage ?? error.message}`;
+  }
+});
 
 /** Saves `blob` as a file called `name`, as a download link would. */
 function download(blob, name) {
@@ -614,7 +626,7 @@ function startRun(values, resume = null) {
   resumedAt = resume?.checkpoint ? resume.checkpoint.level + 1 : null;
   setRunning(true);
   setStatus(resumedAt !== null ? `Resuming at round ${resumedAt}…` : 'Starting…');
-  trainers.run(config, ticket, values.trials, resume);
+  trials.run(config, ticket, values.trials, resume);
 }
 
 form.addEventListener('submit', (event) => {
@@ -650,12 +662,30 @@ $('import-ticket').addEventListener('change', async () => {
   if (!file) return;
   importedTicket = { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()), config: null };
   $('import-ticket-status').textContent = `Reading ${file.name}…`;
-  trainers.readTicket(importedTicket.bytes);
+  const reading = importedTicket;
+  let config;
+  try {
+    ({ config } = await trainers.readTicket(reading.bytes));
+  } catch (error) {
+    if (importedTicket !== reading) return; // another file was chosen meanwhile
+    importedTicket = null;
+    $('import-ticket-status').textContent = '';
+    $('import-ticket-error').textContent = error.workerMessage ?? error.message;
+    return;
+  }
+  if (importedTicket !== reading) return;
+  importedTicket.config = config;
+  writeForm(fromConfig(config));
+  onSettingsChanged();
+  $('import-ticket-error').textContent = '';
+  $('import-ticket-status').textContent = `${importedTicket.name}: ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}. ` +
+    'Train retrains this ticket (it becomes round 0); rounds above 0 prune on from it. ' +
+    'Its run is not kept in this browser, so it cannot be resumed after a reload.';
 });
 
-$('pause').addEventListener('click', () => (paused ? trainers.resume() : trainers.pause()));
+$('pause').addEventListener('click', () => (paused ? trials.resume() : trials.pause()));
 
-$('stop').addEventListener('click', () => trainers.stop());
+$('stop').addEventListener('click', () => trials.stop());
 
 /** Copies `text` to the clipboard, saying so in `status`; where the clipboard is refused, shows it to copy by hand. */
 async function copyText(text, status, select = null) {
@@ -709,7 +739,6 @@ function showRoundProgress({ branch, level, iteration, iterations }) {
 // --- worker messages -----------------------------------------------------------------------
 
 const handlers = {
-  ready() {},
   loading({ file, loaded, total, cached }) {
     if (cached) {
       setStatus(`Reading MNIST from this browser's cache: ${file} (${(loaded / 1e6).toFixed(1)} MB)`);
@@ -719,7 +748,7 @@ const handlers = {
     setStatus(`Downloading MNIST: ${file}${share} (${(loaded / 1e6).toFixed(1)} MB)`);
   },
   started({ config }, trial) {
-    const first = !trial || trial.index === trainers.first; // the run's first trial (a resumed run's interrupted one)
+    const first = !trial || trial.index === trials.first; // the run's first trial (a resumed run's interrupted one)
     downloadNote = ''; // the data is in: the page holds it, and this browser keeps it
     if (!first) {
       // The next trial: the last one's rounds join the charts' spread, and are kept under its own seed.
@@ -727,7 +756,7 @@ const handlers = {
       digitView.reset(); // the workers now hold this trial's networks, not the last one's
       resumedAt = null;
     }
-    if (trial?.count > 1 && keeper.key != null) keeper.start(toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#', ...(first && trainers.resumeFrom ? [trainers.resumeFrom.checkpoint, trainers.resumeFrom.views] : []));
+    if (trial?.count > 1 && keeper.key != null) keeper.start(toHash({ ...runValues, seed: trial.seed, trials: 1 }) || '#', ...(first && trials.resumeFrom ? [trials.resumeFrom.checkpoint, trials.resumeFrom.views] : []));
     const network = `${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}`;
     setStatus(withTrial(trial, resumedAt === null ? `Training ${network}: evaluating the untrained network…`
       : `Resumed ${network} at round ${resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`));
@@ -780,45 +809,12 @@ const handlers = {
   trial_ended({ results }) {
     keeper.end(results); // how it ended: a reload offers no resume of a run that diverged
   },
-  weight_layers({ model, layers }) {
-    weightLayers.set(model, layers ?? null); // refused: the core says why when a run starts
-    if (!running) updateHints(readForm());
-  },
-  ticket_read({ config, error }) {
-    if (error) {
-      importedTicket = null;
-      $('import-ticket-status').textContent = '';
-      $('import-ticket-error').textContent = error;
-      return;
-    }
-    importedTicket.config = config;
-    writeForm(fromConfig(config));
-    onSettingsChanged();
-    $('import-ticket-error').textContent = '';
-    $('import-ticket-status').textContent = `${importedTicket.name}: ${MODELS[config.model]?.label ?? config.model}, seed ${config.seed}. ` +
-      'Train retrains this ticket (it becomes round 0); rounds above 0 prune on from it. ' +
-      'Its run is not kept in this browser, so it cannot be resumed after a reload.';
-  },
-  ticket_file({ level, bytes, error }) {
-    if (error) {
-      $('export-ticket-hint').textContent = `The ticket could not be exported: ${error}`;
-      return;
-    }
-    // The workers hold the last trial's tickets: its seed names the file.
-    download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(trainers.settings)}-round${level}.safetensors`);
-  },
   round_views(message, trial) {
     keeper.view(message);
     trialPicker.add(message, trial);
     // Draw a digit asks the worker, which holds the networks of the trial in progress only.
     const { level } = message;
     digitView.add(level, roundsDone.find((r) => r.branch === 'ticket' && r.level === level).percent_remaining);
-  },
-  classified(answers) {
-    digitView.classified(answers);
-  },
-  test_image(image) {
-    digitView.testImage(image);
   },
   done({ results }) {
     setRunning(false);
@@ -879,7 +875,8 @@ const handlers = {
 
 // One worker, or (with controls, on a machine with cores to spare) one for the ticket and more for
 // the controls: see trainers.js; several trials, one after another: see trials.js.
-const trainers = new Trials((message, trial) => handlers[message.type]?.(message, trial), navigator.hardwareConcurrency || 1);
+const trials = new Trials((message, trial) => handlers[message.type]?.(message, trial), navigator.hardwareConcurrency || 1);
+const { trainers } = trials; // the workers, which also answer the page's questions
 
 loadFromUrl();
 
