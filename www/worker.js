@@ -311,6 +311,16 @@ function answer(compute, during) {
   }
 }
 
+/** The core, loaded, for a request that needs no run; a core that does not load is also the run's error (the page says so at once). */
+async function loaded() {
+  try {
+    await initialise();
+  } catch (error) {
+    fail(error);
+    throw error;
+  }
+}
+
 /** The run's experiment, for a request that needs one. */
 function trained() {
   if (!experiment) throw new Error('there is no run in this worker: press Train first');
@@ -321,13 +331,13 @@ function trained() {
 serve({
   export_ticket: ({ level }) => answer(() => ({ level, bytes: trained().ticket_safetensors(level) }), `exporting the ticket of round ${level}`),
   async read_ticket({ bytes }) {
-    await initialise();
+    await loaded();
     return answer(() => ({ config: JSON.parse(ticket_config_json(bytes)) }), 'reading the ticket file');
   },
   classify: ({ level, pixels }) => answer(() => ({ level, ...trained().classify(level, pixels) }), 'classifying the drawing'),
   test_image: ({ index }) => answer(() => ({ index, ...trained().test_image(index) }), `showing test image ${index}`),
   async weight_layers({ model }) {
-    await initialise();
+    await loaded();
     return answer(() => ({ model, layers: JSON.parse(weight_layers_json(model)) }), 'reading the network\'s layers');
   },
 }, {
