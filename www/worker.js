@@ -5,24 +5,23 @@
 // trains the ticket and posts each new mask; share 'controls' trains the controls of each mask
 // it is given, and waits between masks.
 //
-// In:  {type:'init'} | {type:'run', config, share?, ticket?, checkpoint?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
+// Messages follow app/rpc.js: requests carry an id and are answered with the same id
+// ({id, type:'result', ...} or {id, type:'error', message, internal?}); events carry none.
+// Requests (-> the answer's fields):
+//      {type:'export_ticket', level} -> {level, bytes} (while running or after)
+//      {type:'read_ticket', bytes} -> {config}   {type:'weight_layers', model} -> {model, layers: [{name, size, rate_setting}]}
+//      {type:'classify', level, pixels} (784 values in [0, 1]) -> {level, dense, ticket} (Float32Arrays: each network's class probabilities)
+//      {type:'test_image', index} -> {index, pixels, label} (pixels as classify takes them)
+// Events in: {type:'run', config, share?, ticket?, checkpoint?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
 //      | {type:'mnist', files} (the four IDX files' bytes, in MNIST_FILES order; before or after the
 //        first run: a run waits for them) | {type:'mnist', error} (the page could not get them: the run waiting fails)
-//      | {type:'export_ticket', level} (while running or after) | {type:'read_ticket', bytes}
-//      | {type:'weight_layers', model}
-//      | {type:'classify', id, level, pixels} (784 values in [0, 1]) | {type:'test_image', index}
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
-// Out: {type:'ready'} | {type:'started', config}
+// Events out: {type:'started', config}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'round_views', level, filters, connections, weights, confusion} (after a ticket's round_done)
 //      | {type:'checkpoint', level, bytes} (after a ticket's round_done, but the last: what resuming at level + 1 needs)
-//      | {type:'ticket_file', level, bytes | error} (asked for with {type:'export_ticket', level})
-//      | {type:'ticket_read', config | error} (asked for with {type:'read_ticket', bytes})
-//      | {type:'weight_layers', model, layers: [{name, size, rate_setting}] | error} (asked for with {type:'weight_layers', model})
-//      | {type:'classified', id, level, dense, ticket | error} (Float32Arrays: each network's class probabilities)
-//      | {type:'test_image', index, pixels, label | error} (pixels as classify takes them)
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?, internal?}
-//      (`internal`, here or beside an answer's error: the core failed, and this worker cannot be used again)
+//      (`internal`, here or on a request's error: the core failed, and this worker cannot be used again)
 //      ticket share: {type:'rewind_params', params} (θk, once) | {type:'ticket_mask', level, mask} (buffers transferred)
 //      controls share: {type:'waiting'} (nothing to train until the next mask)
 //
@@ -33,6 +32,7 @@
 import init, { Experiment, last_panic, sha256_hex, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
 import { MNIST_FILES, MNIST_SHA256 } from './app/mnist.js';
 import { canGunzip } from './app/gzip.js';
+import { serve, transferables } from './app/rpc.js';
 
 const SLICE_MS = 25;
 
@@ -154,13 +154,6 @@ function postTicketMask(level) {
 function postCheckpoint(level) {
   const bytes = experiment.checkpoint_safetensors();
   self.postMessage({ type: 'checkpoint', level, bytes }, [bytes.buffer]);
-}
-
-/** The buffers of every typed array in `value` (objects and arrays searched), to transfer them. */
-function transferables(value) {
-  if (ArrayBuffer.isView(value)) return [value.buffer];
-  if (value && typeof value === 'object') return Object.values(value).flatMap(transferables);
-  return [];
 }
 
 /**
@@ -306,19 +299,26 @@ async function run(config, share = 'all', ticket = null, checkpoint = null) {
 }
 
 /**
- * Answers a request of the page with {type, ...about, ...compute()}, its buffers transferred; a
- * refusal is {type, ...about, error}, never the run's error. `during` names the request for a core failure.
+ * A request's answer from `compute()`; a core failure in it (`during` names the request) is thrown
+ * as the internal error rpc.js answers with, any other error as it is: a refusal, never the run's error.
  */
-function answer(type, about, compute, during) {
-  let reply;
+function answer(compute, during) {
   try {
-    reply = { type, ...about, ...compute() };
+    return compute();
   } catch (error) {
     const internal = coreFailure(error, during);
-    post({ type, ...about, error: internal ?? (error instanceof Error ? error.message : String(error)), internal: Boolean(internal) });
-    return;
+    throw internal ? Object.assign(new Error(internal), { internal: true }) : error;
   }
-  self.postMessage(reply, transferables(reply));
+}
+
+/** The core, loaded, for a request that needs no run; a core that does not load is also the run's error (the page says so at once). */
+async function loaded() {
+  try {
+    await initialise();
+  } catch (error) {
+    fail(error);
+    throw error;
+  }
 }
 
 /** The run's experiment, for a request that needs one. */
@@ -327,58 +327,36 @@ function trained() {
   return experiment;
 }
 
-self.onmessage = async ({ data: message }) => {
-  try {
-    switch (message.type) {
-      case 'init':
-        await initialise();
-        post({ type: 'ready' });
-        break;
-      case 'run':
-        doing = 'starting the run';
-        if (['loading', 'running', 'waiting'].includes(state)) throw new Error('a run is already going: stop it first');
-        await run(message.config, message.share, message.ticket, message.checkpoint);
-        break;
-      case 'pause':
-        if (state === 'running' || state === 'waiting') { state = 'paused'; post({ type: 'paused' }); }
-        else if (state === 'loading') request = 'pause';
-        break;
-      case 'resume':
-        if (state === 'paused') { state = 'running'; post({ type: 'resumed' }); await trainLoop(); }
-        else if (state === 'loading' && request === 'pause') request = null;
-        break;
-      case 'stop':
-        stop();
-        break;
-      case 'mnist':
-        receiveMnist(message);
-        break;
-      case 'rewind_params':
-      case 'ticket_mask':
-      case 'inputs_finished':
-        await takeInput(message);
-        break;
-      case 'export_ticket':
-        answer('ticket_file', { level: message.level }, () => ({ bytes: trained().ticket_safetensors(message.level) }), `exporting the ticket of round ${message.level}`);
-        break;
-      case 'read_ticket':
-        await initialise();
-        answer('ticket_read', {}, () => ({ config: JSON.parse(ticket_config_json(message.bytes)) }), 'reading the ticket file');
-        break;
-      case 'classify':
-        answer('classified', { id: message.id, level: message.level }, () => trained().classify(message.level, message.pixels), 'classifying the drawing');
-        break;
-      case 'test_image':
-        answer('test_image', { index: message.index }, () => trained().test_image(message.index), `showing test image ${message.index}`);
-        break;
-      case 'weight_layers':
-        await initialise();
-        answer('weight_layers', { model: message.model }, () => ({ layers: JSON.parse(weight_layers_json(message.model)) }), 'reading the network\'s layers');
-        break;
-      default:
-        throw new Error(`unknown message type "${message.type}"`);
-    }
-  } catch (error) {
-    fail(error);
-  }
-};
+// Requests (answered; see app/rpc.js) and events, routed by type. An event that fails ends the run with an error.
+serve({
+  export_ticket: ({ level }) => answer(() => ({ level, bytes: trained().ticket_safetensors(level) }), `exporting the ticket of round ${level}`),
+  async read_ticket({ bytes }) {
+    await loaded();
+    return answer(() => ({ config: JSON.parse(ticket_config_json(bytes)) }), 'reading the ticket file');
+  },
+  classify: ({ level, pixels }) => answer(() => ({ level, ...trained().classify(level, pixels) }), 'classifying the drawing'),
+  test_image: ({ index }) => answer(() => ({ index, ...trained().test_image(index) }), `showing test image ${index}`),
+  async weight_layers({ model }) {
+    await loaded();
+    return answer(() => ({ model, layers: JSON.parse(weight_layers_json(model)) }), 'reading the network\'s layers');
+  },
+}, {
+  async run({ config, share, ticket, checkpoint }) {
+    doing = 'starting the run';
+    if (['loading', 'running', 'waiting'].includes(state)) throw new Error('a run is already going: stop it first');
+    await run(config, share, ticket, checkpoint);
+  },
+  async pause() {
+    if (state === 'running' || state === 'waiting') { state = 'paused'; post({ type: 'paused' }); }
+    else if (state === 'loading') request = 'pause';
+  },
+  async resume() {
+    if (state === 'paused') { state = 'running'; post({ type: 'resumed' }); await trainLoop(); }
+    else if (state === 'loading' && request === 'pause') request = null;
+  },
+  stop,
+  mnist: receiveMnist,
+  rewind_params: (message) => takeInput({ type: 'rewind_params', ...message }),
+  ticket_mask: (message) => takeInput({ type: 'ticket_mask', ...message }),
+  inputs_finished: () => takeInput({ type: 'inputs_finished' }),
+}, fail);

@@ -4,13 +4,15 @@
 // the way MNIST's digits were made (digit-image.js), shown as "what the networks see".
 //
 // The worker that trained the ticket holds every finished round's networks: the panel asks it
-// through `ask.classify(id, level, pixels)` and `ask.testImage(index)`, and main.js hands the
-// answers to `classified` and `testImage`. Rounds drawn again from storage or the precomputed
+// through `ask.classify(level, pixels)` and `ask.testImage(index)`, promises of the worker's
+// answers (trainers.js; refused with the worker's words as the error's `workerMessage`). Rounds drawn again from storage or the precomputed
 // file have no networks anywhere: `unavailable()` says so instead.
 import { PALETTE } from './charts.js';
 import { RoundPanel } from './round-panel.js';
 import { mnistStyle, SIDE } from './digit-image.js';
 
+/** A refused request's reason, in the worker's words. */
+const refusal = (error) => error.workerMessage ?? error.message;
 const STROKE = 22; // pen width in canvas pixels: about 2 of MNIST's pixels once the digit is 20 tall
 const DEBOUNCE_MS = 120;
 const TEST_IMAGES = 10_000; // MNIST's test set (the core refuses an index beyond it)
@@ -67,7 +69,8 @@ export class DigitView extends RoundPanel {
     this.listenForStrokes();
     clear.addEventListener('click', () => this.clear());
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.recolour());
-    testDigit.addEventListener('click', () => this.ask.testImage(Math.floor(Math.random() * TEST_IMAGES)));
+    testDigit.addEventListener('click', () => this.ask.testImage(Math.floor(Math.random() * TEST_IMAGES))
+      .then((image) => this.testImage(image), (error) => this.testImage({ error: refusal(error) })));
     this.showImage();
   }
 
@@ -103,8 +106,8 @@ export class DigitView extends RoundPanel {
     this.classifySoon(0);
   }
 
-  /** The worker's answer to the last request (earlier ones are stale). */
-  classified({ id, dense, ticket, error }) {
+  /** The worker's answer to request `id`, if it is the last (earlier ones are stale). */
+  classified(id, { dense, ticket, error }) {
     if (id !== this.requestId) return;
     if (error) {
       this.source.textContent = `The networks could not answer: ${error}`;
@@ -232,8 +235,9 @@ export class DigitView extends RoundPanel {
         this.showAnswers(null); // no finished round yet
         return;
       }
-      this.requestId += 1;
-      this.ask.classify(this.requestId, this.slider.level, this.image);
+      const id = ++this.requestId;
+      this.ask.classify(this.slider.level, this.image)
+        .then((answer) => this.classified(id, answer), (error) => this.classified(id, { error: refusal(error) }));
     }, delay);
   }
 

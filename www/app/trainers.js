@@ -8,7 +8,10 @@
 // and its results hold the rounds kept from before the interruption too. MNIST is downloaded
 // here, once (mnist.js), with its progress as {type:'loading', file, loaded, total, cached}
 // messages, and each worker is handed a copy of the bytes; once a worker has accepted them they
-// are kept in Cache Storage for the next visit.
+// are kept in Cache Storage for the next visit. The page's questions to a worker (a ticket's
+// settings, a model's layers, a ticket file, a classification, a test image) are rpc.js requests:
+// each method returns a promise of the answer.
+import { connect } from './rpc.js';
 import { planWorkers, mergeResults, segmentsOf, inRunOrder } from './split.js';
 import { downloadMnist } from './mnist.js';
 
@@ -44,18 +47,18 @@ export class Trainers {
       ...plan, worker: this.workerAt(index), progress: null, waiting: false, paused: false, ended: false, results: null,
     }));
     const checkpoint = resume?.checkpoint.bytes;
-    for (const { worker, share, config: shareConfig } of this.parts) worker.postMessage({ type: 'run', config: shareConfig, share, ticket, checkpoint });
+    for (const { worker, share, config: shareConfig } of this.parts) worker.post('run', { config: shareConfig, share, ticket, checkpoint });
     this.handMnist(this.parts.map((part) => part.worker));
   }
 
-  /** Asks the first worker what settings a ticket file holds; answered by a 'ticket_read' message. */
+  /** What settings a ticket file holds: a promise of {config}, from the first worker. */
   readTicket(bytes) {
-    this.workerAt(0).postMessage({ type: 'read_ticket', bytes });
+    return this.ask(this.workerAt(0), 'read_ticket', { bytes });
   }
 
-  /** Asks the first worker for a model's prunable layers; answered by a 'weight_layers' message. */
+  /** A model's prunable layers: a promise of {model, layers}, from the first worker. */
   weightLayers(model) {
-    this.workerAt(0).postMessage({ type: 'weight_layers', model });
+    return this.ask(this.workerAt(0), 'weight_layers', { model });
   }
 
   pause() {
@@ -72,23 +75,22 @@ export class Trainers {
     this.tell('stop');
   }
 
-  /** Asks the worker that holds the ticket (the first) for round `level`'s ticket file; answered by a 'ticket_file' message. */
+  /** Round `level`'s ticket file: a promise of {level, bytes}, from the worker that holds the ticket (the first). */
   exportTicket(level) {
-    this.parts[0]?.worker.postMessage({ type: 'export_ticket', level });
+    return this.ask(this.parts[0]?.worker, 'export_ticket', { level });
   }
 
   /**
-   * Asks the worker that holds the ticket's rounds (the first) how the dense network and the
-   * ticket of round `level` classify `pixels` (784 values in [0, 1]); answered by a 'classified'
-   * message with the same `id`.
+   * How the dense network and the ticket of round `level` classify `pixels` (784 values in
+   * [0, 1]): a promise of {level, dense, ticket}, from the worker that holds the ticket's rounds.
    */
-  classify(id, level, pixels) {
-    this.parts[0]?.worker.postMessage({ type: 'classify', id, level, pixels });
+  classify(level, pixels) {
+    return this.ask(this.parts[0]?.worker, 'classify', { level, pixels });
   }
 
-  /** Asks the first worker for MNIST's test image `index`; answered by a 'test_image' message. */
+  /** MNIST's test image `index`: a promise of {index, pixels, label}, from the first worker. */
   testImage(index) {
-    this.parts[0]?.worker.postMessage({ type: 'test_image', index });
+    return this.ask(this.parts[0]?.worker, 'test_image', { index });
   }
 
   // --- inside ------------------------------------------------------------------------------
@@ -108,24 +110,38 @@ export class Trainers {
     this.mnist.then(({ files }) => {
       for (const worker of workers.filter((w) => !this.handedMnist.has(w))) {
         this.handedMnist.add(worker);
-        worker.postMessage({ type: 'mnist', files });
+        worker.post('mnist', { files });
       }
     }, (error) => {
-      for (const worker of workers) worker.postMessage({ type: 'mnist', error: error.message });
+      for (const worker of workers) worker.post('mnist', { error: error.message });
     });
   }
 
   workerAt(index) {
     if (!this.workers[index]) {
-      const worker = new Worker(WORKER_URL, { type: 'module' });
-      worker.onmessage = ({ data }) => this.receive(worker, data);
-      worker.onerror = (event) => this.receive(worker, {
-        type: 'error',
-        message: `the training worker failed to start (${event.message ?? 'no details'}); this page needs a browser with module workers and WebAssembly SIMD`,
+      const worker = connect(WORKER_URL, 'the training worker', {
+        onEvent: (message) => this.receive(worker, message),
+        onError: (event) => this.receive(worker, {
+          type: 'error',
+          message: `the training worker failed to start (${event.message ?? 'no details'}); this page needs a browser with module workers and WebAssembly SIMD`,
+        }),
       });
       this.workers[index] = worker;
     }
     return this.workers[index];
+  }
+
+  /**
+   * A request to `worker` (see rpc.js); a core failure in answering it retires the worker. The
+   * promise rejects with the worker's words as the error's `workerMessage`.
+   */
+  ask(worker, type, payload) {
+    const none = 'there is no run in this page: press Train first';
+    if (!worker) return Promise.reject(Object.assign(new Error(`the training worker: ${none}`), { workerMessage: none }));
+    return worker.call(type, payload).catch((error) => {
+      if (error.internal) this.retire(worker);
+      throw error;
+    });
   }
 
   /**
@@ -142,19 +158,15 @@ export class Trainers {
   tell(type, before = () => {}) {
     for (const part of this.parts.filter((p) => !p.ended)) {
       before(part);
-      part.worker.postMessage({ type });
+      part.worker.post(type);
     }
   }
 
   receive(worker, message) {
     if (message.internal) this.retire(worker); // its core failed: a new worker takes its place
     const part = this.parts.find((p) => p.worker === worker);
-    if (!part || message.type === 'ticket_read' || message.type === 'weight_layers') {
-      this.onMessage(message); // before any run: ready, or a failed start
-      return;
-    }
-    if (['ticket_file', 'classified', 'test_image'].includes(message.type)) {
-      this.onMessage(message); // asked for by the page, also after the run
+    if (!part) {
+      this.onMessage(message); // before any run: a failed start
       return;
     }
     if (part.ended) return;
@@ -208,8 +220,8 @@ export class Trainers {
     const key = message.type === 'ticket_mask' ? 'mask' : 'params';
     const targets = this.parts.filter((p) => p.share === 'controls' && !p.ended);
     targets.forEach((part, index) => {
-      const copy = index === targets.length - 1 ? message : { ...message, [key]: message[key].slice() };
-      part.worker.postMessage(copy, [copy[key].buffer]);
+      const { type, ...copy } = index === targets.length - 1 ? message : { ...message, [key]: message[key].slice() };
+      part.worker.post(type, copy, [copy[key].buffer]);
     });
   }
 
@@ -218,10 +230,10 @@ export class Trainers {
     const others = this.parts.filter((p) => !p.ended);
     if (message.type === 'error' && !this.error) {
       this.error = message.message;
-      for (const other of others) other.worker.postMessage({ type: 'stop' });
+      for (const other of others) other.worker.post('stop');
     }
     if (message.type === 'done' && part.share === 'ticket') {
-      for (const other of others) other.worker.postMessage({ type: 'inputs_finished' });
+      for (const other of others) other.worker.post('inputs_finished');
     }
     if (others.length) {
       this.checkPaused();

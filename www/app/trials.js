@@ -1,7 +1,8 @@
 // A run of several trials: trial t (from 0) trains seed + t, exactly as `lth imp --trials` does,
-// one trial after another through the same workers (one or two each). Trials is a Trainers whose
-// run() takes a number of trials; it passes the Trainers' messages on with a second argument, the
-// trial they come from ({index, seed, count}), and the progress's `done` covers the whole run.
+// one trial after another through the same workers (one or two each). Trials wraps a Trainers
+// (`trials.trainers`, which the page also asks its questions of: see trainers.js): it runs one
+// trial on it at a time and passes the Trainers' messages on with a second argument, the trial
+// they come from ({index, seed, count}), and the progress's `done` covers the whole run.
 // Each trial's end comes first as a 'trial_ended' message with that trial's results. A run
 // resumed after a reload starts at its interrupted trial, with the finished ones' kept results.
 // One done, stopped or error ends the run: with one trial its results are that run's, unchanged;
@@ -20,11 +21,11 @@ export function withTrial(trial, text) {
   return label ? `${label}: ${text[0].toLowerCase()}${text.slice(1)}` : text;
 }
 
-export class Trials extends Trainers {
+export class Trials {
   /** `onMessage(message, trial)` receives the run's messages; `cores` caps the number of workers per trial. */
   constructor(onMessage, cores) {
-    super((message) => this.receiveFromTrial(message), cores);
-    this.onTrialMessage = onMessage;
+    this.trainers = new Trainers((message) => this.receive(message), cores);
+    this.onMessage = onMessage;
     this.trial = null; // the trial in progress (or the last one), {index, seed, count}
     this.running = false;
   }
@@ -46,52 +47,52 @@ export class Trials extends Trainers {
 
   pause() {
     this.pauseAsked = true;
-    super.pause();
+    this.trainers.pause();
   }
 
   resume() {
     this.pauseAsked = false;
-    super.resume();
+    this.trainers.resume();
   }
 
   /** Stops the trial in progress and starts no other. */
   stop() {
     this.stopping = true;
-    super.stop();
+    this.trainers.stop();
   }
 
   // --- inside ------------------------------------------------------------------------------
 
   start(index) {
     this.trial = { index, seed: this.base.seed + index, count: this.count };
-    super.run({ ...this.base, seed: this.trial.seed }, this.ticket, index === this.first ? this.resumeFrom : null);
-    if (this.pauseAsked) super.pause(); // paused as the last trial ended: the next one waits too
+    this.trainers.run({ ...this.base, seed: this.trial.seed }, this.ticket, index === this.first ? this.resumeFrom : null);
+    if (this.pauseAsked) this.trainers.pause(); // paused as the last trial ended: the next one waits too
   }
 
-  receiveFromTrial(message) {
+  receive(message) {
     const { trial } = this;
     if (!this.running) {
-      this.onTrialMessage(message, null); // before any run (ready, a failed start), or a ticket read or file after one
+      this.onMessage(message, null); // before any run: a failed start
       return;
     }
     switch (message.type) {
       case 'progress':
-        this.onTrialMessage({ ...message, done: (trial.index + message.done) / trial.count }, trial);
+        this.onMessage({ ...message, done: (trial.index + message.done) / trial.count }, trial);
         break;
       case 'done':
         this.finished.push(message.results);
-        this.onTrialMessage({ type: 'trial_ended', results: message.results }, trial);
+        this.onMessage({ type: 'trial_ended', results: message.results }, trial);
         if (trial.index + 1 < trial.count && !this.stopping) this.start(trial.index + 1);
         else this.finish(this.stopping ? 'stopped' : 'done', message);
         break;
       case 'stopped':
       case 'error':
         if (message.results) this.finished.push(message.results);
-        this.onTrialMessage({ type: 'trial_ended', results: message.results ?? null }, trial);
+        this.onMessage({ type: 'trial_ended', results: message.results ?? null }, trial);
         this.finish(message.type, message);
         break;
       default:
-        this.onTrialMessage(message, trial);
+        this.onMessage(message, trial);
     }
   }
 
@@ -101,6 +102,6 @@ export class Trials extends Trainers {
     const { trial, finished } = this;
     const results = trial.count === 1 ? message.results ?? null
       : finished.length ? trialsResults(finished[0].config, trial.count, finished, (performance.now() - this.startedAt) / 1000) : null;
-    this.onTrialMessage({ ...message, type, results }, trial);
+    this.onMessage({ ...message, type, results }, trial);
   }
 }
