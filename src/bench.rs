@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::data::{BatchOrder, Mnist};
 use crate::error::{Error, Result};
-use crate::experiment::Clock;
 use crate::nn::dense::SPARSE_BELOW;
 use crate::nn::Model;
 use crate::prune::{prune_by_magnitude, Mask};

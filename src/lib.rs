@@ -15,6 +15,7 @@
 pub mod bench;
 pub mod checkpoint;
 pub mod classify;
+pub mod clock;
 pub mod config;
 pub mod connections;
 pub mod data;
@@ -35,6 +36,7 @@ pub mod weights;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+pub use clock::Clock;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use experiment::{Event, Experiment, Results, Status};
