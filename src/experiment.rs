@@ -431,7 +431,7 @@ impl Experiment {
             ));
         }
         let mut model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
-        let mut dense = Mask::dense(&model.tensors);
+        let mut dense = Mask::dense(&model.layout);
         if let Some(ticket) = &self.imported {
             model.params.clone_from(&ticket.initial_params);
             dense = ticket.mask.clone();
@@ -864,7 +864,7 @@ impl Experiment {
                 ),
             )
         })?;
-        let dense = Mask::dense(&crate::ticket::layout(&self.config));
+        let dense = Mask::dense(&self.config.model_spec().layout());
         check_mask_counts(&self.config, &dense, &checkpoint.ticket_mask, level, "the checkpoint's ticket mask")?;
         self.resume = Some(checkpoint);
         Ok(())

@@ -29,7 +29,7 @@ use serde_json::{json, Map, Value};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::limits::MAX_ROUNDS;
-use crate::nn::{Mask, ParamTensor, TensorKind};
+use crate::nn::{Mask, ParamLayout, ParamTensor};
 
 /// What `format` says in a ticket's metadata.
 pub const FORMAT: &str = "ticketlab-ticket";
@@ -104,11 +104,6 @@ pub(crate) fn write(tensors: Vec<Tensor>, metadata: Value) -> Vec<u8> {
     file
 }
 
-/// The parameter tensors of `config`'s model, in model order (from the spec: no model is built).
-pub(crate) fn layout(config: &Config) -> Vec<ParamTensor> {
-    config.model_spec().param_tensors()
-}
-
 fn shape_text(shape: &[usize]) -> String {
     format!("({})", shape.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
 }
@@ -135,7 +130,7 @@ impl Ticket {
         let masks: HashMap<&str, &[bool]> =
             self.mask.layers.iter().map(|layer| (layer.name.as_str(), &layer.keep[..])).collect();
         let mut tensors = Vec::new();
-        for tensor in layout(&self.config) {
+        for tensor in &self.config.model_spec().layout() {
             let values = f32_bytes(&self.initial_params[tensor.range()]);
             tensors.push(Tensor {
                 name: tensor.name.clone(),
@@ -145,7 +140,7 @@ impl Ticket {
             });
             if let Some(keep) = masks.get(tensor.name.as_str()) {
                 let bytes: Vec<u8> = keep.iter().map(|&k| u8::from(k)).collect();
-                tensors.push(Tensor { name: mask_name(&tensor), dtype: "U8", shape: tensor.shape, bytes });
+                tensors.push(Tensor { name: mask_name(tensor), dtype: "U8", shape: tensor.shape.clone(), bytes });
             }
         }
         // The format allows string values only.
@@ -175,16 +170,16 @@ impl Ticket {
         let config =
             Config::from_json(config_json).map_err(|e| fail(format!("the config in its __metadata__: {e}")))?;
         let level = ticket_level(metadata.get("level")).map_err(fail)?;
-        let tensors = layout(&config);
-        let expected = expected_entries(&tensors);
-        check_entries(&entries, &tensors, &expected, &config.model).map_err(fail)?;
+        let layout = config.model_spec().layout();
+        let expected = expected_entries(&layout);
+        check_entries(&entries, &layout, &expected, &config.model).map_err(fail)?;
         let bytes_of = |name: &str| {
             let entry = &entries[name];
             &data[entry.begin..entry.end]
         };
-        let mut initial_params = Vec::with_capacity(tensors.last().map_or(0, |t| t.range().end));
+        let mut initial_params = Vec::with_capacity(layout.param_count());
         let mut keep_bytes = Vec::new();
-        for tensor in &tensors {
+        for tensor in &layout {
             initial_params.extend(f32_values(bytes_of(&tensor.name)));
             if let Some(position) = initial_params[tensor.range()].iter().position(|v| !v.is_finite()) {
                 let value = initial_params[tensor.offset + position];
@@ -193,7 +188,7 @@ impl Ticket {
                     tensor.name
                 )));
             }
-            if tensor.kind == TensorKind::Weight {
+            if tensor.is_weight() {
                 let name = mask_name(tensor);
                 let keep = bytes_of(&name);
                 if let Some(position) = keep.iter().position(|&b| b > 1) {
@@ -208,7 +203,7 @@ impl Ticket {
                 keep_bytes.extend_from_slice(keep);
             }
         }
-        let mask = Mask::dense(&tensors).with_bytes(&keep_bytes, what)?;
+        let mask = Mask::dense(&layout).with_bytes(&keep_bytes, what)?;
         Ok(Ticket { config, level, mask, initial_params })
     }
 }
@@ -219,11 +214,8 @@ fn mask_name(tensor: &ParamTensor) -> String {
 }
 
 /// The tensors a ticket of this layout holds: per tensor, its values, then a weight's mask.
-fn expected_entries(tensors: &[ParamTensor]) -> Vec<String> {
-    tensors
-        .iter()
-        .flat_map(|t| std::iter::once(t.name.clone()).chain((t.kind == TensorKind::Weight).then(|| mask_name(t))))
-        .collect()
+fn expected_entries(layout: &ParamLayout) -> Vec<String> {
+    layout.iter().flat_map(|t| std::iter::once(t.name.clone()).chain(t.is_weight().then(|| mask_name(t)))).collect()
 }
 
 /// A ticket's level from its metadata (absent: 0), at most `MAX_ROUNDS`.
@@ -246,7 +238,7 @@ fn ticket_level(text: Option<&String>) -> std::result::Result<usize, String> {
 /// and shape, and no other.
 fn check_entries(
     entries: &HashMap<String, Entry>,
-    tensors: &[ParamTensor],
+    layout: &ParamLayout,
     expected: &[String],
     model: &str,
 ) -> std::result::Result<(), String> {
@@ -266,9 +258,9 @@ fn check_entries(
         }
         Ok(())
     };
-    for tensor in tensors {
+    for tensor in layout {
         check(&tensor.name, "F32", &tensor.shape)?;
-        if tensor.kind == TensorKind::Weight {
+        if tensor.is_weight() {
             check(&mask_name(tensor), "U8", &tensor.shape)?;
         }
     }
