@@ -14,7 +14,7 @@
 //!                           from it, and `Experiment::classify` compares each round's ticket with it)
 //!   `last_ticket_params`    F32: the ticket of `level` as trained, under reset = "continue" (the
 //!                           next ticket starts from it)
-//! in the safetensors format of `ticket` (8-byte header length, JSON header, raw little-endian
+//! in the safetensors format of `crate::safetensors` (8-byte header length, JSON header, raw little-endian
 //! data), with metadata "format" ("ticketlab-checkpoint"), "config" (the settings, JSON),
 //! "model" and "level" (the last level whose ticket trained; the run resumes at level + 1).
 
@@ -23,7 +23,7 @@ use serde_json::{json, Map, Value};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::nn::Mask;
-use crate::ticket::{f32_bytes, f32_values, parse, write, Entry, Tensor};
+use crate::safetensors::{f32_bytes, f32_values, parse, write, Entry, Tensor};
 
 /// What `format` says in a checkpoint's metadata.
 pub const FORMAT: &str = "ticketlab-checkpoint";
