@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::data::{BatchOrder, Mnist};
 use crate::error::{Error, Result};
-use crate::experiment::Clock;
 use crate::nn::dense::SPARSE_BELOW;
 use crate::nn::Model;
 use crate::prune::{prune_by_magnitude, Mask};
@@ -106,7 +106,7 @@ impl Kernels {
 /// The mask of `level` for the model's initial weights: each layer magnitude-pruned straight to
 /// the ladder's count (20% a round in hidden layers, 10% in the output layer).
 pub fn ladder_mask(config: &Config, model: &Model, level: usize) -> Mask {
-    let dense = Mask::dense(&model.tensors);
+    let dense = Mask::dense(&model.layout);
     prune_by_magnitude(&dense, &model.params, &config.prune_counts(&dense, level))
 }
 
@@ -153,7 +153,7 @@ pub fn batch_indices(config: &Config, data: &Mnist, batches: usize) -> Vec<u32> 
 /// network over the validation set, `passes` times (after one untimed pass).
 pub fn evaluation_throughput(config: &Config, data: &Mnist, passes: usize, clock: &dyn Clock) -> f64 {
     let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
-    let mask = Mask::dense(&model.tensors);
+    let mask = Mask::dense(&model.layout);
     let mut trainer = Trainer::new(config, model, mask, data.train.len());
     trainer.evaluate(&data.validation);
     let start = clock.now_millis();

@@ -14,7 +14,7 @@
 //!                           from it, and `Experiment::classify` compares each round's ticket with it)
 //!   `last_ticket_params`    F32: the ticket of `level` as trained, under reset = "continue" (the
 //!                           next ticket starts from it)
-//! in the safetensors format of `ticket` (8-byte header length, JSON header, raw little-endian
+//! in the safetensors format of `crate::safetensors` (8-byte header length, JSON header, raw little-endian
 //! data), with metadata "format" ("ticketlab-checkpoint"), "config" (the settings, JSON),
 //! "model" and "level" (the last level whose ticket trained; the run resumes at level + 1).
 
@@ -22,8 +22,8 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{Config, Reset};
 use crate::error::{Error, Result};
-use crate::nn::{Mask, TensorKind};
-use crate::ticket::{f32_bytes, f32_values, layout, parse, write, Entry, Tensor};
+use crate::nn::Mask;
+use crate::safetensors::{f32_bytes, f32_values, parse, write, Entry, Tensor};
 
 /// What `format` says in a checkpoint's metadata.
 pub const FORMAT: &str = "ticketlab-checkpoint";
@@ -110,9 +110,8 @@ impl Checkpoint {
             contents.metadata.get("config").ok_or_else(|| fail("its __metadata__ has no \"config\"".into()))?;
         let config = Config::from_json(config).map_err(|e| fail(format!("the config in its __metadata__: {e}")))?;
         let level = checkpoint_level(contents.metadata.get("level"), config.rounds).map_err(fail)?;
-        let tensors = layout(&config);
-        let param_count = tensors.last().map_or(0, |t| t.range().end);
-        let weight_count = tensors.iter().filter(|t| t.kind == TensorKind::Weight).map(|t| t.element_count()).sum();
+        let layout = config.model_spec().layout();
+        let (param_count, weight_count) = (layout.param_count(), layout.weight_count());
         // Every tensor's dtype and shape first; None for one absent.
         let check = |name: &str, dtype: &str, length: usize| -> Result<Option<&Entry>> {
             let Some(entry) = contents.entries.get(name) else { return Ok(None) };
@@ -135,7 +134,7 @@ impl Checkpoint {
             param_entries.push((name, entry));
         }
         let bytes_of = |entry: &Entry| &contents.data[entry.begin..entry.end];
-        let ticket_mask = Mask::dense(&tensors).with_bytes(bytes_of(mask_entry), WHAT)?;
+        let ticket_mask = Mask::dense(&layout).with_bytes(bytes_of(mask_entry), WHAT)?;
         let mut params: [Option<Vec<f32>>; 3] = Default::default();
         for ((name, entry), slot) in param_entries.into_iter().zip(&mut params) {
             let Some(entry) = entry else { continue };

@@ -54,7 +54,7 @@ mod tests {
     fn counts_and_unit_masks_follow_the_first_layers_mask() {
         let spec = ModelSpec::from_name("lenet-300-100").expect("named");
         let model = Model::new(spec.clone(), Init::GlorotNormal, &mut Rng::new(3, Stream::Scratch));
-        let dense = Mask::dense(&model.tensors);
+        let dense = Mask::dense(&model.layout);
         let mask = prune_by_magnitude(&dense, &model.params, &PruneCounts::PerLayer(vec![200_000, 0, 0]));
         let view = input_connections(&spec, &mask).expect("an MLP on the image");
         assert_eq!((view.height, view.width, view.units), (28, 28, 300));
@@ -80,6 +80,6 @@ mod tests {
     fn a_network_that_starts_with_a_convolution_has_no_input_connections() {
         let spec = ModelSpec::from_name("lenet-5").expect("named");
         let model = Model::new(spec.clone(), Init::GlorotNormal, &mut Rng::new(3, Stream::Scratch));
-        assert_eq!(input_connections(&spec, &Mask::dense(&model.tensors)), None);
+        assert_eq!(input_connections(&spec, &Mask::dense(&model.layout)), None);
     }
 }

@@ -52,34 +52,10 @@ use crate::ticket::Ticket;
 use crate::train::Trainer;
 use crate::weights::{self, LayerWeights};
 
-/// Milliseconds from an arbitrary origin (performance.now() in the browser, Instant natively).
-pub trait Clock {
-    fn now_millis(&self) -> f64;
-}
-
+// `step` takes a clock; callers find it here as well as in `crate::clock`.
+pub use crate::clock::Clock;
 #[cfg(not(target_arch = "wasm32"))]
-pub struct SystemClock(std::time::Instant);
-
-#[cfg(not(target_arch = "wasm32"))]
-impl SystemClock {
-    pub fn new() -> SystemClock {
-        SystemClock(std::time::Instant::now())
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl Default for SystemClock {
-    fn default() -> Self {
-        SystemClock::new()
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl Clock for SystemClock {
-    fn now_millis(&self) -> f64 {
-        self.0.elapsed().as_secs_f64() * 1000.0
-    }
-}
+pub use crate::clock::SystemClock;
 
 /// Which network a segment trains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -454,7 +430,7 @@ impl Experiment {
             ));
         }
         let mut model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
-        let mut dense = Mask::dense(&model.tensors);
+        let mut dense = Mask::dense(&model.layout);
         if let Some(ticket) = &self.imported {
             model.params.clone_from(&ticket.initial_params);
             dense = ticket.mask.clone();
@@ -887,7 +863,7 @@ impl Experiment {
                 ),
             )
         })?;
-        let dense = Mask::dense(&crate::ticket::layout(&self.config));
+        let dense = Mask::dense(&self.config.model_spec().layout());
         check_mask_counts(&self.config, &dense, &checkpoint.ticket_mask, level, "the checkpoint's ticket mask")?;
         self.resume = Some(checkpoint);
         Ok(())

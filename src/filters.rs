@@ -12,8 +12,7 @@
 //! `STORED_WEIGHTS_LIMIT` weights a copy (LeNet-5 has 2,550 conv weights, Conv-2 38,592, Conv-4
 //! 260,352), so a deep network's memory stays bounded; the ones after are left out.
 
-use crate::nn::mask::Mask;
-use crate::nn::model::{Model, ParamTensor, TensorKind};
+use crate::nn::{Mask, Model, ParamTensor, TensorKind, WeightKind};
 
 /// Most conv weights copied per level and copy: 2^18 floats, 1 MiB.
 pub const STORED_WEIGHTS_LIMIT: usize = 1 << 18;
@@ -39,13 +38,13 @@ pub(crate) struct ConvRecorder {
 }
 
 impl ConvRecorder {
-    /// The conv weight tensors (4-dimensional weights) of `model` that fit the budget, in order.
+    /// The conv weight tensors of `model` that fit the budget, in order.
     pub fn for_model(model: &Model) -> ConvRecorder {
         let mut stored = 0;
         let tensors = model
-            .tensors
-            .iter()
-            .filter(|t| t.kind == TensorKind::Weight && t.shape.len() == 4)
+            .layout
+            .weights()
+            .filter(|t| t.kind == TensorKind::Weight(WeightKind::Conv))
             .take_while(|t| {
                 stored += t.element_count();
                 stored <= STORED_WEIGHTS_LIMIT

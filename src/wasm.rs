@@ -3,7 +3,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::experiment::{self, Clock};
+use crate::clock::Clock;
+use crate::experiment;
 
 /// The message of the last panic, for the worker to name in what it tells the user (a panic traps,
 /// and the trap's own message is only "unreachable").

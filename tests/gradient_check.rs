@@ -176,7 +176,7 @@ fn smallest_hidden_preactivation(model: &Model, x: &[f32], batch: usize) -> f64 
     let mut activations: Vec<f64> = x.iter().map(|&v| v as f64).collect();
     let mut width = model.inputs();
     let mut smallest = f64::INFINITY;
-    let layers: Vec<_> = model.tensors.chunks(2).collect();
+    let layers: Vec<_> = model.layout.chunks(2).collect();
     for (layer_index, pair) in layers.iter().enumerate() {
         let (weight, bias) = (&pair[0], &pair[1]);
         let (fan_in, fan_out) = (weight.shape[0], weight.shape[1]);
@@ -204,7 +204,7 @@ fn smallest_hidden_preactivation(model: &Model, x: &[f32], batch: usize) -> f64 
 /// Biases start at zero; gives them values in [-0.5, 0.5) so their effect is not special-cased
 /// by accident.
 fn randomise_biases(model: &mut Model, rng: &mut Rng) {
-    let bias_ranges: Vec<_> = model.tensors.iter().filter(|t| t.kind == TensorKind::Bias).map(|t| t.range()).collect();
+    let bias_ranges: Vec<_> = model.layout.iter().filter(|t| t.kind == TensorKind::Bias).map(|t| t.range()).collect();
     for range in bias_ranges {
         for b in &mut model.params[range] {
             *b = (rng.uniform_f32() * 2.0 - 1.0) * 0.5;
@@ -258,7 +258,7 @@ fn model_gradients_match_finite_differences_of_the_mean_loss() {
     // error h²/6·f''' (≈ 2e-6 with the softmax's curvature of order 1) fits in rel 1e-3 of
     // gradients of order 0.01-0.1.
     let tolerance = Tolerance { abs: 1e-4, rel: 1e-3 };
-    for tensor in &model.tensors {
+    for tensor in &model.layout {
         assert_gradients_match(&tensor.name, &grads[tensor.range()], &numerical[tensor.range()], &tolerance);
     }
 }
@@ -355,7 +355,7 @@ fn check_cnn_gradients(architecture: &str, seed: u64) -> Model {
     // for these seeds (a kink crossed would show as one wildly wrong entry).
     let numerical = numerical_model_gradients(&mut model, &x, &labels, 3e-3);
     let tolerance = Tolerance { abs: 1e-4, rel: 1e-3 };
-    for tensor in &model.tensors {
+    for tensor in &model.layout {
         let what = format!("{architecture}: {}", tensor.name);
         assert_gradients_match(&what, &grads[tensor.range()], &numerical[tensor.range()], &tolerance);
     }
@@ -366,7 +366,7 @@ fn check_cnn_gradients(architecture: &str, seed: u64) -> Model {
 fn a_convolutional_models_gradients_match_finite_differences_of_the_mean_loss() {
     // Every layer kind: padded and unpadded convolutions, pooling, ReLUs, fully connected layers.
     let model = check_cnn_gradients("conv:3x3p1,pool,conv:2x2,fc:4,fc:3", 8);
-    let names: Vec<&str> = model.tensors.iter().map(|t| t.name.as_str()).collect();
+    let names: Vec<&str> = model.layout.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
         names,
         [

@@ -47,7 +47,7 @@ fn settings(extra: &str) -> Config {
 /// A LeNet-300-100 ticket of `level` (every other weight of fc1 pruned), without training.
 fn ticket_at(level: usize, config: Config) -> Ticket {
     let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(1, Stream::WeightInit));
-    let mut mask = Mask::dense(&model.tensors);
+    let mut mask = Mask::dense(&model.layout);
     mask.layers[0].keep.iter_mut().step_by(2).for_each(|keep| *keep = false);
     Ticket { config, level, mask, initial_params: model.params }
 }
@@ -91,14 +91,14 @@ fn a_ticket_or_checkpoint_naming_a_network_past_the_limits_is_refused_by_the_set
 
 #[test]
 fn files_are_checked_against_the_layout_of_the_spec_which_is_the_models_own() {
-    // Tickets and checkpoints are checked against `ModelSpec::param_tensors`, computed from the
+    // Tickets and checkpoints are checked against `ModelSpec::layout`, computed from the
     // spec without building (and allocating) the model: it is the layout the model has.
     let mut networks: Vec<&str> = ModelSpec::names();
     networks.extend(["conv:32x3,pool,fc:100,fc:10", "pool,conv:8x3s2,fc:10", "conv:64x3p1s2,fc:10"]);
     for network in networks {
         let spec = ModelSpec::for_mnist(network).expect("a valid network");
         let model = Model::new(spec.clone(), Config::default().init(), &mut Rng::new(0, Stream::Scratch));
-        assert_eq!(spec.param_tensors(), model.tensors, "{network}");
+        assert_eq!(spec.layout(), model.layout, "{network}");
     }
     // The largest named network, Conv-2 (3.3 million parameters), named by a header without
     // tensors: refused for its first missing tensor, with nothing read.

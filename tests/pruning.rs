@@ -213,7 +213,7 @@ fn a_target_resolves_to_the_fewest_rounds_whose_ticket_keeps_at_most_that_share(
 #[test]
 fn layer_wise_magnitude_pruning_removes_exactly_the_smallest_survivors_of_each_layer() {
     let model = lenet(11);
-    let dense = Mask::dense(&model.tensors);
+    let dense = Mask::dense(&model.layout);
     assert_eq!(kept_per_layer(&dense), ladder(0));
     assert_eq!(
         dense.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
@@ -256,7 +256,7 @@ fn layer_wise_magnitude_pruning_removes_exactly_the_smallest_survivors_of_each_l
 #[test]
 fn global_magnitude_pruning_ranks_all_layers_together() {
     let model = lenet(13);
-    let mut mask = Mask::dense(&model.tensors);
+    let mut mask = Mask::dense(&model.layout);
     for round in 1..=5 {
         let count = pruned_count(mask.kept(), 0.2);
         let next = prune_by_magnitude(&mask, &model.params, &PruneCounts::Total(count));
@@ -273,7 +273,7 @@ fn global_magnitude_pruning_ranks_all_layers_together() {
 #[test]
 fn ties_are_broken_by_position_and_counts_stay_exact() {
     let model = lenet(14);
-    let dense = Mask::dense(&model.tensors);
+    let dense = Mask::dense(&model.layout);
     // Only four magnitudes, both signs: almost every weight ties with thousands of others.
     let mut rng = Rng::new(15, Stream::Scratch);
     let mut weights = model.params.clone();
@@ -323,7 +323,7 @@ fn ties_are_broken_by_position_and_counts_stay_exact() {
 #[test]
 fn random_mask_like_keeps_each_layers_count_at_seeded_random_positions() {
     let model = lenet(16);
-    let dense = Mask::dense(&model.tensors);
+    let dense = Mask::dense(&model.layout);
     let pruned = ladder(1).iter().zip(&LENET).map(|(kept, l)| l.1 - kept).collect();
     let ticket = prune_by_magnitude(&dense, &model.params, &PruneCounts::PerLayer(pruned));
     let level2: Vec<usize> =
@@ -1087,7 +1087,7 @@ fn convolutions_are_pruned_at_their_own_rate() {
     // LeNet-5: conv1 150, conv2 2,400, fc1 48,000, fc2 10,080, fc3 840 weights.
     let config = Config::from_json(r#"{"model": "lenet-5", "prune_rate_conv": 0.5}"#).expect("valid");
     let model = Model::new(config.model_spec(), Init::GlorotNormal, &mut Rng::new(1, Stream::Scratch));
-    let dense = Mask::dense(&model.tensors);
+    let dense = Mask::dense(&model.layout);
     let names: Vec<&str> = dense.layers.iter().map(|layer| layer.name.as_str()).collect();
     assert_eq!(names, ["conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight", "fc3.weight"]);
     let PruneCounts::PerLayer(counts) = config.prune_counts(&dense, 1) else { panic!("layer-wise by default") };
@@ -1102,7 +1102,7 @@ fn convolutions_are_pruned_at_their_own_rate() {
 fn global_pruning_ranks_convolution_and_fully_connected_weights_together() {
     let config = Config::from_json(r#"{"model": "lenet-5", "prune_scope": "global"}"#).expect("valid");
     let mut model = Model::new(config.model_spec(), Init::GlorotNormal, &mut Rng::new(2, Stream::Scratch));
-    let dense = Mask::dense(&model.tensors);
+    let dense = Mask::dense(&model.layout);
     // Make conv1's weights the largest of the network: a global ranking keeps all of them.
     let conv1 = &dense.layers[0];
     for weight in &mut model.params[conv1.offset..conv1.offset + conv1.size()] {

@@ -101,7 +101,7 @@ fn export_says_what_it_needs() {
 fn small_ticket(model: &str) -> Ticket {
     let config = config(&format!(r#""model": "{model}", "iterations": 20, "rounds": 1"#));
     let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(1, Stream::WeightInit));
-    let mut mask = Mask::dense(&model.tensors);
+    let mut mask = Mask::dense(&model.layout);
     mask.layers[0].keep.iter_mut().step_by(2).for_each(|keep| *keep = false);
     Ticket { config, level: 1, mask, initial_params: model.params }
 }

@@ -1,11 +1,11 @@
-//! A Mask says which prunable weights survive (it lives with the model it masks; `prune`
-//! computes new ones): one keep/prune flag per weight, per weight tensor,
+//! A Mask says which prunable weights survive (it is shaped by the parameter layout, `layout`;
+//! `prune` computes new ones): one keep/prune flag per weight, per weight tensor,
 //! in model order. Biases are never pruned and have no mask. A Mask is a value: pruning makes a
 //! new one, it never edits one in place.
 
 use serde::Serialize;
 
-use super::model::{ParamTensor, TensorKind};
+use super::layout::ParamLayout;
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,11 +41,10 @@ pub struct LayerCount {
 }
 
 impl Mask {
-    /// Everything kept: the dense network.
-    pub fn dense(tensors: &[ParamTensor]) -> Mask {
-        let layers = tensors
-            .iter()
-            .filter(|t| t.kind == TensorKind::Weight)
+    /// Everything kept: the dense network of this layout.
+    pub fn dense(layout: &ParamLayout) -> Mask {
+        let layers = layout
+            .weights()
             .map(|t| LayerMask { name: t.name.clone(), offset: t.offset, keep: vec![true; t.element_count()] })
             .collect();
         Mask { layers }

@@ -3,9 +3,13 @@
 pub mod architecture;
 pub mod dense;
 pub mod init;
+pub mod layout;
 pub mod loss;
 pub mod mask;
 pub mod model;
+pub mod spec;
 
+pub use layout::{ParamLayout, ParamTensor, TensorKind, WeightKind};
 pub use mask::{LayerCount, LayerMask, Mask};
-pub use model::{Model, ModelSpec, ParamTensor, TensorKind, WeightKind, WeightLayer, Workspace};
+pub use model::{Model, Workspace};
+pub use spec::{ModelSpec, WeightLayer};

@@ -1,233 +1,22 @@
 //! A model: a sequence of layers over one flat parameter buffer.
 //!
 //! Parameters (and, in the same layout, gradients and optimizer moments) live in one `Vec<f32>`;
-//! `tensors` names the views into it ("fc1.weight", "fc1.bias", ...). Activations live in a
+//! `layout` names the views into it ("fc1.weight", "fc1.bias", ...; see `ParamLayout`). Activations live in a
 //! `Workspace` that is sized once per batch size and reused, so a training step allocates nothing.
 
-use super::architecture::{self, Activation, Footprint, LayerSpec};
+use super::architecture::LayerSpec;
 use super::dense::Dense;
 use super::init::Init;
+use super::layout::ParamLayout;
 use super::loss::{predicted_class, softmax_cross_entropy, LossStats};
 use super::mask::Mask;
+use super::spec::ModelSpec;
 use crate::kernels::conv::{
     conv_backward, conv_forward, max_pool_backward, max_pool_forward, ConvGradients, ConvScratch, ConvShape, PoolShape,
 };
 use crate::kernels::elementwise::{relu_backward, relu_forward};
 use crate::kernels::sparse::{SparsePattern, SparseScratch};
 use crate::rng::Rng;
-
-/// Which network to build: its input, its layers (see `architecture` for the text form), and
-/// the number of classes. ReLUs follow every convolution and every fully connected layer but the
-/// last; they are implied, not listed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ModelSpec {
-    pub input: Activation,
-    pub layers: Vec<LayerSpec>,
-    pub classes: usize,
-}
-
-/// MNIST digits: one 28×28 map.
-const MNIST_INPUT: Activation = Activation { channels: 1, height: 28, width: 28, flat: false };
-
-impl ModelSpec {
-    /// The models the page and the CLI offer by name, for 28×28 MNIST digits, and their text.
-    pub const NAMED: [(&'static str, &'static str); 8] = [
-        ("lenet-300-100", "fc:300,fc:100,fc:10"),
-        // LeCun et al. 1998, with "same" padding on the first convolution so that 28×28
-        // digits give the classic 5×5×16 maps before the fully connected layers.
-        ("lenet-5", "conv:6x5p2,pool,conv:16x5,pool,fc:120,fc:84,fc:10"),
-        // The paper's Conv-2/4/6 (its figure 2, for CIFAR-10): pairs of 3×3 "same" convolutions
-        // with 64, 128, 256 filters, a 2×2 max pool after each pair, then 256-256-10. On 28×28
-        // maps the pools give 14×14, 7×7 and 3×3.
-        ("conv-2", "conv:64x3p1,conv:64x3p1,pool,fc:256,fc:256,fc:10"),
-        ("conv-4", "conv:64x3p1,conv:64x3p1,pool,conv:128x3p1,conv:128x3p1,pool,fc:256,fc:256,fc:10"),
-        (
-            "conv-6",
-            "conv:64x3p1,conv:64x3p1,pool,conv:128x3p1,conv:128x3p1,pool,conv:256x3p1,conv:256x3p1,pool,fc:256,fc:256,fc:10",
-        ),
-        // The same with a quarter of the filters (16, 32, 64): the paper's widths cost about 16×
-        // as much in the convolutions, too slow to watch in a browser. The fully connected layers
-        // keep their widths.
-        ("conv-2-quarter", "conv:16x3p1,conv:16x3p1,pool,fc:256,fc:256,fc:10"),
-        ("conv-4-quarter", "conv:16x3p1,conv:16x3p1,pool,conv:32x3p1,conv:32x3p1,pool,fc:256,fc:256,fc:10"),
-        (
-            "conv-6-quarter",
-            "conv:16x3p1,conv:16x3p1,pool,conv:32x3p1,conv:32x3p1,pool,conv:64x3p1,conv:64x3p1,pool,fc:256,fc:256,fc:10",
-        ),
-    ];
-
-    /// The names of `NAMED`, for messages.
-    pub fn names() -> Vec<&'static str> {
-        ModelSpec::NAMED.iter().map(|&(name, _)| name).collect()
-    }
-
-    /// A model by name (see `NAMED`).
-    pub fn from_name(name: &str) -> Option<ModelSpec> {
-        let &(_, text) = ModelSpec::NAMED.iter().find(|&&(named, _)| named == name)?;
-        Some(ModelSpec::from_architecture(text, MNIST_INPUT, 10).expect("the named models are valid"))
-    }
-
-    /// A model by name, or else from its architecture text, for 28×28 MNIST digits.
-    pub fn for_mnist(name_or_text: &str) -> Result<ModelSpec, String> {
-        if let Some(spec) = ModelSpec::from_name(name_or_text) {
-            return Ok(spec);
-        }
-        if !name_or_text.contains(':') {
-            return Err(format!(
-                "unknown model \"{name_or_text}\"; expected one of: {}, or a network such as conv:32x3,pool,fc:100,fc:10",
-                ModelSpec::names().join(", ")
-            ));
-        }
-        ModelSpec::from_architecture(name_or_text, MNIST_INPUT, 10)
-    }
-
-    /// A network from its text (`conv:6x5p2,pool,fc:10`), checked against `input`.
-    pub fn from_architecture(text: &str, input: Activation, classes: usize) -> Result<ModelSpec, String> {
-        let layers = architecture::parse(text)?;
-        architecture::check(input, &layers, classes)?;
-        Ok(ModelSpec { input, layers, classes })
-    }
-
-    /// A fully connected ReLU network: inputs -> hidden... -> classes.
-    pub fn mlp(inputs: usize, hidden: &[usize], classes: usize) -> ModelSpec {
-        let layers = hidden.iter().chain([&classes]).map(|&outputs| LayerSpec::Fc { outputs }).collect();
-        ModelSpec { input: Activation { channels: inputs, height: 1, width: 1, flat: true }, layers, classes }
-    }
-
-    /// Values per example at the input.
-    pub fn inputs(&self) -> usize {
-        self.input.len()
-    }
-
-    /// The shape after each layer (the spec was checked when made).
-    fn shapes(&self) -> Vec<Activation> {
-        architecture::check(self.input, &self.layers, self.classes).expect("spec checked when made")
-    }
-
-    /// What the network costs to hold and to run (see `crate::limits`).
-    pub fn footprint(&self) -> Footprint {
-        architecture::footprint(self.input, &self.layers, &self.shapes())
-    }
-
-    /// The parameter tensors in the flat buffer's order: per layer with parameters, its weight
-    /// (conv: (filters, channels, kh, kw); fc: (inputs, outputs)) then its bias. Computed from the
-    /// spec alone, so that ticket and checkpoint files are checked before any model is built.
-    pub fn param_tensors(&self) -> Vec<ParamTensor> {
-        let shapes = self.shapes();
-        let (mut convs, mut fcs) = (0, 0);
-        let mut tensors = Vec::new();
-        let mut offset = 0;
-        let inputs = std::iter::once(self.input).chain(shapes.iter().copied());
-        for (layer, input) in self.layers.iter().zip(inputs) {
-            let (name, weight_shape, outputs) = match *layer {
-                LayerSpec::Conv { filters, kernel, .. } => {
-                    convs += 1;
-                    (format!("conv{convs}"), vec![filters, input.channels, kernel, kernel], filters)
-                }
-                LayerSpec::Fc { outputs } => {
-                    fcs += 1;
-                    (format!("fc{fcs}"), vec![input.len(), outputs], outputs)
-                }
-                LayerSpec::MaxPool { .. } => continue,
-            };
-            let kind = TensorKind::Weight;
-            let weight = ParamTensor { name: format!("{name}.weight"), kind, offset, shape: weight_shape };
-            let bias_shape = vec![outputs];
-            let bias = ParamTensor {
-                name: format!("{name}.bias"),
-                kind: TensorKind::Bias,
-                offset: weight.range().end,
-                shape: bias_shape,
-            };
-            offset = bias.range().end;
-            tensors.extend([weight, bias]);
-        }
-        tensors
-    }
-
-    /// The prunable weight tensors, in order, with their sizes (without building the model).
-    pub fn weight_layers(&self) -> Vec<WeightLayer> {
-        let shapes = self.shapes();
-        let (mut convs, mut fcs) = (0, 0);
-        let mut input = self.input;
-        let mut weight_layers = Vec::new();
-        for (index, (layer, &output)) in self.layers.iter().zip(&shapes).enumerate() {
-            match *layer {
-                LayerSpec::Conv { filters, kernel, .. } => {
-                    convs += 1;
-                    weight_layers.push(WeightLayer {
-                        name: format!("conv{convs}.weight"),
-                        size: filters * input.channels * kernel * kernel,
-                        kind: WeightKind::Conv,
-                    });
-                }
-                LayerSpec::Fc { outputs } => {
-                    fcs += 1;
-                    let is_output = index + 1 == self.layers.len();
-                    weight_layers.push(WeightLayer {
-                        name: format!("fc{fcs}.weight"),
-                        size: input.len() * outputs,
-                        kind: if is_output { WeightKind::Output } else { WeightKind::Hidden },
-                    });
-                }
-                LayerSpec::MaxPool { .. } => {}
-            }
-            input = output;
-        }
-        weight_layers
-    }
-
-    pub fn classes(&self) -> usize {
-        self.classes
-    }
-}
-
-/// A prunable weight tensor as the spec describes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WeightLayer {
-    pub name: String,
-    pub size: usize,
-    pub kind: WeightKind,
-}
-
-/// The kinds of weight tensor the paper prunes at different rates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WeightKind {
-    /// A convolution's filters.
-    Conv,
-    /// A fully connected layer before the last.
-    Hidden,
-    /// The last layer (the classifier).
-    Output,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TensorKind {
-    /// Prunable weights.
-    Weight,
-    /// Never pruned.
-    Bias,
-}
-
-/// A named view into the flat parameter buffer.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ParamTensor {
-    pub name: String,
-    pub kind: TensorKind,
-    pub offset: usize,
-    pub shape: Vec<usize>,
-}
-
-impl ParamTensor {
-    /// Number of elements (a tensor always has at least one).
-    pub fn element_count(&self) -> usize {
-        self.shape.iter().product()
-    }
-
-    pub fn range(&self) -> std::ops::Range<usize> {
-        self.offset..self.offset + self.element_count()
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 struct Conv {
@@ -280,7 +69,7 @@ impl Layer {
 pub struct Model {
     pub spec: ModelSpec,
     layers: Vec<Layer>,
-    pub tensors: Vec<ParamTensor>,
+    pub layout: ParamLayout,
     pub params: Vec<f32>,
 }
 
@@ -300,11 +89,11 @@ pub struct Workspace {
 
 impl Model {
     /// Builds the model with freshly initialised weights (zero biases), laid out as
-    /// `ModelSpec::param_tensors` says and initialised in that order.
+    /// `ModelSpec::layout` says and initialised in that order.
     pub fn new(spec: ModelSpec, init: Init, rng: &mut Rng) -> Model {
-        let tensors = spec.param_tensors();
+        let layout = spec.layout();
         // Each layer with parameters has a weight then a bias tensor, in layer order.
-        let mut pairs = tensors.chunks_exact(2).map(|pair| (pair[0].offset, pair[1].offset));
+        let mut pairs = layout.chunks_exact(2).map(|pair| (pair[0].offset, pair[1].offset));
         let mut layers = Vec::new();
         // (fan_in, fan_out) of each weight tensor, for the initialiser.
         let mut fans = Vec::new();
@@ -340,12 +129,11 @@ impl Model {
             }
             input = output;
         }
-        let mut params = vec![0.0; tensors.last().map_or(0, |t| t.range().end)];
-        let weights = tensors.iter().filter(|t| t.kind == TensorKind::Weight);
-        for (tensor, &(fan_in, fan_out)) in weights.zip(&fans) {
+        let mut params = vec![0.0; layout.param_count()];
+        for (tensor, &(fan_in, fan_out)) in layout.weights().zip(&fans) {
             init.fill(&mut params[tensor.range()], fan_in, fan_out, rng);
         }
-        Model { spec, layers, tensors, params }
+        Model { spec, layers, layout, params }
     }
 
     pub fn inputs(&self) -> usize {
@@ -375,7 +163,7 @@ impl Model {
 
     /// Weights that pruning may remove (biases excluded).
     pub fn prunable_weight_count(&self) -> usize {
-        self.tensors.iter().filter(|t| t.kind == TensorKind::Weight).map(ParamTensor::element_count).sum()
+        self.layout.weight_count()
     }
 
     /// Forward pass of a batch x (batch, inputs); returns the logits (batch, classes).
@@ -501,7 +289,7 @@ mod tests {
         );
         assert_eq!(model.prunable_weight_count(), 266_200);
         assert_eq!(model.params.len(), 266_200 + 410);
-        let names: Vec<&str> = model.tensors.iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<&str> = model.layout.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"]);
     }
 
@@ -512,10 +300,10 @@ mod tests {
             Init::GlorotNormal,
             &mut Rng::new(0, Stream::WeightInit),
         );
-        let fc1 = &model.params[model.tensors[0].range()];
+        let fc1 = &model.params[model.layout[0].range()];
         let std = (fc1.iter().map(|w| (*w as f64).powi(2)).sum::<f64>() / fc1.len() as f64).sqrt();
         let expected = (2.0f64 / (784.0 + 300.0)).sqrt();
         assert!((std / expected - 1.0).abs() < 0.01, "std {std} vs {expected}");
-        assert!(model.params[model.tensors[1].range()].iter().all(|&b| b == 0.0));
+        assert!(model.params[model.layout[1].range()].iter().all(|&b| b == 0.0));
     }
 }
