@@ -10,21 +10,8 @@ use ticketlab::kernels::gemm::{gemm, Op, Shape};
 use ticketlab::kernels::sparse::{
     sparse_backward_input, sparse_backward_weights, sparse_forward, SparsePattern, SparseScratch,
 };
+use ticketlab::kernels::test_support::{random_with_zeros as random, CONV_CASES};
 use ticketlab::rng::{Rng, Stream};
-
-/// Uniform in [-1, 1), about `zeros` of the entries exactly 0 (like pixels, ReLUs and pruned weights).
-fn random(len: usize, zeros: f64, rng: &mut Rng) -> Vec<f32> {
-    (0..len)
-        .map(|_| {
-            let value = rng.uniform_f32() * 2.0 - 1.0;
-            if rng.uniform_f64() < zeros {
-                0.0
-            } else {
-                value
-            }
-        })
-        .collect()
-}
 
 fn f64s(values: &[f32]) -> Vec<f64> {
     values.iter().map(|&v| v as f64).collect()
@@ -131,15 +118,8 @@ fn padded(x: &[f64], batch: usize, shape: &ConvShape) -> Array4<f64> {
 #[test]
 fn convolutions_match_ndarray_windows_on_odd_shapes_strides_and_padding() {
     let mut rng = Rng::new(13, Stream::Scratch);
-    // channels, height, width, filters, kernel, stride, padding, batch
-    let cases = [
-        (1, 5, 5, 1, 1, 1, 0, 1),
-        (1, 7, 6, 3, 3, 1, 1, 2),
-        (2, 9, 7, 4, 3, 2, 0, 3),
-        (3, 6, 8, 2, 5, 1, 2, 2),
-        (2, 4, 4, 5, 4, 3, 1, 1),
-        (1, 28, 28, 6, 5, 1, 2, 2),
-    ];
+    // The unit tests' shapes, and LeNet-5's first layer on two images.
+    let cases = CONV_CASES.into_iter().chain([(1, 28, 28, 6, 5, 1, 2, 2)]);
     for (channels, height, width, filters, kernel, stride, padding, batch) in cases {
         let shape = ConvShape { channels, height, width, filters, kernel, stride, padding };
         let (out_h, out_w) = shape.output_size().unwrap();

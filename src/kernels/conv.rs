@@ -347,21 +347,13 @@ pub fn max_pool_backward(d_y: &[f32], argmax: &[u32], d_x: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::{assert_close, random_with_zeros as random};
+    use crate::kernels::test_support::{assert_close, random_with_zeros as random, CONV_CASES};
     use crate::rng::{Rng, Stream};
 
     #[test]
     fn convolution_matches_its_naive_twin_on_odd_shapes_strides_and_padding() {
         let mut rng = Rng::new(5, Stream::Scratch);
-        let cases = [
-            // channels, height, width, filters, kernel, stride, padding, batch
-            (1, 5, 5, 1, 1, 1, 0, 1),
-            (1, 7, 6, 3, 3, 1, 1, 2),
-            (2, 9, 7, 4, 3, 2, 0, 3),
-            (3, 6, 8, 2, 5, 1, 2, 2),
-            (2, 4, 4, 5, 4, 3, 1, 1),
-        ];
-        for &(channels, height, width, filters, kernel, stride, padding, batch) in &cases {
+        for (channels, height, width, filters, kernel, stride, padding, batch) in CONV_CASES {
             let shape = ConvShape { channels, height, width, filters, kernel, stride, padding };
             let (out_h, out_w) = shape.output_size().unwrap();
             let case = format!("{shape:?} batch {batch}");

@@ -5,10 +5,22 @@ pub mod gemm;
 pub mod sparse;
 pub mod transpose;
 
-/// What the kernels' tests share: inputs with exact zeros, and the comparison with an oracle.
-#[cfg(test)]
-pub(crate) mod test_support {
+/// What the kernels' tests share (their unit tests here, and tests/kernel_oracle.rs against
+/// ndarray): inputs with exact zeros, the convolution shapes they try, and the comparison with
+/// an oracle. Not for use outside tests.
+#[doc(hidden)]
+pub mod test_support {
     use crate::rng::Rng;
+
+    /// Convolutions on odd shapes, strides and padding: (channels, height, width, filters,
+    /// kernel, stride, padding, batch).
+    pub const CONV_CASES: [(usize, usize, usize, usize, usize, usize, usize, usize); 5] = [
+        (1, 5, 5, 1, 1, 1, 0, 1),
+        (1, 7, 6, 3, 3, 1, 1, 2),
+        (2, 9, 7, 4, 3, 2, 0, 3),
+        (3, 6, 8, 2, 5, 1, 2, 2),
+        (2, 4, 4, 5, 4, 3, 1, 1),
+    ];
 
     /// Uniform in [-1, 1), with about `zeros` of the entries exactly 0 (like pixels and ReLUs).
     pub fn random_with_zeros(len: usize, zeros: f32, rng: &mut Rng) -> Vec<f32> {
