@@ -46,9 +46,13 @@ ensure_wasm_pack() {
 
 ensure_npm_packages() {
   need_command npm "install Node.js 20 or newer with npm"
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # Decided by the lock file's contents, not its date: a fresh checkout or worktree has new dates.
+  local stamp=node_modules/.ticketlab-lock.sha256 wanted
+  wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
+  if [ ! -f node_modules/.package-lock.json ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     say "installing npm packages"
     npm ci --no-audit --no-fund
+    echo "$wanted" >"$stamp"
   fi
 }
 
