@@ -32,6 +32,7 @@ mod cli {
     use ticketlab::data::mnist;
     use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Status, SystemClock};
     use ticketlab::limits::{MAX_ITERATIONS, MAX_TRIALS};
+    use ticketlab::rules::Preset;
     use ticketlab::ticket::Ticket;
     use ticketlab::{report, Config, Error};
 
@@ -115,7 +116,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
 
     /// The options, each with the commands it serves (the help of a command lists only its own).
     #[rustfmt::skip]
-    const OPTIONS: [(&[Command], &str); 16] = [
+    const OPTIONS: [(&[Command], &str); 17] = [
         (&Command::ALL, "  --data DIR            folder with the four MNIST IDX files (default: data/mnist)\n"),
         (&[Train, Bench], "  --out FILE            train: where to write the results JSON (default: results/train-seed<SEED>.json);
                         bench: where to write its JSON (default: bench/native.json)
@@ -140,6 +141,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         (&[Bench], "  --measure WHAT        bench: ladder (default) or dense\n"),
         (&Command::ALL, "  --config FILE         a JSON object of settings; flags given after it override it\n"),
         (&[Train, Imp], "  --epochs E            sets --iterations to E epochs (an epoch is ⌊train size / batch⌋ iterations)\n"),
+        (&[Train, Imp], "  --seed N              seeds every random choice; without one, a seed is drawn at random and printed\n"),
         (&Command::ALL, "  --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
                         --learning-rate, --momentum, --beta1, --beta2, --epsilon, --batch-size,
                         --iterations, --eval-every, --validation-size, --train-size, --rounds,
@@ -187,13 +189,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
     }
 
     fn preset(name: &str) -> Result<Map<String, Value>, String> {
-        let settings = match name {
-            "quick" => json!({"iterations": 1500, "eval_every": 150, "rounds": 15, "controls": ["random_reinit"]}),
-            // The iterations a round are the model's own (see Config::defaults_for).
-            "paper" => json!({"eval_every": 100, "rounds": 18, "controls": ["random_reinit"]}),
-            other => return Err(format!("--preset: unknown preset \"{other}\"; the presets are quick and paper")),
-        };
-        Ok(settings.as_object().expect("object").clone())
+        Preset::from_name(name).map(Preset::settings).map_err(|message| format!("--preset: {message}"))
     }
 
     /// Settings that say the same thing two ways: how long to prune.
@@ -315,8 +311,20 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         Ok(options)
     }
 
+    /// A seed from the operating system (getrandom), for a run given none: below 2^32, so that it
+    /// is short to retype, and said on stderr; the results file holds it too.
+    fn drawn_seed() -> Result<u64, Error> {
+        let seed = getrandom::u32()
+            .map_err(|e| Error::Usage(format!("no --seed given, and none could be drawn ({e}); give --seed N")))?;
+        eprintln!("seed {seed}, drawn at random: give --seed {seed} to run it again");
+        Ok(u64::from(seed))
+    }
+
     fn config_of(options: &Options) -> Result<Config, Error> {
         let mut settings = options.settings.clone();
+        if !settings.contains_key("seed") {
+            settings.insert("seed".into(), json!(drawn_seed()?));
+        }
         if let Some((text, epochs)) = &options.epochs {
             // An epoch depends on batch and training-set size: read them through the config's own checks.
             let sizes = Config::from_value(Value::Object(
