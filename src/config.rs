@@ -203,6 +203,13 @@ impl Deref for Config {
     }
 }
 
+/// A config read back from JSON (a results file's, a plan's) passes every check again.
+impl<'de> Deserialize<'de> for Config {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Config, D::Error> {
+        Config::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Default for Config {
     /// The paper's LeNet-300-100 settings.
     fn default() -> Config {

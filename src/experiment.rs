@@ -31,7 +31,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::Checkpoint;
 use crate::classify::{self, Classification, TestImage};
@@ -58,7 +58,7 @@ pub use crate::clock::Clock;
 pub use crate::clock::SystemClock;
 
 /// Which network a segment trains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Branch {
     /// The winning-ticket candidate: magnitude-pruned, survivors reset by the reset rule.
@@ -101,7 +101,7 @@ impl Share {
 }
 
 /// Validation and test scores at one iteration.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     pub iteration: usize,
     pub epoch: f64,
@@ -115,7 +115,7 @@ pub struct Evaluation {
 
 /// The paper's early-stopping criterion: the evaluation with the lowest validation loss (the
 /// first, if several tie), and the test accuracy measured there.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EarlyStop {
     pub iteration: usize,
     pub validation_loss: f64,
@@ -137,7 +137,7 @@ impl EarlyStop {
 }
 
 /// One trained segment: a branch at a pruning level.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoundResult {
     pub branch: Branch,
     pub level: usize,
@@ -190,7 +190,7 @@ pub enum Event {
     TicketMask { level: usize },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Waiting for `load_idx`.
@@ -205,7 +205,7 @@ pub enum Status {
 }
 
 /// Everything a run produced, with the settings that replay it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Results {
     pub status: Status,
     pub error: Option<String>,

@@ -33,6 +33,7 @@ pub mod rng;
 pub(crate) mod safetensors;
 pub mod ticket;
 pub mod train;
+pub mod trials;
 pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
