@@ -644,8 +644,12 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         }
         if let Some(k) = options.trial {
             let file = out_dir.join(Plan::trial_file(seeds[0]));
+            let ended = match worst_status(&trials) {
+                Status::Done => "done".to_string(),
+                status => format!("ended early ({status:?})"),
+            };
             eprintln!(
-                "trial {k} done in {:.0} s: {}; once every trial has finished: lth summarize {}",
+                "trial {k} {ended} in {:.0} s: {}; once every trial has finished: lth summarize {}",
                 started.elapsed().as_secs_f64(),
                 file.display(),
                 out_dir.display()
