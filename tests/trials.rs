@@ -169,6 +169,9 @@ fn a_partial_summary_says_what_is_missing_and_bad_folders_are_refused() {
     std::fs::create_dir_all(dir("empty")).expect("made");
     assert_refused(&lth(&["summarize", &folder("empty")]), &["not a folder of lth imp's trials", "run.json"]);
     assert_refused(&lth(&["summarize", "--out-dir", &folder("m"), &folder("a"), &folder("a")]), &["given twice"]);
+    assert_refused(&lth(&["summarize", &folder("a"), &folder("b")]), &["several folders needs --out-dir"]);
+    assert_refused(&lth(&["summarize", "--learning-rate", "0.1", &folder("a")]), &["takes no settings", "run.json"]);
+    assert_refused(&lth(&["summarize"]), &["needs the folders of the trials"]);
     copy_folder(&dir("a"), &dir("a-copy"));
     assert_refused(
         &lth(&["summarize", "--out-dir", &folder("m"), &folder("a"), &folder("a-copy")]),
