@@ -203,7 +203,7 @@ impl Deref for Config {
     }
 }
 
-/// A config read back (from a results file): checked by every rule, as `Config::from_value`.
+/// A config read back from JSON (a results file's, a plan's) passes every check again.
 impl<'de> Deserialize<'de> for Config {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Config, D::Error> {
         Config::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)

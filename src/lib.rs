@@ -35,6 +35,7 @@ pub mod rules;
 pub(crate) mod safetensors;
 pub mod ticket;
 pub mod train;
+pub mod trials;
 pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
