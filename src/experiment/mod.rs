@@ -50,7 +50,7 @@ use crate::ticket::Ticket;
 
 use run::Run;
 use schedule::Schedule;
-use training::{Effort, Segment, State, Unit};
+use training::{Effort, Segment, State};
 
 pub struct Experiment {
     config: Config,
@@ -136,47 +136,32 @@ impl Experiment {
             .run
             .as_mut()
             .ok_or_else(|| Error::Usage("no data yet: load the MNIST files (load_idx) before stepping".into()))?;
-        let mut events = Vec::new();
-        let mut slice_loss = LossStats::default();
-        let start = clock.now_millis();
-        let mut unit_start = start;
+        let mut slice = Slice::new(clock);
         while run.status == Status::Running {
             let Some(segment) = run.segment.as_mut() else {
-                run.start_next(config, &mut events);
+                run.start_next(config, &mut slice.events);
                 continue;
             };
             match segment.state() {
-                State::Recorded => run.start_next(config, &mut events),
-                State::Finished => run.finish_segment(config, &mut events)?,
+                State::Recorded => run.start_next(config, &mut slice.events),
+                State::Finished => run.finish_segment(config, &mut slice.events)?,
                 State::Working => {
-                    let unit = segment.work(&run.data, config, &mut run.observers.all());
-                    let now = clock.now_millis();
-                    segment.charge(&unit, now - unit_start);
-                    unit_start = now;
-                    match unit {
-                        Unit::Trained(stats) => slice_loss.add(stats),
-                        Unit::Diverged(stats) => {
-                            run.diverge(config, stats.mean_loss(), &mut events);
-                            break;
-                        }
-                        Unit::Scored => {}
-                        Unit::Evaluated(evaluation) => {
-                            events.push(Event::Evaluation { branch: segment.branch, level: segment.level, evaluation });
-                        }
+                    if !run.work(config, &mut slice) {
+                        break;
                     }
                 }
             }
-            if unit_start - start >= budget_millis {
+            if slice.unit_start - slice.start >= budget_millis {
                 break;
             }
         }
-        if slice_loss.examples > 0 {
-            let progress = progress(run, config, segments, &slice_loss);
+        if slice.loss.examples > 0 {
+            let progress = progress(run, config, segments, &slice.loss);
             // Before a closing Done or Diverged, so that the closing event is always the last.
-            let closing = events.iter().position(|e| matches!(e, Event::Done { .. } | Event::Diverged { .. }));
-            events.insert(closing.unwrap_or(events.len()), progress);
+            let closing = slice.events.iter().position(|e| matches!(e, Event::Done { .. } | Event::Diverged { .. }));
+            slice.events.insert(closing.unwrap_or(slice.events.len()), progress);
         }
-        Ok(events)
+        Ok(slice.events)
     }
 
     /// Runs to the end of the schedule (native use), calling `on_event` for every event.
@@ -248,6 +233,31 @@ impl Experiment {
     /// after the dense network's first rewind_step iterations (or `set_rewind_params`).
     pub fn rewind_params(&self) -> Option<&[f32]> {
         self.run.as_ref().and_then(Run::rewind_params)
+    }
+}
+
+/// What one `step` call gathers: its events in order, the loss of the batches it trained, and
+/// the time on its clock when it began and when its last unit of work ended.
+struct Slice<'a> {
+    clock: &'a dyn Clock,
+    start: f64,
+    unit_start: f64,
+    loss: LossStats,
+    events: Vec<Event>,
+}
+
+impl Slice<'_> {
+    fn new(clock: &dyn Clock) -> Slice<'_> {
+        let start = clock.now_millis();
+        Slice { clock, start, unit_start: start, loss: LossStats::default(), events: Vec::new() }
+    }
+
+    /// The milliseconds since the last unit ended (and the clock moved on to now).
+    fn lap(&mut self) -> f64 {
+        let now = self.clock.now_millis();
+        let millis = now - self.unit_start;
+        self.unit_start = now;
+        millis
     }
 }
 

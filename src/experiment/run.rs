@@ -17,8 +17,9 @@ use crate::train::Trainer;
 use super::events::{Branch, Event, RoundResult, Status};
 use super::observers::{ConfusionCounter, Observers, RestorePoint, RewindCapture};
 use super::schedule::{pruning_for, start_of, Schedule, Share, StartMask, StartWeights};
-use super::training::{Effort, Segment};
+use super::training::{Effort, Segment, Unit};
 use super::views::{RoundFinished, TicketViews};
+use super::Slice;
 
 pub(crate) struct Run {
     pub data: Mnist,
@@ -129,6 +130,27 @@ impl Run {
             total.add(segment.effort);
         }
         total
+    }
+
+    /// One unit of the segment in training, timed on the slice's clock: a trained batch's loss
+    /// joins the slice's, a finished evaluation is an event. False if the batch diverged (the
+    /// run has ended).
+    pub fn work(&mut self, config: &Config, slice: &mut Slice) -> bool {
+        let segment = self.segment.as_mut().expect("a segment is training");
+        let unit = segment.work(&self.data, config, &mut self.observers.all());
+        segment.charge(&unit, slice.lap());
+        match unit {
+            Unit::Trained(stats) => slice.loss.add(stats),
+            Unit::Diverged(stats) => {
+                self.diverge(config, stats.mean_loss(), &mut slice.events);
+                return false;
+            }
+            Unit::Scored => {}
+            Unit::Evaluated(evaluation) => {
+                slice.events.push(Event::Evaluation { branch: segment.branch, level: segment.level, evaluation });
+            }
+        }
+        true
     }
 
     /// Ends the run at a NaN or infinite loss, with the weights of the last evaluation back.
