@@ -377,8 +377,11 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             let sizes = Config::from_value(Value::Object(
                 settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect(),
             ))?;
-            let train_examples =
-                if sizes.train_size > 0 { sizes.train_size } else { 60_000usize.saturating_sub(sizes.validation_size) };
+            let train_examples = if sizes.train_size > 0 {
+                sizes.train_size
+            } else {
+                mnist::TRAINING_SET_IMAGES.saturating_sub(sizes.validation_size)
+            };
             let per_epoch = train_examples / sizes.batch_size;
             let iterations = (epochs * per_epoch as f64).round();
             if iterations > MAX_ITERATIONS as f64 {
@@ -604,7 +607,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         if options.trial.is_some() && !options.settings.contains_key("seed") {
             // A seed drawn at random would differ from job to job: their trials would be of different runs.
             return Err(Error::Usage(
-                "--trial: give --seed too, the same in every job of the run (each job would draw its own otherwise)".into(),
+                "--trial: give --seed too, the same in every job of the run (each job would draw its own otherwise)"
+                    .into(),
             ));
         }
         let base = config_of(&options)?;
