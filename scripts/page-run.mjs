@@ -4,7 +4,7 @@
 //   node scripts/page-run.mjs '#model=lenet-5&epochs=3&eval_every=916' [results.json]
 import { writeFileSync } from 'node:fs';
 import { start, openPage, waitForStatus } from '../tests/e2e/browser.mjs';
-import { trialsOf } from '../www/app/summary.js';
+import { trialsOf } from '../www/app/run-trials.js';
 
 const [hash, out] = process.argv.slice(2);
 if (!hash?.startsWith('#')) {

@@ -192,5 +192,12 @@ mod tests {
         });
         let json = serde_json::to_string(&run).unwrap();
         assert_eq!(serde_json::from_str::<Results>(&json).unwrap(), run);
+
+        // A loss that overflowed is written as null, and reads back as NaN.
+        run.rounds[0].evaluations[0].test_loss = f64::INFINITY;
+        let json = serde_json::to_string(&run).unwrap();
+        assert!(json.contains(r#""test_loss":null"#));
+        let read: Results = serde_json::from_str(&json).unwrap();
+        assert!(read.rounds[0].evaluations[0].test_loss.is_nan());
     }
 }

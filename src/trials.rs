@@ -14,6 +14,7 @@ use crate::config::{Settings, MAX_SAFE_INTEGER};
 use crate::error::{Error, Result};
 use crate::limits::MAX_TRIALS;
 use crate::report;
+use crate::experiment::Status;
 use crate::{Config, Results};
 
 /// The plan's file in a folder of trials.
@@ -142,6 +143,44 @@ fn list<T: std::fmt::Display>(items: &[T]) -> String {
     }
 }
 
+/// The summary over `trials` (finished trials of `plan`, in seed order): the settings of trial 0,
+/// the number of trials, the seeds summarised, `wall_seconds` (the whole run's time, or None when
+/// the trials ran as separate jobs), the rows (`report::summarise`), and, when some of the plan's
+/// trials are missing, their seeds as `missing_seeds`.
+pub fn summary(plan: &Plan, trials: &[Results], wall_seconds: Option<f64>) -> Value {
+    let seeds: Vec<u64> = trials.iter().map(|t| t.config.seed).collect();
+    let missing = missing_seeds(plan, trials);
+    let mut summary = json!({
+        "config": plan.config,
+        "trials": plan.trials,
+        "seeds": seeds,
+        "wall_seconds": wall_seconds,
+        "rows": report::summarise(trials),
+    });
+    if !missing.is_empty() {
+        summary["missing_seeds"] = json!(missing);
+    }
+    summary
+}
+
+/// The seeds of the plan that no trial in `trials` ran.
+fn missing_seeds(plan: &Plan, trials: &[Results]) -> Vec<u64> {
+    plan.seeds().filter(|seed| !trials.iter().any(|t| t.config.seed == *seed)).collect()
+}
+
+/// The page's results file for a run of trials one after another: the `summary`, with the run's
+/// status (the worst trial's; stopped when it ended before its last trial), the first trial's error
+/// and every trial's results as `results`.
+pub fn page_results(plan: &Plan, trials: Vec<Results>, wall_seconds: f64) -> Value {
+    let mut file = summary(plan, &trials, Some(wall_seconds));
+    let unstarted = (trials.len() < plan.trials).then_some(Status::Stopped);
+    let status = Status::worst(trials.iter().map(|t| t.status).chain(unstarted));
+    file["status"] = json!(status);
+    file["error"] = json!(trials.iter().find_map(|t| t.error.clone()));
+    file["results"] = json!(trials);
+    file
+}
+
 /// The reports over `trials` (finished trials of `plan`, in seed order), as (file name, contents):
 /// summary.json, summary.csv, summary.md, curves.csv and accuracy.svg. With every trial of the plan
 /// they are the whole run's; with some missing, the summary says which (`missing_seeds` in the
@@ -149,30 +188,22 @@ fn list<T: std::fmt::Display>(items: &[T]) -> String {
 /// whole run's time, or None when the trials ran as separate jobs.
 pub fn reports(plan: &Plan, trials: &[Results], wall_seconds: Option<f64>) -> Vec<(&'static str, String)> {
     let config = &plan.config;
-    let seeds: Vec<u64> = trials.iter().map(|t| t.config.seed).collect();
-    let missing: Vec<u64> = plan.seeds().filter(|s| !seeds.contains(s)).collect();
+    let summary = summary(plan, trials, wall_seconds);
+    let seeds = trials.len();
+    let missing = missing_seeds(plan, trials);
     let rows = report::summarise(trials);
     let count = |n: usize| if n == 1 { "1 seed".to_string() } else { format!("{n} seeds") };
-    let over =
-        if missing.is_empty() { count(plan.trials) } else { format!("{} of {}", seeds.len(), count(plan.trials)) };
+    let over = if missing.is_empty() { count(plan.trials) } else { format!("{seeds} of {}", count(plan.trials)) };
     let title = format!(
         "{}: IMP over {over}, {} iterations per round, reset {}",
         config.model, config.iterations, config.reset
     );
-    let mut summary = json!({
-        "config": config,
-        "trials": plan.trials,
-        "seeds": seeds,
-        "wall_seconds": wall_seconds,
-        "rows": rows,
-    });
     let mut markdown = report::summary_markdown(&rows);
     if !missing.is_empty() {
-        summary["missing_seeds"] = json!(missing);
         let ks: Vec<usize> = missing.iter().map(|s| (s - config.seed) as usize).collect();
         markdown = format!(
             "Partial summary: {} of {} trials; missing: {}.\n\n{markdown}",
-            seeds.len(),
+            seeds,
             plan.trials,
             named(plan, &ks)
         );

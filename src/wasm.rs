@@ -76,6 +76,33 @@ pub fn whole_run_json(parts_json: &str, earlier_json: &str, config_json: &str) -
     Ok(serde_json::to_string(&crate::parts::whole_run(parts, earlier, &config)).expect("results serialise"))
 }
 
+/// The page's results file for `trials` trials of `config_json` run one after another
+/// (`trials::page_results`: lth's summary over the finished trials, `results_json`, with the run's
+/// status, first error and every trial's results); `wall_seconds` the run's time. JSON in and out.
+#[wasm_bindgen]
+pub fn trials_results_json(
+    config_json: &str,
+    trials: usize,
+    results_json: &str,
+    wall_seconds: f64,
+) -> Result<String, JsError> {
+    let config = crate::Config::from_json(config_json).map_err(js_error)?;
+    let plan = crate::trials::Plan::new(config, trials).map_err(js_error)?;
+    let results = read_results(results_json)?;
+    Ok(crate::trials::page_results(&plan, results, wall_seconds).to_string())
+}
+
+/// Every evaluation of every round of `results_json` (a list of trials' results) as lth's
+/// curves.csv (`report::curves_csv`).
+#[wasm_bindgen]
+pub fn curves_csv(results_json: &str) -> Result<String, JsError> {
+    Ok(crate::report::curves_csv(&read_results(results_json)?))
+}
+
+fn read_results(json: &str) -> Result<Vec<crate::Results>, JsError> {
+    serde_json::from_str(json).map_err(|e| JsError::new(&format!("the trials' results: {e}")))
+}
+
 /// The sha256 of `bytes`, as 64 lowercase hex digits: the worker checks the MNIST files the page
 /// hands it against scripts/fetch-mnist's checksums. Read in 1 MiB pieces, so a 47 MB file is
 /// never copied whole into the wasm memory.

@@ -186,3 +186,31 @@ fn the_svg_plots_one_line_per_branch_with_the_title_escaped() {
     assert_eq!((dense[0].trials, dense[0].early_stop_test_accuracy.std), (1, 0.0));
     assert_well_formed_svg(&accuracy_svg(&dense, "dense"), &dense, "dense");
 }
+
+#[test]
+fn the_pages_file_of_trials_is_lths_summary_with_the_worst_status_the_first_error_and_every_trial() {
+    use ticketlab::trials::{page_results, summary, Plan};
+    let trials = two_trials();
+    let plan = |count| Plan::new(trials[0].config.clone(), count).expect("a plan");
+    let file = page_results(&plan(2), trials.clone(), 12.5);
+    let lths = summary(&plan(2), &trials, Some(12.5));
+    for field in ["config", "trials", "seeds", "wall_seconds", "rows"] {
+        assert_eq!(file[field], lths[field], "{field} as in lth's summary.json");
+    }
+    assert_eq!(file["rows"], serde_json::to_value(summarise(&trials)).unwrap());
+    assert_eq!((file["status"].as_str(), file["error"].is_null()), (Some("done"), true));
+    assert_eq!(file["results"], serde_json::to_value(&trials).unwrap(), "every trial's results, in seed order");
+    assert!(file.get("missing_seeds").is_none());
+
+    // Ended before its third trial: stopped, and the seed that did not run is named.
+    let partial = page_results(&plan(3), trials.clone(), 1.0);
+    assert_eq!((partial["status"].as_str(), partial["missing_seeds"].clone()), (Some("stopped"), serde_json::json!([3])));
+
+    // A diverged trial makes the run diverged, and its error is the run's.
+    let mut diverged = trials.clone();
+    diverged[1].status = Status::Diverged;
+    diverged[1].error = Some("training diverged at iteration 7".into());
+    let file = page_results(&plan(2), diverged, 1.0);
+    assert_eq!(file["status"].as_str(), Some("diverged"));
+    assert_eq!(file["error"].as_str(), Some("training diverged at iteration 7"));
+}

@@ -13,6 +13,8 @@
 //      {type:'classify', level, pixels} (784 values in [0, 1]) -> {level, dense, ticket} (Float32Arrays: each network's class probabilities)
 //      {type:'test_image', index} -> {index, pixels, label} (pixels as classify takes them)
 //      {type:'whole_run', parts, earlier, config} -> {results} (a split run's results merged, src/parts.rs)
+//      {type:'trials_results', config, count, trials, wall_seconds} -> {results} (a run of trials' file, src/trials.rs)
+//      {type:'curves_csv', trials} -> {csv} (every evaluation of the trials' results as CSV, src/report.rs)
 // Events in: {type:'run', config, share?, ticket?, checkpoint?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
 //      | {type:'mnist', files} (the four IDX files' bytes, in MNIST_FILES order; before or after the
 //        first run: a run waits for them) | {type:'mnist', error} (the page could not get them: the run waiting fails)
@@ -30,7 +32,9 @@
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
 // loads (the page downloads it) are kept and applied once it is in. A run given a checkpoint (as posted by an earlier
 // run with the same settings) resumes at the level after the checkpoint's, in every share.
-import init, { Experiment, last_panic, sha256_hex, ticket_config_json, check_settings_json, whole_run_json } from './pkg/ticketlab.js';
+import init, {
+  Experiment, last_panic, sha256_hex, ticket_config_json, check_settings_json, whole_run_json, trials_results_json, curves_csv,
+} from './pkg/ticketlab.js';
 import { MNIST_FILES, MNIST_SHA256 } from './app/mnist.js';
 import { canGunzip } from './app/gzip.js';
 import { serve, transferables } from './app/rpc.js';
@@ -39,15 +43,7 @@ const SLICE_MS = 25;
 
 let ready = null; // memoised init
 let mnist = null; // the four files' bytes, as the page handed them: {files, checked}
-let mnistWaiters = []; // runs waiting for them: {resolve, reject}
-let experiment = null;
-let state = 'idle'; // idle | loading | running | waiting | paused
-let sendRewind = false; // a ticket share still has θk to send (reset = rewind, rewind_step > 0)
-let checkpointsBefore = 0; // the ticket's rounds below this level are followed by a checkpoint (0: none)
-let pendingInputs = []; // masks and θk that came while loading
-let request = null; // 'pause' or 'stop', asked for while loading
-let doing = 'starting'; // what the worker was asked to do, for the message if the core fails in it
-let kept = null; // what a run keeps if the core fails: its results as it started, and each round finished since
+const mnistWaiters = []; // runs waiting for them: {resolve, reject}
 
 const post = (message) => self.postMessage(message);
 
@@ -101,202 +97,251 @@ const pending = [];
 channel.port1.onmessage = () => pending.shift()?.();
 const yieldToMessages = () => new Promise((resolve) => { pending.push(resolve); channel.port2.postMessage(null); });
 
-function results() {
-  return experiment ? experiment.results() : null;
+/**
+ * This worker's run: its experiment and where it stands. Everything a run changes is here and
+ * changed only by its methods; Train makes a new Run (`current`), and the last one's experiment is
+ * freed. Between runs the last one stays, ended, for the requests about it (export, classify).
+ */
+class Run {
+  constructor(share = 'all') {
+    this.share = share;
+    this.experiment = null;
+    this.state = 'idle'; // idle | loading | running | waiting | paused
+    this.sendRewind = false; // a ticket share still has θk to send (reset = rewind, rewind_step > 0)
+    this.checkpointsBefore = 0; // the ticket's rounds below this level are followed by a checkpoint (0: none)
+    this.pendingInputs = []; // masks and θk that came while loading
+    this.request = null; // 'pause' or 'stop', asked for while loading
+    this.doing = 'starting the run'; // what the worker was asked to do, for the message if the core fails in it
+    this.kept = null; // what the run keeps if the core fails: its results as it started, and each round finished since
+    this.looping = false; // at most one training loop at a time
+  }
+
+  /** Loads the core, the data and what the run starts from (a ticket, a checkpoint), then trains. */
+  async start(config, ticket, checkpoint) {
+    this.state = 'loading';
+    await initialise();
+    const next = Experiment.with_share(JSON.stringify(config), this.share);
+    try {
+      const files = await loadMnist();
+      // An imported ticket is the run's level 0: its mask and the weights it restarts from.
+      if (ticket) next.import_ticket(ticket);
+      // A checkpoint: the run goes on from the level after it (the core refuses one that does not fit).
+      if (checkpoint) next.resume_from(checkpoint);
+      next.load_data(...files);
+    } catch (error) {
+      next.free();
+      throw error;
+    }
+    this.experiment = next;
+    this.kept = { started: this.results(), rounds: [], samples_per_second: 0 };
+    const settings = JSON.parse(next.config_json());
+    // A resumed controls share has θk from the checkpoint.
+    this.sendRewind = this.share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0 && !checkpoint;
+    // The controls share does not train the ticket; a run from an imported ticket cannot resume.
+    this.checkpointsBefore = this.share === 'controls' || ticket ? 0 : settings.rounds;
+    this.state = 'running';
+    post({ type: 'started', config: settings, segments: next.segments() });
+    for (const input of this.pendingInputs.splice(0)) this.apply(input);
+    if (this.request === 'stop') return this.stop();
+    if (this.request === 'pause') {
+      this.state = 'paused';
+      post({ type: 'paused' });
+      return undefined;
+    }
+    return this.train();
+  }
+
+  results() {
+    return this.experiment ? this.experiment.results() : null;
+  }
+
+  /** Ends the run with `error`'s message and what it had computed. */
+  fail(error) {
+    this.state = 'idle';
+    const internal = coreFailure(error, this.doing);
+    if (internal) {
+      post({ type: 'error', message: internal, internal: true, results: this.keptResults(internal) });
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    let partial = null;
+    try { partial = this.results(); } catch { /* nothing to keep */ }
+    post({ type: 'error', message, results: partial });
+  }
+
+  /** The run's results rebuilt from what the worker posted, after a core failure: every finished round. */
+  keptResults(error) {
+    const { kept } = this;
+    if (!kept?.rounds.length) return null;
+    return { ...kept.started, status: 'stopped', error, rounds: kept.rounds, train_samples_per_second: kept.samples_per_second };
+  }
+
+  pause() {
+    if (this.state === 'running' || this.state === 'waiting') {
+      this.state = 'paused';
+      post({ type: 'paused' });
+    } else if (this.state === 'loading') {
+      this.request = 'pause';
+    }
+  }
+
+  async resume() {
+    if (this.state === 'paused') {
+      this.state = 'running';
+      post({ type: 'resumed' });
+      await this.train();
+    } else if (this.state === 'loading' && this.request === 'pause') {
+      this.request = null;
+    }
+  }
+
+  stop() {
+    if (this.state === 'loading') {
+      this.request = 'stop';
+    } else if (this.experiment && ['running', 'waiting', 'paused'].includes(this.state)) {
+      this.state = 'idle';
+      this.experiment.stop();
+      post({ type: 'stopped', results: this.results() });
+    }
+  }
+
+  /** A controls share's input: applied at once, or kept until the data is in. */
+  async take(input) {
+    if (this.state === 'loading') {
+      this.pendingInputs.push(input);
+      return;
+    }
+    if (this.state === 'idle' || !this.experiment) return; // the run has ended: nothing left to feed
+    this.apply(input);
+    if (this.state === 'waiting') {
+      this.state = 'running';
+      await this.train();
+    }
+  }
+
+  apply(input) {
+    if (input.type === 'rewind_params') this.experiment.set_rewind_params(input.params);
+    else if (input.type === 'ticket_mask') this.experiment.add_ticket_mask(input.level, input.mask);
+    else this.experiment.inputs_finished();
+  }
+
+  // A resume (or a mask) that comes while the loop awaits its yield finds it still going, and it carries on.
+  async train() {
+    if (this.looping) return;
+    this.looping = true;
+    try {
+      await this.trainWhileRunning();
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  async trainWhileRunning() {
+    while (this.state === 'running') {
+      for (const event of this.experiment.step(SLICE_MS)) this.report(event);
+      if (this.state === 'running' && this.experiment.status() === 'waiting') {
+        this.state = 'waiting';
+        post({ type: 'waiting' });
+      }
+      await yieldToMessages();
+    }
+  }
+
+  /** One of the core's events, to the page (a ticket's mask to the controls' workers, through it). */
+  report(event) {
+    if (event.type === 'done') {
+      this.state = 'idle';
+      post({ ...event, results: this.results() });
+    } else if (event.type === 'diverged') {
+      this.state = 'idle';
+      post({ type: 'error', message: event.message, results: this.results() });
+    } else if (event.type === 'ticket_mask') {
+      this.postTicketMask(event.level);
+    } else {
+      post(event);
+      this.keep(event);
+      if (event.type === 'round_done' && event.branch === 'ticket') {
+        this.postRoundViews(event.level);
+        if (event.level < this.checkpointsBefore) this.postCheckpoint(event.level);
+      }
+    }
+  }
+
+  /** Notes where the run is and what it has finished, for a message and results if the core fails. */
+  keep(event) {
+    const segment = ({ branch, level }) => `${branch === 'ticket' ? 'the ticket' : `the ${branch.replace('_', ' ')} control`} of round ${level}`;
+    if (event.type === 'progress') {
+      this.doing = `training ${segment(event)} (iteration ${event.iteration.toLocaleString('en')} of ${event.iterations.toLocaleString('en')})`;
+      this.kept.samples_per_second = event.samples_per_second;
+    } else if (event.type === 'evaluation') {
+      this.doing = `evaluating ${segment(event)}`;
+    } else if (event.type === 'round_done') {
+      this.doing = `going on from ${segment(event)}, which had finished`;
+      const { type, ...round } = event;
+      this.kept.rounds.push(round);
+    }
+  }
+
+  /** A ticket share's new mask, for the controls (θk first, the first time). */
+  postTicketMask(level) {
+    if (this.sendRewind) {
+      const params = this.experiment.rewind_params();
+      self.postMessage({ type: 'rewind_params', params }, [params.buffer]);
+      this.sendRewind = false;
+    }
+    const mask = this.experiment.ticket_mask_bytes(level);
+    self.postMessage({ type: 'ticket_mask', level, mask }, [mask.buffer]);
+  }
+
+  /** What the run needs to resume after the ticket's round `level`, for the page to keep; bytes transferred. */
+  postCheckpoint(level) {
+    const bytes = this.experiment.checkpoint_safetensors();
+    self.postMessage({ type: 'checkpoint', level, bytes }, [bytes.buffer]);
+  }
+
+  /**
+   * What the page's panels show of a finished ticket round: its conv filters (empty without
+   * convolutions), its first layer's connections (null unless an MLP on the image), its weights
+   * summarised per layer, and its test-set confusion matrix; buffers transferred.
+   */
+  postRoundViews(level) {
+    const { experiment } = this;
+    const views = {
+      filters: experiment.ticket_filters(level),
+      connections: experiment.ticket_connections(level),
+      weights: experiment.ticket_weights(level),
+      confusion: experiment.ticket_confusion(level),
+    };
+    self.postMessage({ type: 'round_views', level, ...views }, transferables(views));
+  }
 }
+
+let current = new Run(); // this worker's run: an idle one before the first Train
 
 /**
  * A panic in the core (a trap: a bug, not a setting) leaves its wasm instance unusable, and this
- * worker cannot load another: its message says `internal`, and the page replaces the worker.
- * Says what the user was doing, what failed and what to try; undefined for an ordinary error.
+ * worker cannot load another: the run loses its experiment, and the message says `internal`, so
+ * that the page replaces the worker. Says what the user was doing (`during`), what failed and
+ * what to try; undefined for an ordinary error.
  */
-function coreFailure(error, during = doing) {
+function coreFailure(error, during) {
   if (!(error instanceof WebAssembly.RuntimeError)) return undefined;
   let panic = null;
   try { panic = last_panic(); } catch { /* the instance is past answering */ }
-  experiment = null;
+  current.experiment = null;
   // A trap without a panic: an abort, such as an allocation the tab's memory could not give.
   const what = panic?.replace(/\s+/g, ' ').trim() ?? `${error.message} (a trap in the WebAssembly code, which can also mean the tab ran out of memory)`;
   return `the core hit an internal error while ${during}: ${what}. This is a bug in ticketlab, not a problem with your settings. ` +
     'Press Train to start again; if it happens again, try other settings, and please report it with this page\'s link';
 }
 
-function fail(error) {
-  state = 'idle';
-  const internal = coreFailure(error);
-  if (internal) {
-    post({ type: 'error', message: internal, internal: true, results: keptResults(internal) });
-    return;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  let partial = null;
-  try { partial = results(); } catch { /* nothing to keep */ }
-  post({ type: 'error', message, results: partial });
-}
-
-/** The run's results rebuilt from what the worker posted, after a core failure: every finished round. */
-function keptResults(error) {
-  if (!kept?.rounds.length) return null;
-  return { ...kept.started, status: 'stopped', error, rounds: kept.rounds, train_samples_per_second: kept.samples_per_second };
-}
-
-/** A ticket share's new mask, for the controls (θk first, the first time). */
-function postTicketMask(level) {
-  if (sendRewind) {
-    const params = experiment.rewind_params();
-    self.postMessage({ type: 'rewind_params', params }, [params.buffer]);
-    sendRewind = false;
-  }
-  const mask = experiment.ticket_mask_bytes(level);
-  self.postMessage({ type: 'ticket_mask', level, mask }, [mask.buffer]);
-}
-
-/** What the run needs to resume after the ticket's round `level`, for the page to keep; bytes transferred. */
-function postCheckpoint(level) {
-  const bytes = experiment.checkpoint_safetensors();
-  self.postMessage({ type: 'checkpoint', level, bytes }, [bytes.buffer]);
-}
-
-/**
- * What the page's panels show of a finished ticket round: its conv filters (empty without
- * convolutions), its first layer's connections (null unless an MLP on the image), its weights
- * summarised per layer, and its test-set confusion matrix; buffers transferred.
- */
-function postRoundViews(level) {
-  const views = {
-    filters: experiment.ticket_filters(level),
-    connections: experiment.ticket_connections(level),
-    weights: experiment.ticket_weights(level),
-    confusion: experiment.ticket_confusion(level),
-  };
-  self.postMessage({ type: 'round_views', level, ...views }, transferables(views));
-}
-
-// At most one loop at a time: a resume (or a mask) that comes while the loop awaits its yield
-// finds it still going, and it carries on.
-let looping = false;
-
-async function trainLoop() {
-  if (looping) return;
-  looping = true;
-  try {
-    await trainWhileRunning();
-  } finally {
-    looping = false;
-  }
-}
-
-async function trainWhileRunning() {
-  while (state === 'running') {
-    const events = experiment.step(SLICE_MS);
-    for (const event of events) {
-      if (event.type === 'done') {
-        state = 'idle';
-        post({ ...event, results: results() });
-      } else if (event.type === 'diverged') {
-        state = 'idle';
-        post({ type: 'error', message: event.message, results: results() });
-      } else if (event.type === 'ticket_mask') {
-        postTicketMask(event.level);
-      } else {
-        post(event);
-        keep(event);
-        if (event.type === 'round_done' && event.branch === 'ticket') {
-          postRoundViews(event.level);
-          if (event.level < checkpointsBefore) postCheckpoint(event.level);
-        }
-      }
-    }
-    if (state === 'running' && experiment.status() === 'waiting') {
-      state = 'waiting';
-      post({ type: 'waiting' });
-    }
-    await yieldToMessages();
-  }
-}
-
-/** Notes where the run is and what it has finished, for a message and results if the core fails. */
-function keep(event) {
-  const segment = ({ branch, level }) => `${branch === 'ticket' ? 'the ticket' : `the ${branch.replace('_', ' ')} control`} of round ${level}`;
-  if (event.type === 'progress') {
-    doing = `training ${segment(event)} (iteration ${event.iteration.toLocaleString('en')} of ${event.iterations.toLocaleString('en')})`;
-    kept.samples_per_second = event.samples_per_second;
-  } else if (event.type === 'evaluation') {
-    doing = `evaluating ${segment(event)}`;
-  } else if (event.type === 'round_done') {
-    doing = `going on from ${segment(event)}, which had finished`;
-    const { type, ...round } = event;
-    kept.rounds.push(round);
-  }
-}
-
-/** A controls share's input: applied at once, or kept until the data is in. */
-async function takeInput(message) {
-  if (state === 'loading') {
-    pendingInputs.push(message);
-    return;
-  }
-  if (state === 'idle' || !experiment) return; // the run has ended: nothing left to feed
-  applyInput(message);
-  if (state === 'waiting') {
-    state = 'running';
-    await trainLoop();
-  }
-}
-
-function applyInput(message) {
-  if (message.type === 'rewind_params') experiment.set_rewind_params(message.params);
-  else if (message.type === 'ticket_mask') experiment.add_ticket_mask(message.level, message.mask);
-  else experiment.inputs_finished();
-}
-
-function stop() {
-  if (state === 'loading') {
-    request = 'stop';
-  } else if (experiment && ['running', 'waiting', 'paused'].includes(state)) {
-    state = 'idle';
-    experiment.stop();
-    post({ type: 'stopped', results: results() });
-  }
-}
-
-async function run(config, share = 'all', ticket = null, checkpoint = null) {
-  state = 'loading';
-  pendingInputs = [];
-  request = null;
+/** Train: a new run in place of the last (whose experiment is freed), started. */
+async function startRun({ config, share = 'all', ticket = null, checkpoint = null }) {
+  if (['loading', 'running', 'waiting'].includes(current.state)) throw new Error('a run is already going: stop it first');
   // The last run's results go with it: an error from here on must not report them as this run's.
-  experiment?.free();
-  experiment = null;
-  await initialise();
-  const next = Experiment.with_share(JSON.stringify(config), share);
-  try {
-    const files = await loadMnist();
-    // An imported ticket is the run's level 0: its mask and the weights it restarts from.
-    if (ticket) next.import_ticket(ticket);
-    // A checkpoint: the run goes on from the level after it (the core refuses one that does not fit).
-    if (checkpoint) next.resume_from(checkpoint);
-    next.load_data(...files);
-  } catch (error) {
-    next.free();
-    throw error;
-  }
-  experiment = next;
-  kept = { started: results(), rounds: [], samples_per_second: 0 };
-  const settings = JSON.parse(experiment.config_json());
-  // A resumed controls share has θk from the checkpoint.
-  sendRewind = share === 'ticket' && settings.reset === 'rewind' && settings.rewind_step > 0 && !checkpoint;
-  // The controls share does not train the ticket; a run from an imported ticket cannot resume.
-  checkpointsBefore = share === 'controls' || ticket ? 0 : settings.rounds;
-  state = 'running';
-  post({ type: 'started', config: settings, segments: experiment.segments() });
-  for (const input of pendingInputs.splice(0)) applyInput(input);
-  if (request === 'stop') return stop();
-  if (request === 'pause') {
-    state = 'paused';
-    post({ type: 'paused' });
-    return;
-  }
-  await trainLoop();
+  current.experiment?.free();
+  current = new Run(share);
+  await current.start(config, ticket, checkpoint);
 }
 
 /**
@@ -317,15 +362,15 @@ async function loaded() {
   try {
     await initialise();
   } catch (error) {
-    fail(error);
+    current.fail(error);
     throw error;
   }
 }
 
 /** The run's experiment, for a request that needs one. */
 function trained() {
-  if (!experiment) throw new Error('there is no run in this worker: press Train first');
-  return experiment;
+  if (!current.experiment) throw new Error('there is no run in this worker: press Train first');
+  return current.experiment;
 }
 
 // Requests (answered; see app/rpc.js) and events, routed by type. An event that fails ends the run with an error.
@@ -342,27 +387,26 @@ serve({
     const json = (value) => JSON.stringify(value);
     return answer(() => ({ results: JSON.parse(whole_run_json(json(parts), json(earlier), json(config))) }), 'merging the workers\' results');
   },
+  async trials_results({ config, count, trials, wall_seconds: wallSeconds }) {
+    await loaded();
+    const json = (value) => JSON.stringify(value);
+    return answer(() => ({ results: JSON.parse(trials_results_json(json(config), count, json(trials), wallSeconds)) }), 'summarising the trials');
+  },
+  async curves_csv({ trials }) {
+    await loaded();
+    return answer(() => ({ csv: curves_csv(JSON.stringify(trials)) }), 'writing the learning curves as CSV');
+  },
   async check_settings({ config }) {
     await loaded();
     return answer(() => JSON.parse(check_settings_json(JSON.stringify(config))), 'checking the settings');
   },
 }, {
-  async run({ config, share, ticket, checkpoint }) {
-    doing = 'starting the run';
-    if (['loading', 'running', 'waiting'].includes(state)) throw new Error('a run is already going: stop it first');
-    await run(config, share, ticket, checkpoint);
-  },
-  async pause() {
-    if (state === 'running' || state === 'waiting') { state = 'paused'; post({ type: 'paused' }); }
-    else if (state === 'loading') request = 'pause';
-  },
-  async resume() {
-    if (state === 'paused') { state = 'running'; post({ type: 'resumed' }); await trainLoop(); }
-    else if (state === 'loading' && request === 'pause') request = null;
-  },
-  stop,
+  run: startRun,
+  pause: () => current.pause(),
+  resume: () => current.resume(),
+  stop: () => current.stop(),
   mnist: receiveMnist,
-  rewind_params: (message) => takeInput({ type: 'rewind_params', ...message }),
-  ticket_mask: (message) => takeInput({ type: 'ticket_mask', ...message }),
-  inputs_finished: () => takeInput({ type: 'inputs_finished' }),
-}, fail);
+  rewind_params: (message) => current.take({ type: 'rewind_params', ...message }),
+  ticket_mask: (message) => current.take({ type: 'ticket_mask', ...message }),
+  inputs_finished: () => current.take({ type: 'inputs_finished' }),
+}, (error) => current.fail(error));

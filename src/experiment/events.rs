@@ -1,7 +1,7 @@
 //! What a run tells its caller: the events of each `step`, the finished rounds, and the results
 //! on demand. Plain data, serialised as the page and the CLI read it; nothing here trains.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::config::{Config, Control};
 use crate::nn::LayerCount;
@@ -34,10 +34,18 @@ pub struct Evaluation {
     pub epoch: f64,
     /// Mean training loss over the batches since the previous evaluation (None at iteration 0).
     pub train_loss: Option<f64>,
+    #[serde(deserialize_with = "nan_if_null")]
     pub validation_loss: f64,
     pub validation_accuracy: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub test_loss: f64,
     pub test_accuracy: f64,
+}
+
+/// A loss read back from JSON: serde_json writes a NaN or infinite f64 as null, so a loss that
+/// overflowed reads back as NaN rather than failing the whole results file.
+fn nan_if_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
 /// The paper's early-stopping criterion: the evaluation with the lowest validation loss (the
@@ -45,6 +53,7 @@ pub struct Evaluation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EarlyStop {
     pub iteration: usize,
+    #[serde(deserialize_with = "nan_if_null")]
     pub validation_loss: f64,
     pub validation_accuracy: f64,
     pub test_accuracy: f64,

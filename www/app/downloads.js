@@ -1,7 +1,7 @@
-// What the page offers to download: the results (JSON) and their curves (CSV, the columns of
-// `lth imp`'s curves.csv), the latest finished round's ticket (safetensors, from the worker), and
+// What the page offers to download: the results (JSON) and their curves (CSV: `lth imp`'s
+// curves.csv, which the core writes through the worker), the latest finished round's ticket (safetensors, from the worker), and
 // each chart as a PNG. A view of the run state (run-state.js).
-import { trialsOf } from './summary.js';
+import { trialsOf } from './run-trials.js';
 import { $ } from './dom.js';
 
 /** Saves `blob` as a file called `name`, as a download link would. */
@@ -25,25 +25,17 @@ function offerFile(link, contents, type, name) {
 /** A file name for a run's settings (a network given as text made safe). */
 const fileStem = (config) => `${config.model.replace(/[^a-z0-9-]+/gi, '_')}-seed${config.seed}`;
 
-/**
- * Every evaluation of every round, one row each: the columns of `lth imp`'s curves.csv
- * (src/report.rs), so that one script plots both.
- */
-function curvesCsv(results) {
-  const fixed = (value) => (value == null ? '' : value.toFixed(6));
-  const rows = trialsOf(results).flatMap((trial) => trial.rounds.flatMap((round) => round.evaluations.map((e) => [
-    trial.config.seed, round.branch, round.level, round.percent_remaining.toFixed(4), e.iteration,
-    fixed(e.train_loss), fixed(e.validation_loss), fixed(e.validation_accuracy), fixed(e.test_loss), fixed(e.test_accuracy),
-  ].join(','))));
-  return ['seed,branch,level,percent_remaining,iteration,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy', ...rows].join('\n') + '\n';
-}
+/** A results object's file name, without its extension. */
+const resultsStem = (results) => `ticketlab-${fileStem(results.config)}${results.results ? `-trials${results.trials}` : ''}`;
 
-/** The results' files: the JSON and the curves' CSV (hidden without a finished round). */
+/**
+ * The results' files: the JSON, and the link to the curves' CSV, which the core writes when it is
+ * clicked (both hidden without a finished round).
+ */
 function offerResults(results) {
   const has = trialsOf(results).some((trial) => trial.rounds.length > 0);
-  const name = has ? `ticketlab-${fileStem(results.config)}${results.results ? `-trials${results.trials}` : ''}` : '';
-  offerFile($('download'), has ? JSON.stringify(results, null, 2) : null, 'application/json', `${name}.json`);
-  offerFile($('download-csv'), has ? curvesCsv(results) : null, 'text/csv', `${name}-curves.csv`);
+  offerFile($('download'), has ? JSON.stringify(results, null, 2) : null, 'application/json', `${has ? resultsStem(results) : ''}.json`);
+  $('download-csv').hidden = !has;
 }
 
 /**
@@ -74,6 +66,20 @@ export function watchDownloads(store, trials, charts) {
     }
   });
 
+  // The learning curves as `lth imp`'s curves.csv (src/report.rs), written by the core on demand.
+  const csvLink = $('download-csv');
+  const csvLabel = csvLink.textContent;
+  csvLink.addEventListener('click', async (event) => {
+    event.preventDefault();
+    const { results } = store.state;
+    try {
+      const { csv } = await trainers.curvesCsv(trialsOf(results));
+      download(new Blob([csv], { type: 'text/csv' }), `${resultsStem(results)}-curves.csv`);
+    } catch (error) {
+      csvLink.textContent = `the learning curves (CSV) could not be written: ${error.workerMessage ?? error.message}`;
+    }
+  });
+
   // Each chart panel's "PNG" button downloads the chart as drawn (axes included; the legend is
   // the panel's text).
   const pngs = { tickets: charts.tickets, 'early-stop': charts.earlyStop, accuracy: charts.accuracy, loss: charts.loss };
@@ -84,6 +90,9 @@ export function watchDownloads(store, trials, charts) {
   store.subscribe((state, action) => {
     if (action.type === 'views_reset') button.parentElement.hidden = true;
     if (action.type === 'round_done' && !state.replaying) offerTicketExport(state.rounds);
-    if (['views_reset', 'done', 'stopped', 'error'].includes(action.type)) offerResults(state.results);
+    if (['views_reset', 'done', 'stopped', 'error'].includes(action.type)) {
+      offerResults(state.results);
+      csvLink.textContent = csvLabel;
+    }
   });
 }

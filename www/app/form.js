@@ -12,6 +12,9 @@ import { MNIST_DOWNLOAD_BYTES, mnistNeedsDownload } from './mnist.js';
 const PRUNE_UNTIL = ['rounds', 'target_remaining']; // how long to prune: rounds, or until a share of the weights remains
 export const MNIST_MB = (MNIST_DOWNLOAD_BYTES / 1e6).toFixed(1);
 const prunes = (values) => Boolean(values.rounds || values.target_remaining != null);
+// The core's answers kept, the oldest forgotten first: every keystroke in a number field is a set of
+// settings, and going back and forth between a few should not ask again.
+const CHECKS_KEPT = 64;
 
 export class SettingsForm {
   /** `store`: the run state; `trainers`: asks the core what settings mean. */
@@ -138,14 +141,15 @@ export class SettingsForm {
 
   /**
    * The core's check of these settings (rules::check_settings, asked of the first worker once per
-   * set of settings): {plan: {rounds, kept, total, percent}}, {error}, or null until it answers
-   * (the form is read again then).
+   * set of settings, the last CHECKS_KEPT remembered): {plan: {rounds, kept, total, percent}},
+   * {error}, or null until it answers (the form is read again then).
    */
   checked(values) {
     if (EMBEDDED) return null; // no settings shown: no hints, and no core loaded before Train
     const key = JSON.stringify(toConfig(values));
     if (!this.checks.has(key)) {
       this.checks.set(key, null);
+      if (this.checks.size > CHECKS_KEPT) this.checks.delete(this.checks.keys().next().value);
       this.trainers.checkSettings(JSON.parse(key)).then(({ plan }) => ({ plan }), (error) => ({ error: error.workerMessage ?? error.message }))
         .then((answer) => {
           this.checks.set(key, answer);

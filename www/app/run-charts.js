@@ -4,7 +4,7 @@
 // (run-state.js).
 import { LineChart, PALETTE } from './charts.js';
 import { trialLabel } from './trials.js';
-import { chartColumns } from './summary.js';
+import { chartColumns } from './run-trials.js';
 import { percentText } from './settings.js';
 import { renderer, showsCurvesOf } from './run-state.js';
 import { $ } from './dom.js';

@@ -12,7 +12,7 @@
 //   {type:'run', values, config, firstTrial, resumedAt, xRange}  Train: a live run starts
 //   {type:'confirm_start_over'}   Train pressed once with a resumable run on offer
 //   {type:'ticket_chosen', ticket} | {type:'ticket_read', config} | {type:'ticket_refused'}
-import { BRANCH_ORDER, trialsOf } from './summary.js';
+import { BRANCH_ORDER, trialsOf } from './run-trials.js';
 
 export const INITIAL_STATE = Object.freeze({
   phase: 'idle', // idle | running | paused: a live run's

@@ -2,7 +2,7 @@
 // numbers of the latest evaluation. A view of the run state (run-state.js).
 import { MODELS, defaults } from './settings.js';
 import { trialLabel, withTrial } from './trials.js';
-import { trialsOf } from './summary.js';
+import { trialsOf } from './run-trials.js';
 import { lastEvaluation, renderer, showsCurvesOf } from './run-state.js';
 import { $, bringIntoView } from './dom.js';
 import { BRANCH_NAMES, formatDuration, percent, segmentLabel } from './wording.js';

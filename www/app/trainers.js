@@ -9,7 +9,8 @@
 // here, once (mnist.js), with its progress as {type:'loading', file, loaded, total, cached}
 // messages, and each worker is handed a copy of the bytes; once a worker has accepted them they
 // are kept in Cache Storage for the next visit. The page's questions to a worker (a ticket's
-// settings, what a config means, a ticket file, a classification, a test image) are rpc.js requests:
+// settings, what a config means, a ticket file, a classification, a test image, the summary over
+// trials, the curves' CSV) are rpc.js requests:
 // each method returns a promise of the answer.
 import { connect } from './rpc.js';
 import { planWorkers } from './split.js';
@@ -59,6 +60,20 @@ export class Trainers {
   /** The core's check of a config: a promise of {config, plan} (or its refusal), from the first worker. */
   checkSettings(config) {
     return this.ask(this.workerAt(0), 'check_settings', { config });
+  }
+
+  /**
+   * The results file of a run of `count` trials of `config` (trial 0's settings), of which
+   * `trials` (their results, in seed order) have run, in `wallSeconds`: lth's summary with the
+   * run's status, first error and every trial's results (src/trials.rs). A promise of {results}.
+   */
+  trialsResults(config, count, trials, wallSeconds) {
+    return this.ask(this.workerAt(0), 'trials_results', { config, count, trials, wall_seconds: wallSeconds });
+  }
+
+  /** Every evaluation of `trials` (results objects) as `lth imp`'s curves.csv: a promise of {csv}. */
+  curvesCsv(trials) {
+    return this.ask(this.workerAt(0), 'curves_csv', { trials });
   }
 
   pause() {

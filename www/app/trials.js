@@ -6,11 +6,10 @@
 // Each trial's end comes first as a 'trial_ended' message with that trial's results. A run
 // resumed after a reload starts at its interrupted trial, with the finished ones' kept results.
 // One done, stopped or error ends the run: with one trial its results are that run's, unchanged;
-// with more, they are lth's summary (summary.js: every trial's results and the spread per branch
-// and level). Pause, resume and stop act on the trial in progress; stop and an error keep every
+// with more, they are lth's summary, made by the core (src/trials.rs: every trial's results and the
+// spread per branch and level). Pause, resume and stop act on the trial in progress; stop and an error keep every
 // trial's results so far.
 import { Trainers } from './trainers.js';
-import { trialsResults } from './summary.js';
 
 /** "Trial 2 of 3 (seed 6)", or '' for a run of one trial. */
 export const trialLabel = (trial) => (trial?.count > 1 ? `Trial ${trial.index + 1} of ${trial.count} (seed ${trial.seed})` : '');
@@ -96,12 +95,23 @@ export class Trials {
     }
   }
 
-  /** The run's last message: with several trials, their results together. */
-  finish(type, message) {
+  /** The run's last message: with several trials, their results together (the core's summary). */
+  async finish(type, message) {
     this.running = false;
-    const { trial, finished } = this;
-    const results = trial.count === 1 ? message.results ?? null
-      : finished.length ? trialsResults(finished[0].config, trial.count, finished, (performance.now() - this.startedAt) / 1000) : null;
-    this.onMessage({ ...message, type, results }, trial);
+    const { trial, finished, startedAt } = this;
+    if (trial.count === 1 || !finished.length) {
+      this.onMessage({ ...message, type, results: trial.count === 1 ? message.results ?? null : null }, trial);
+      return;
+    }
+    const wallSeconds = (performance.now() - startedAt) / 1000;
+    try {
+      const { results } = await this.trainers.trialsResults(finished[0].config, trial.count, finished, wallSeconds);
+      this.onMessage({ ...message, type, results }, trial);
+    } catch (error) {
+      // No summary, but nothing computed is lost: every trial's results, and why the rows are missing.
+      const why = `the summary over the trials could not be made (${error.workerMessage ?? error.message}); every trial's results are kept`;
+      const results = { config: finished[0].config, trials: trial.count, seeds: finished.map((t) => t.config.seed), wall_seconds: wallSeconds, results: finished };
+      this.onMessage({ type: 'error', message: message.message ? `${message.message}; ${why}` : why, results }, trial);
+    }
   }
 }
