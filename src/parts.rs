@@ -5,17 +5,18 @@
 //! own (www/app/split.js), since that depends on the machine it runs on.
 
 use crate::config::Config;
-use crate::experiment::{Branch, Results, RoundResult, Status};
+use crate::experiment::{run_order, Results, RoundResult, Status};
 
-/// `rounds` in the order one worker trains them: by level, the ticket first, then each control in
-/// the order `config.controls` lists them.
+/// `rounds` in the order one worker trains them (`run_order`): by level, the ticket first, then each
+/// control in the order `config.controls` lists them.
 pub fn in_run_order(mut rounds: Vec<RoundResult>, config: &Config) -> Vec<RoundResult> {
-    let rank = |round: &RoundResult| match round.branch {
-        Branch::Ticket => 0,
-        control => 1 + config.controls.iter().position(|&c| Branch::from(c) == control).unwrap_or(usize::MAX - 1),
+    let order = run_order(config);
+    let rank = |round: &RoundResult| {
+        order.iter().position(|&segment| segment == (round.branch, round.level)).unwrap_or(usize::MAX)
     };
-    // A stable sort: rounds of the same branch and level (none, in a well-formed run) keep their order.
-    rounds.sort_by_key(|round| (round.level, rank(round)));
+    // A stable sort: rounds of the same branch and level (none, in a well-formed run) keep their
+    // order, and any round the run does not have comes last.
+    rounds.sort_by_key(|round| rank(round));
     rounds
 }
 
@@ -88,7 +89,7 @@ pub fn whole_run(parts: Vec<Results>, earlier: Vec<RoundResult>, config: &Config
 mod tests {
     use super::*;
     use crate::config::{Control, Settings};
-    use crate::experiment::{Evaluation, Results};
+    use crate::experiment::{Branch, Evaluation, Results};
 
     fn config() -> Config {
         let controls = vec![Control::RandomReinit, Control::RandomPrune];

@@ -180,6 +180,22 @@ impl Experiment {
         self.inner.config().segments()
     }
 
+    /// Every segment of the whole run in the order one worker trains them (`run_order`), as
+    /// [{branch, level}]: the page keeps it with a run's rounds, to order them and to tell which
+    /// are still missing.
+    pub fn run_order(&self) -> Result<JsValue, JsError> {
+        #[derive(serde::Serialize)]
+        struct Segment {
+            branch: experiment::Branch,
+            level: usize,
+        }
+        let order: Vec<Segment> = experiment::run_order(self.inner.config())
+            .into_iter()
+            .map(|(branch, level)| Segment { branch, level })
+            .collect();
+        to_js(&order)
+    }
+
     pub fn results_json(&self) -> String {
         serde_json::to_string(&self.inner.results()).expect("results serialise")
     }

@@ -19,7 +19,7 @@
 //      | {type:'mnist', files} (the four IDX files' bytes, in MNIST_FILES order; before or after the
 //        first run: a run waits for them) | {type:'mnist', error} (the page could not get them: the run waiting fails)
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
-// Events out: {type:'started', config, segments}
+// Events out: {type:'started', config, segments, order} (order: the whole run's segments, [{branch, level}])
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'round_views', level, filters, connections, weights, confusion} (after a ticket's round_done)
 //      | {type:'checkpoint', level, bytes} (after a ticket's round_done, but the last: what resuming at level + 1 needs)
@@ -140,7 +140,7 @@ class Run {
     // The controls share does not train the ticket; a run from an imported ticket cannot resume.
     this.checkpointsBefore = this.share === 'controls' || ticket ? 0 : settings.rounds;
     this.state = 'running';
-    post({ type: 'started', config: settings, segments: next.segments() });
+    post({ type: 'started', config: settings, segments: next.segments(), order: next.run_order() });
     for (const input of this.pendingInputs.splice(0)) this.apply(input);
     if (this.request === 'stop') return this.stop();
     if (this.request === 'pause') {

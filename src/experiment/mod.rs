@@ -31,7 +31,7 @@ mod training;
 mod views;
 
 pub use events::{Branch, EarlyStop, Evaluation, Event, Results, RoundResult, Status};
-pub use schedule::Share;
+pub use schedule::{run_order, Share};
 pub use tickets::check_ticket_export;
 
 // `step` takes a clock; callers find it here as well as in `crate::clock`.

@@ -127,6 +127,23 @@ impl Schedule {
     }
 }
 
+/// Every segment of the whole run, in the order one worker trains them (share `All`): the dense
+/// ticket, then at each level the ticket and each control in `config.controls` order, each level
+/// queued as the driver queues it, once the ticket before it has made its mask. Results merged from
+/// several workers are put in this order (`parts::in_run_order`), and the page tells from it which
+/// rounds a kept run still lacks.
+pub fn run_order(config: &Config) -> Vec<(Branch, usize)> {
+    let mut schedule = Schedule::new(config, Share::All);
+    let mut order = Vec::new();
+    while let Some((branch, level)) = schedule.next() {
+        order.push((branch, level));
+        if branch == Branch::Ticket && level < config.rounds {
+            schedule.queue_level(level + 1);
+        }
+    }
+    order
+}
+
 /// The weights a segment starts from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StartWeights {
@@ -223,6 +240,8 @@ mod tests {
         let numbered: Vec<_> = expected.iter().enumerate().map(|(n, &(b, l))| (n, b, l)).collect();
         assert_eq!(run, numbered);
         assert_eq!(run.len(), Schedule::segments(&config, Share::All));
+        assert_eq!(run_order(&config), expected, "the run order is the driver's");
+        assert_eq!(run_order(&self::config(0, &[Control::RandomReinit])), [(T, 0)], "no rounds: the dense network only");
     }
 
     #[test]

@@ -10,31 +10,45 @@ const round = (name) => {
   return { type: 'round_done', branch, level: Number(level), complete: true };
 };
 const rounds = (...names) => names.map(round);
+// The run's segments in order, as the core sends them with 'started' (run_order).
+const order = rounds('ticket/0', ...[1, 2, 3].flatMap((level) => ['ticket', ...config.controls].map((branch) => `${branch}/${level}`)))
+  .map(({ branch, level }) => ({ branch, level }));
 const checkpoints = [0, 1, 2].map((level) => ({ level, bytes: new Uint8Array([level]) }));
 
 test('a checkpoint is usable once every round of its level and the levels before is done', () => {
-  assert.equal(usableCheckpoint(checkpoints, rounds('ticket/0'), config).level, 0);
+  assert.equal(usableCheckpoint(checkpoints, rounds('ticket/0'), order).level, 0);
   // The ticket of round 2 is done (so checkpoint 2 has come), but one control of round 1 is not.
   const lagging = rounds('ticket/0', 'ticket/1', 'ticket/2', 'random_reinit/1');
-  assert.equal(usableCheckpoint(checkpoints, lagging, config).level, 0);
-  assert.equal(usableCheckpoint(checkpoints, [...lagging, round('random_prune/1')], config).level, 1);
-  assert.equal(usableCheckpoint([], lagging, config), null);
-  assert.equal(usableCheckpoint(checkpoints, [], config), null, 'not even the dense network finished');
+  assert.equal(usableCheckpoint(checkpoints, lagging, order).level, 0);
+  assert.equal(usableCheckpoint(checkpoints, [...lagging, round('random_prune/1')], order).level, 1);
+  assert.equal(usableCheckpoint([], lagging, order), null);
+  assert.equal(usableCheckpoint(checkpoints, [], order), null, 'not even the dense network finished');
 });
 
 test('the offer says how far the run got, and offers to resume only an unfinished run with a checkpoint', () => {
   const saved = Date.UTC(2026, 0, 2);
   const partial = rounds('ticket/0', 'ticket/1', 'random_reinit/1', 'random_prune/1', 'ticket/2');
-  const resumable = describeKept({ config, rounds: partial, checkpoint: checkpoints[1], saved });
+  const resumable = describeKept({ config, order, rounds: partial, checkpoint: checkpoints[1], saved });
   assert.match(resumable.text, /was interrupted after round 2 of 3\. Resume continues it from round 2,/);
   assert.equal(resumable.checkpoint, checkpoints[1]);
-  const without = describeKept({ config, rounds: partial, checkpoint: null, saved });
+  const without = describeKept({ config, order, rounds: partial, checkpoint: null, saved });
   assert.match(without.text, /It cannot be resumed/);
   assert.equal(without.checkpoint, null);
   const all = rounds('ticket/0', ...[1, 2, 3].flatMap((level) => ['ticket', ...config.controls].map((branch) => `${branch}/${level}`)));
-  const finished = describeKept({ config, rounds: all, checkpoint: checkpoints[2], saved });
+  const finished = describeKept({ config, order, rounds: all, checkpoint: checkpoints[2], saved });
   assert.match(finished.text, /finished all 3 rounds\./);
   assert.equal(finished.checkpoint, null, 'a finished run needs no resume');
+});
+
+test('a record kept by an earlier page, without the run\'s order, is offered to show but not to resume', () => {
+  const partial = rounds('ticket/0', 'ticket/1', 'random_reinit/1', 'random_prune/1', 'ticket/2');
+  const old = describeKept({ config, rounds: partial, checkpoint: checkpoints[1], saved: Date.UTC(2026, 0, 2) });
+  assert.match(old.text, /kept by an earlier version of this page/);
+  assert.equal(old.checkpoint, null);
+  assert.equal(usableCheckpoint(checkpoints, partial, undefined), null);
+  const trials = describeKeptTrials([{ config, rounds: partial, checkpoint: checkpoints[1], saved: 0 }, null], 2, 1);
+  assert.equal(trials.resume, null);
+  assert.match(trials.text, /kept by an earlier version of this page/);
 });
 
 test('resuming keeps the rounds before the checkpoint\'s next level, as the core reports them', () => {
@@ -49,7 +63,7 @@ const wholeRun = rounds('ticket/0', ...[1, 2, 3].flatMap((level) => ['ticket', .
 const ended = (status, error = null) => ({ status, error, prunable_weights: 266200 });
 /** The record of trial `index` of a run from seed 5. */
 const trialRecord = (index, kept, checkpoint, end = null) => ({
-  config: { ...config, seed: 5 + index }, rounds: kept, checkpoint, ended: end, saved: Date.UTC(2026, 0, 2),
+  config: { ...config, seed: 5 + index }, order, rounds: kept, checkpoint, ended: end, saved: Date.UTC(2026, 0, 2),
   views: kept.filter((r) => r.branch === 'ticket').map(({ level }) => ({ level, confusion: [index] })), // the ticket rounds' panel views
 });
 

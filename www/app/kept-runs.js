@@ -1,9 +1,9 @@
 // The finished rounds of the last run with each set of settings, kept in IndexedDB so that a
 // reload (or a crashed tab) can show them again, and resume the run (resume.js). One record per
-// settings hash: {key, config, rounds, checkpoint ({level, bytes}, or null), views (the ticket
-// rounds' panel views: the round_views messages), ended (once the run ended: its results without
-// their rounds, whose status says whether it finished, stopped or diverged; else null), saved
-// (ms since 1970)}. Storage that is missing or refused means nothing is kept: a write that fails
+// settings hash: {key, config, order (the run's segments in order: the core's run_order), rounds,
+// checkpoint ({level, bytes}, or null), views (the ticket rounds' panel views: the round_views
+// messages), ended (once the run ended: its results without their rounds, whose status says
+// whether it finished, stopped or diverged; else null), saved (ms since 1970)}. Storage that is missing or refused means nothing is kept: a write that fails
 // (a full disk, a quota) rejects with a message saying so; a record that cannot be read whole (a
 // damaged one) is told apart (DAMAGED), never read.
 

@@ -14,23 +14,38 @@
 // run of its seed alone, bit for bit): describeKeptTrials reads the records of seeds seed,
 // seed + 1, … in trial order, and a resume goes on from the first trial that did not finish.
 // A run that diverged is not offered a resume: it would diverge again at the same point.
+//
+// Which rounds a run has, and in which order, is the core's word (`order`: the run's segments as
+// [{branch, level}], sent with the 'started' message; src/experiment/schedule.rs, run_order), kept
+// in each record beside its rounds. A record kept by an earlier version of the page has none: it
+// can be shown, but not resumed.
 import { keepRounds } from './kept-runs.js';
-import { segmentsOf, inRunOrder } from './split.js';
 
-/** True when the ticket and every control of `level` (the ticket alone at level 0) are in `rounds`, complete. */
-function levelDone(rounds, config, level) {
-  const branches = level === 0 ? ['ticket'] : ['ticket', ...config.controls];
-  return branches.every((branch) => rounds.some((r) => r.branch === branch && r.level === level && r.complete));
-}
+const isSegment = (round, segment) => round.branch === segment.branch && round.level === segment.level;
+const hasFinished = (rounds, segment) => rounds.some((round) => round.complete && isSegment(round, segment));
 
-/** The latest of `checkpoints` ({level, bytes}) from which every round before its resume level is in `rounds`, or null. */
-export function usableCheckpoint(checkpoints, rounds, config) {
-  const usable = checkpoints.filter(({ level }) => Array.from({ length: level + 1 }, (_, l) => l).every((l) => levelDone(rounds, config, l)));
+/**
+ * The latest of `checkpoints` ({level, bytes}) from which every segment of `order` before its resume
+ * level is in `rounds`, finished; or null (also without an order).
+ */
+export function usableCheckpoint(checkpoints, rounds, order) {
+  if (!order) return null;
+  const usable = checkpoints.filter(({ level }) => order.filter((segment) => segment.level <= level).every((segment) => hasFinished(rounds, segment)));
   return usable.reduce((latest, checkpoint) => (latest && latest.level > checkpoint.level ? latest : checkpoint), null);
 }
 
-/** Whether `rounds` hold every segment of a run of `config`: it finished, and needs no resume. */
-export const finishedAll = (rounds, config) => rounds.filter((r) => r.complete).length >= segmentsOf(config);
+/** Whether `rounds` hold every segment of the run's `order`, finished: it needs no resume. */
+export const finishedAll = (rounds, order) => Boolean(order?.length) && order.every((segment) => hasFinished(rounds, segment));
+
+/** `rounds` in the run's `order` (as they were kept, without one); a round not in it comes last. */
+export function inRunOrder(rounds, order) {
+  if (!order) return rounds;
+  const rank = (round) => {
+    const index = order.findIndex((segment) => isSegment(round, segment));
+    return index < 0 ? order.length : index;
+  };
+  return [...rounds].sort((a, b) => rank(a) - rank(b));
+}
 
 /**
  * The kept rounds a resume from `checkpoint` keeps: those of the levels before it resumes at, as
@@ -45,6 +60,7 @@ const diverged = (record) => record?.ended?.status === 'diverged';
 const ticketReached = (rounds) => Math.max(-1, ...rounds.filter((r) => r.branch === 'ticket').map((r) => r.level));
 
 const NOTHING_TO_RESUME_FROM = 'It cannot be resumed (nothing to resume from was kept); Train runs it again.';
+const KEPT_BY_AN_EARLIER_PAGE = 'It was kept by an earlier version of this page, which did not keep what resuming needs: Show draws its rounds, and Train runs it again.';
 
 /** A diverged run's offer: the core's message names the setting to change. */
 const divergedText = (record) => `It diverged (${record.ended.error}), so resuming would diverge again at the same point: change that setting and press Train.`;
@@ -54,7 +70,7 @@ const divergedText = (record) => `It diverged (${record.ended.error}), so resumi
  * before it could say so is a run that finished) with its finished rounds, in run order.
  */
 export const keptResults = (record) => ({
-  status: 'done', error: null, ...record.ended, config: record.config, rounds: inRunOrder(record.rounds.map(({ type, ...round }) => round), record.config),
+  status: 'done', error: null, ...record.ended, config: record.config, rounds: inRunOrder(record.rounds.map(({ type, ...round }) => round), record.order),
 });
 
 /**
@@ -69,7 +85,8 @@ export function describeKept(record) {
   const reached = ticketReached(rounds);
   const where = reached < 0 ? 'before its first round ended' : `after round ${reached} of ${config.rounds}`;
   if (diverged(record)) return { text: `${last} ended ${where}. ${divergedText(record)}`, checkpoint: null };
-  if (finishedAll(rounds, config)) return { text: `${last} finished all ${config.rounds} round${config.rounds === 1 ? '' : 's'}.`, checkpoint: null };
+  if (!record.order) return { text: `${last} ended ${where}. ${KEPT_BY_AN_EARLIER_PAGE}`, checkpoint: null };
+  if (finishedAll(rounds, record.order)) return { text: `${last} finished all ${config.rounds} round${config.rounds === 1 ? '' : 's'}.`, checkpoint: null };
   const progress = `${last} was interrupted ${where}.`;
   if (!checkpoint) return { text: `${progress} ${NOTHING_TO_RESUME_FROM}`, checkpoint: null };
   return { text: `${progress} Resume continues it from round ${checkpoint.level + 1}, with the numbers an uninterrupted run gives.`, checkpoint };
@@ -98,7 +115,12 @@ export function describeKeptTrials(records, count, seed) {
     const { text, checkpoint } = describeKept(record);
     return { text, trials: [keptViews(record)], resume: checkpoint && resumeOf([], record, checkpoint) };
   }
-  const done = records.findIndex((record) => !record || diverged(record) || !finishedAll(record.rounds, record.config));
+  if (records.some((record) => record && !record.order)) {
+    const missing = records.findIndex((record) => !record);
+    const trials = (missing < 0 ? records : records.slice(0, missing)).map(keptViews); // up to the first trial not kept
+    return { text: `Your last run of ${count} trials with these settings: ${KEPT_BY_AN_EARLIER_PAGE}`, trials, resume: null };
+  }
+  const done = records.findIndex((record) => !record || diverged(record) || !finishedAll(record.rounds, record.order));
   const finishedCount = done === -1 ? count : done;
   const read = records.slice(0, Math.min(finishedCount + 1, count));
   const trials = read.map(keptViews);
@@ -153,22 +175,25 @@ export class RunKeeper {
 
   start(key, resumedFrom = null, views = []) {
     this.failed = false;
-    Object.assign(this, { key, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom, views: [...views], rounds: null, config: null, ended: null });
+    Object.assign(this, { key, checkpoints: resumedFrom ? [resumedFrom] : [], kept: resumedFrom, views: [...views], rounds: null, config: null, order: null, ended: null });
   }
 
   /** A checkpoint from the ticket's worker ({level, bytes}); kept with the rounds once usable. */
-  checkpoint({ level, bytes }, rounds, config) {
+  checkpoint({ level, bytes }, rounds, config, order) {
     this.checkpoints.push({ level, bytes });
-    this.keep(rounds, config);
+    this.keep(rounds, config, order);
   }
 
-  /** Keeps `rounds` (the run's finished rounds, kept ones included) and the latest usable checkpoint. */
-  keep(rounds, config) {
+  /**
+   * Keeps `rounds` (the run's finished rounds, kept ones included) and the latest usable checkpoint;
+   * `config` and `order` are the core's (the settings in force, the run's segments in order).
+   */
+  keep(rounds, config, order) {
     if (this.key == null) return;
-    this.kept = usableCheckpoint(this.checkpoints, rounds, config) ?? this.kept;
+    this.kept = usableCheckpoint(this.checkpoints, rounds, order) ?? this.kept;
     // The ones before it are of no more use.
     this.checkpoints = this.checkpoints.filter(({ level }) => level >= (this.kept?.level ?? 0));
-    Object.assign(this, { rounds, config });
+    Object.assign(this, { rounds, config, order });
     this.write();
   }
 
@@ -191,8 +216,8 @@ export class RunKeeper {
 
   write() {
     if (this.key == null || !this.rounds) return; // no round kept yet: the last run's record stays
-    const { config, rounds, kept: checkpoint, views, ended } = this;
-    keepRounds(this.key, { config, rounds, checkpoint, views, ended }).catch((error) => {
+    const { config, order, rounds, kept: checkpoint, views, ended } = this;
+    keepRounds(this.key, { config, order, rounds, checkpoint, views, ended }).catch((error) => {
       if (!this.failed) this.onFailure(error.message);
       this.failed = true;
     });

@@ -117,14 +117,14 @@ export class RunControl {
   /** Keeps a live run's rounds, checkpoints, panel views and end for a reload, as they come. */
   keep(state, { type, message, trial }) {
     const { keeper, trials } = this;
-    const { settings } = trials.trainers; // the settings in force
+    const { settings, order } = trials.trainers; // the settings in force, and the run's segments in order
     if (type === 'started' && trial?.count > 1 && keeper.key != null) {
       // Each trial under its own one-seed link; a resumed run's interrupted one from its checkpoint.
       const first = trial.index === state.firstTrial;
       keeper.start(toHash({ ...state.values, seed: trial.seed, trials: 1 }) || '#', ...(first && trials.resumeFrom ? [trials.resumeFrom.checkpoint, trials.resumeFrom.views] : []));
     }
-    if (type === 'round_done') keeper.keep(state.rounds, settings);
-    if (type === 'checkpoint') keeper.checkpoint(message, state.rounds, settings);
+    if (type === 'round_done') keeper.keep(state.rounds, settings, order);
+    if (type === 'checkpoint') keeper.checkpoint(message, state.rounds, settings, order);
     if (type === 'round_views') keeper.view(message);
     if (type === 'trial_ended') keeper.end(message.results); // how it ended: a reload offers no resume of a run that diverged
   }

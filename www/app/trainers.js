@@ -43,7 +43,7 @@ export class Trainers {
    */
   run(config, ticket = null, resume = null) {
     // Not `resume`: that is the method that resumes a paused run.
-    Object.assign(this, { config, settings: config, segments: null, error: null, pausing: false, pausedShown: false, resumedFrom: resume });
+    Object.assign(this, { config, settings: config, segments: null, order: null, error: null, pausing: false, pausedShown: false, resumedFrom: resume });
     this.parts = planWorkers(config, this.cores).map((plan, index) => ({
       ...plan, worker: this.workerAt(index), progress: null, waiting: false, paused: false, ended: false, results: null,
     }));
@@ -192,6 +192,7 @@ export class Trainers {
         if (lead) {
           this.settings = message.config; // the settings in force, defaults filled in
           this.segments = message.segments; // the core's count: a target's rounds resolved
+          this.order = message.order; // the whole run's segments in order, [{branch, level}]
           this.onMessage(message);
         }
         break;
