@@ -7,7 +7,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
-say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+# Each phase's line carries the seconds since the first script started (scripts/build run by
+# scripts/test counts from scripts/test's start), so a log shows what each phase took.
+export TICKETLAB_T0="${TICKETLAB_T0:-$(date +%s)}"
+say() { printf '\033[1m== %s\033[0m (at %d s)\n' "$*" "$(($(date +%s) - TICKETLAB_T0))" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 need_command() {
