@@ -105,7 +105,6 @@ test(`${ENGINE}: pause holds the run still, resume continues it, stop keeps what
   const run = await page.results();
   assert.equal(run.status, 'stopped');
   assert.ok(run.rounds[0].evaluations.length >= 2, 'evaluations before the stop are kept');
-  assert.deepEqual(run.rounds[0].evaluations, nativeRun(run.config).rounds[0].evaluations.slice(0, run.rounds[0].evaluations.length));
   assert.deepEqual(await page.errors(), []);
 });
 
