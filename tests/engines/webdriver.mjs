@@ -46,7 +46,9 @@ async function startWebKit() {
   const port = await new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
   });
-  const driverProcess = spawn('WebKitWebDriver', [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
+  // Under LANG=C.UTF-8 WebKitGTK reports navigator.language "C": every WebKit run meets that tag for real.
+  const env = { ...process.env, DISPLAY: xvfb.display, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+  const driverProcess = spawn('WebKitWebDriver', [`--port=${port}`], { env, stdio: 'ignore' });
   driverProcess.once('error', (error) => { throw new Error(`WebKitWebDriver did not start (${error.message}): apt-get install webkit2gtk-driver`); });
   const url = `http://127.0.0.1:${port}`;
   for (let tries = 0; ; tries++) {
@@ -138,8 +140,10 @@ function harness(environment) {
 `;
 }
 
-/** index.html with the harness first in its <head>. */
-const withHarness = (html) => html.replace('<head>', '<head>\n  <script src="__harness.js"></script>');
+/** A page with the harness first in its <head> (or first, in a page without one). */
+const withHarness = (html) => (html.includes('<head>')
+  ? html.replace('<head>', '<head>\n  <script src="__harness.js"></script>')
+  : html.replace(/^(<!doctype html>)?/i, '$1<script src="__harness.js"></script>'));
 
 /**
  * Starts the site's server and a browser session; returns a session: {engine, driver, url,
@@ -158,7 +162,7 @@ export async function start() {
     const override = (path, file) => {
       if (path === '/__harness.js') return { body: harness(environment), type: 'text/javascript; charset=utf-8' };
       if (path in files) return { body: files[path] };
-      if (path in pages) return { body: pages[path], type: 'text/html; charset=utf-8' };
+      if (path in pages) return { body: withHarness(pages[path]), type: 'text/html; charset=utf-8' };
       if (file.endsWith('.html')) return { body: withHarness(readFileSync(file, 'utf8')) };
       return null;
     };
@@ -184,13 +188,16 @@ export function pageOf(driver) {
     driver,
     async open(url) {
       await driver.get(url);
-      await page.waitFor(() => document.readyState === 'complete');
+      // geckodriver may answer before a navigation to a URL with a fragment has begun: wait for the new document.
+      await page.waitFor((expected) => document.URL === expected && document.readyState === 'complete' && Array.isArray(window.__pageErrors),
+        [new URL(url).href], { what: `${url} loaded` });
     },
     /** `fn(...args)` run in the page (its source sent, so it must not close over anything); awaits a promise it returns. */
     async eval(fn, ...args) {
       const answer = await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
         Promise.resolve().then(() => (${fn}).apply(null, Array.from(arguments).slice(0, -1)))
           .then((value) => done({ value }), (error) => done({ error: String(error && error.stack || error) }));`, ...args);
+      if (answer == null) return null; // the document went (a navigation) before the function ended
       if (answer.error) throw new Error(`in the page: ${answer.error}`);
       return answer.value;
     },
