@@ -25,7 +25,7 @@ async function trainTinyRun() {
   return (await page.results()).rounds.map(({ branch, level }) => `${branch}/${level}`);
 }
 
-test(`${ENGINE}: with a locale tag Intl refuses ("C", ""), the page draws its charts and trains`, async () => {
+test(`${ENGINE}: with a locale tag Intl refuses ("C", ""), the page draws its charts; on plain http (no Cache Storage) it trains`, async () => {
   for (const language of ['C', '']) {
     await page.open(await session.serveSite({ environment: { language } }));
     // The browser's tag (the page puts a usable one in its place for uPlot, charts.js).
@@ -34,31 +34,26 @@ test(`${ENGINE}: with a locale tag Intl refuses ("C", ""), the page draws its ch
     await page.waitFor(() => document.querySelector('#tickets-chart canvas'), [], { what: `the tickets chart drawn under "${language}"` });
     assert.deepEqual(await page.errors(), [], `no error under "${language}"`);
   }
-  await page.open(`${await session.serveSite({ environment: { language: 'C' } })}${TINY_RUN}`);
+  await page.open(`${await session.serveSite({ environment: { language: 'C', caches: 'none' } })}${TINY_RUN}`);
+  assert.equal(await page.eval(() => typeof caches), 'undefined');
   assert.deepEqual(await trainTinyRun(), ['ticket/0', 'ticket/1']);
   assert.ok(await page.eval(() => document.querySelector('#accuracy-chart canvas')), 'the learning curves drawn');
   assert.deepEqual(await page.errors(), []);
 });
 
-for (const [storage, why] of [
-  ['refused', /^Not kept: this browser did not keep the last round: its storage refused it \(SecurityError\)\. .*download the results/],
-  ['unavailable', /^Not kept: this browser did not keep the last round: it offers this page no storage .*download the results/],
-  ['full', /^Not kept: this browser did not keep the last round: its storage is full\. .*download the results/],
-]) {
-  test(`${ENGINE}: with storage ${storage}, the page trains, and says the run was not kept and what to do`, async () => {
-    await page.open(`${await session.serveSite({ environment: { storage } })}${TINY_RUN}`);
-    assert.deepEqual(await trainTinyRun(), ['ticket/0', 'ticket/1']);
+test(`${ENGINE}: with storage refused, unavailable or full, the page trains, and says the run was not kept and what to do`, async () => {
+  await page.open(`${await session.serveSite({ environment: { storage: 'refused' } })}${TINY_RUN}`);
+  for (const [storage, why] of [
+    ['refused', /^Not kept: this browser did not keep the last round: its storage refused it \(SecurityError\)\. .*download the results/],
+    ['unavailable', /^Not kept: this browser did not keep the last round: it offers this page no storage .*download the results/],
+    ['full', /^Not kept: this browser did not keep the last round: its storage is full\. .*download the results/],
+  ]) {
+    await page.eval((value) => { window.__environment.storage = value; }, storage);
+    assert.deepEqual(await trainTinyRun(), ['ticket/0', 'ticket/1'], storage);
     assert.match(await page.text('#storage-notice'), why);
-    assert.ok(await page.visible('#storage-notice'));
+    assert.ok(await page.visible('#storage-notice'), storage);
     assert.ok(await page.visible('#download'), 'the results can be downloaded');
-    assert.deepEqual(await page.errors(), []);
-  });
-}
-
-test(`${ENGINE}: without Cache Storage (plain http), the page says MNIST downloads each visit, and trains`, async () => {
-  await page.open(`${await session.serveSite({ environment: { caches: 'none' } })}${TINY_RUN}`);
-  assert.equal(await page.eval(() => typeof caches), 'undefined');
-  assert.deepEqual(await trainTinyRun(), ['ticket/0', 'ticket/1']);
+  }
   assert.deepEqual(await page.errors(), []);
 });
 

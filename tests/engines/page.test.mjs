@@ -109,7 +109,7 @@ test(`${ENGINE}: pause holds the run still, resume continues it, stop keeps what
 });
 
 test(`${ENGINE}: a run reloaded while it trains is offered to resume, and resumed has lth's numbers`, async () => {
-  await page.open(`${await session.serveSite()}#seed=11&epochs=0.2&eval_every=50&rounds=2&controls=`);
+  await page.open(`${await session.serveSite()}#seed=11&epochs=0.1&eval_every=30&rounds=2&controls=`);
   await page.click('#train');
   // Once round 1 and its checkpoint are kept, the tab goes (a reload, as a crash would).
   await page.waitFor(() => window.ticketlab.rounds().includes('ticket/1'), [], { timeout: 120_000, what: 'round 1' });

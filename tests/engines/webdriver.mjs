@@ -111,31 +111,50 @@ function harness(environment) {
     const link = event.target.closest?.('a[download]');
     if (link?.href.startsWith('blob:')) { event.preventDefault(); record(link); }
   }, true);
+  // The environment is read at each use, so a test can change it between runs (window.__environment).
+  window.__environment = environment;
+  const now = () => window.__environment;
   const define = (object, name, get) => Object.defineProperty(object, name, { get, configurable: true });
   if ('language' in environment) {
     define(Navigator.prototype, 'language', () => environment.language);
     define(Navigator.prototype, 'languages', () => [environment.language]);
   }
   if (environment.cores) define(Navigator.prototype, 'hardwareConcurrency', () => environment.cores);
-  if (environment.storage === 'refused') {
-    // As a browser that blocks a site's storage (cookies blocked): every use is a SecurityError.
-    const refused = () => new DOMException('The operation is insecure.', 'SecurityError');
-    IDBFactory.prototype.open = () => { throw refused(); };
-    if (typeof CacheStorage !== 'undefined') CacheStorage.prototype.open = () => Promise.reject(refused());
-    define(window, 'localStorage', () => { throw refused(); });
+  // storage 'refused': as a browser that blocks a site's storage (cookies blocked), every use is a
+  // SecurityError; 'unavailable': as a private mode without storage, no IndexedDB, no Cache Storage;
+  // 'full': as a full disk, every write is refused for want of space. caches 'none': plain http.
+  const refused = () => new DOMException('The operation is insecure.', 'SecurityError');
+  const full = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+  const wrap = (object, name, replace) => {
+    const original = object[name];
+    object[name] = function (...args) { return replace.call(this, original, args); };
+  };
+  wrap(IDBFactory.prototype, 'open', function (original, args) {
+    if (now().storage === 'refused') throw refused();
+    return original.apply(this, args);
+  });
+  wrap(IDBObjectStore.prototype, 'put', function (original, args) {
+    if (now().storage === 'full') throw full();
+    return original.apply(this, args);
+  });
+  if (typeof CacheStorage !== 'undefined') {
+    wrap(CacheStorage.prototype, 'open', function (original, args) {
+      return now().storage === 'refused' ? Promise.reject(refused()) : original.apply(this, args);
+    });
+    wrap(Cache.prototype, 'put', function (original, args) {
+      return now().storage === 'full' ? Promise.reject(full()) : original.apply(this, args);
+    });
   }
-  if (environment.storage === 'unavailable') {
-    // As a private mode without storage: no IndexedDB, no Cache Storage.
-    define(window, 'indexedDB', () => undefined);
-    define(window, 'caches', () => undefined);
+  for (const name of ['indexedDB', 'caches']) {
+    const original = Object.getOwnPropertyDescriptor(window, name) ?? Object.getOwnPropertyDescriptor(Window.prototype, name);
+    if (!original) continue; // caches: none on an insecure origin anyway
+    define(window, name, () => (now().storage === 'unavailable' || (name === 'caches' && now().caches === 'none') ? undefined : original.get.call(window)));
   }
-  if (environment.storage === 'full') {
-    // As a full disk: every write is refused for want of space.
-    const full = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    IDBObjectStore.prototype.put = () => { throw full(); };
-    if (typeof Cache !== 'undefined') Cache.prototype.put = () => Promise.reject(full());
-  }
-  if (environment.caches === 'none') define(window, 'caches', () => undefined); // plain http: no Cache Storage
+  const localStorage = Object.getOwnPropertyDescriptor(window, 'localStorage') ?? Object.getOwnPropertyDescriptor(Window.prototype, 'localStorage');
+  define(window, 'localStorage', () => {
+    if (now().storage === 'refused') throw refused();
+    return now().storage === 'unavailable' ? null : localStorage.get.call(window);
+  });
 })();
 `;
 }
