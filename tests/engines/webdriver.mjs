@@ -211,14 +211,18 @@ export function pageOf(driver) {
       await page.waitFor((expected) => document.URL === expected && document.readyState === 'complete' && Array.isArray(window.__pageErrors),
         [new URL(url).href], { what: `${url} loaded` });
     },
-    /** `fn(...args)` run in the page (its source sent, so it must not close over anything); awaits a promise it returns. */
+    /**
+     * `fn(...args)` run in the page (its source sent, so it must not close over anything); awaits a
+     * promise it returns. The value comes back as JSON text: geckodriver's own JSON reading moves
+     * some doubles by one unit in the last place, and the tests compare numbers bit for bit.
+     */
     async eval(fn, ...args) {
       const answer = await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
         Promise.resolve().then(() => (${fn}).apply(null, Array.from(arguments).slice(0, -1)))
-          .then((value) => done({ value }), (error) => done({ error: String(error && error.stack || error) }));`, ...args);
+          .then((value) => done({ json: value === undefined ? 'null' : JSON.stringify(value) }), (error) => done({ error: String(error && error.stack || error) }));`, ...args);
       if (answer == null) return null; // the document went (a navigation) before the function ended
       if (answer.error) throw new Error(`in the page: ${answer.error}`);
-      return answer.value;
+      return JSON.parse(answer.json);
     },
     /** Waits until `fn(...args)` in the page is truthy; returns its value. */
     async waitFor(fn, args = [], { timeout = 30_000, what = String(fn) } = {}) {
