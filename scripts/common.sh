@@ -101,6 +101,15 @@ ensure_geckodriver() {
   GECKODRIVER="$(command -v geckodriver)"
 }
 
+# WebKitGTK, Safari's engine, from Debian: WebKitWebDriver (webkit2gtk-driver), which drives the
+# MiniBrowser that comes with libwebkit2gtk; it has no headless mode, so Xvfb gives it a display.
+ensure_webkit() {
+  if ! command -v WebKitWebDriver >/dev/null 2>&1 || ! command -v Xvfb >/dev/null 2>&1; then
+    say "installing WebKitGTK's WebDriver and Xvfb from Debian"
+    apt_install webkit2gtk-driver xvfb
+  fi
+}
+
 # A Python venv under target/ with the packages of a requirements file (scripts/requirements-*.txt),
 # made once and again only when the file changes: ensure_python_venv DIR REQUIREMENTS.
 ensure_python_venv() {
