@@ -6,14 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { By } from 'selenium-webdriver';
-import { start, pageOf, ENGINE } from './webdriver.mjs';
+import { startWithPage, ENGINE } from './webdriver.mjs';
 
 let session;
 let page;
-before(async () => {
-  session = await start();
-  page = pageOf(session.driver);
-});
+before(async () => { ({ session, page } = await startWithPage()); });
 after(async () => { await session?.close(); });
 
 const TINY_RUN = '#seed=1&epochs=0.02&eval_every=10&rounds=1&controls=';

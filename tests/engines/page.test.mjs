@@ -9,15 +9,12 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { By } from 'selenium-webdriver';
-import { start, pageOf, ROOT, ENGINE } from './webdriver.mjs';
+import { startWithPage, ROOT, ENGINE } from './webdriver.mjs';
 import { nativeRun, numbers } from '../e2e/native.mjs';
 
 let session;
 let page;
-before(async () => {
-  session = await start();
-  page = pageOf(session.driver);
-});
+before(async () => { ({ session, page } = await startWithPage()); });
 after(async () => { await session?.close(); });
 
 const iteration = () => page.eval(() => Number(document.getElementById('iteration').textContent.split('/')[0].replace(/\D/g, '') || 0));

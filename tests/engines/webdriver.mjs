@@ -201,6 +201,12 @@ export async function start() {
   };
 }
 
+/** start(), and page helpers over its driver: {session, page}. */
+export async function startWithPage() {
+  const session = await start();
+  return { session, page: pageOf(session.driver) };
+}
+
 /** Page helpers over a driver: run a function in the page, wait for a condition, click, read. */
 export function pageOf(driver) {
   const page = {
