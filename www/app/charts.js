@@ -7,7 +7,7 @@
 // uPlot is loaded on its own (a dynamic import), not as a static import: a library that throws as
 // it loads would otherwise stop every module of the page. A chart keeps its data either way; it
 // draws once uPlot is there, and where uPlot fails it says so in its place, with what to do.
-import { onWidthChange } from './dom.js';
+import { onWidthChange } from './resize.js';
 
 /**
  * uPlot reads navigator.language as it loads (its number format): a tag that Intl refuses, such as

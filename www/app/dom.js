@@ -1,5 +1,5 @@
 // The page's small shared helpers for the document: find an element, bring it into view, copy
-// text, follow an element's width, say in a view that it failed, and whether the page is embedded (?embed=views: inside a
+// text, say in a view that it failed, and whether the page is embedded (?embed=views: inside a
 // blog post's iframe).
 
 export const $ = (id) => document.getElementById(id);
@@ -39,16 +39,3 @@ export function showViewFailure(panel, name, error) {
   else panel.prepend(notice);
 }
 
-/**
- * Calls `act()` in the next frame after `element`'s width changes. Not in the ResizeObserver's
- * callback itself: a view redrawn there changes the size of what is observed, which browsers report
- * as a "ResizeObserver loop completed with undelivered notifications" error.
- */
-export function onWidthChange(element, act) {
-  let width = element.clientWidth;
-  new ResizeObserver(() => {
-    if (element.clientWidth === width) return;
-    width = element.clientWidth;
-    requestAnimationFrame(act);
-  }).observe(element);
-}

@@ -7,7 +7,7 @@
 // sample_initial, sample_trained, sample_pruned_next}).
 import { PALETTE } from './charts.js';
 import { RoundPanel } from './round-panel.js';
-import { onWidthChange } from './dom.js';
+import { onWidthChange } from './resize.js';
 
 const HEIGHT = 200;
 const MARGIN = { left: 44, right: 12, top: 10, bottom: 34 };
