@@ -117,6 +117,7 @@ test(`${ENGINE}: a run reloaded while it trains is offered to resume, and resume
       const all = request.result.transaction('runs').objectStore('runs').getAll();
       all.onsuccess = () => resolve(all.result.some((record) => (record.checkpoint?.level ?? -1) >= 1));
       all.onerror = () => resolve(false);
+      all.transaction.oncomplete = () => request.result.close();
     };
   }), [], { what: 'the checkpoint of round 1 kept' });
   await session.driver.navigate().refresh();
