@@ -134,6 +134,17 @@ ensure_format_venv() {
   PYTHON_FORMAT="$ROOT/target/pyvenv/bin/python"
 }
 
+# For the recipes in scripts/cluster/: shellcheck from Debian, and kubernetes-validate from PyPI in
+# target/clustervenv (scripts/requirements-cluster.txt; a few seconds, once).
+ensure_cluster_checkers() {
+  if ! command -v shellcheck >/dev/null; then
+    say "installing shellcheck from Debian"
+    apt_install shellcheck
+  fi
+  ensure_python_venv "$ROOT/target/clustervenv" "$ROOT/scripts/requirements-cluster.txt"
+  KUBERNETES_VALIDATE="$ROOT/target/clustervenv/bin/kubernetes-validate"
+}
+
 ensure_mnist() {
   "$ROOT/scripts/fetch-mnist"
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::limits::{megabytes, EVALUATION_CHUNK, MAX_ACTIVATIONS, MAX_ITERATIONS, MAX_ROUNDS};
+use crate::limits::{megabytes, EVALUATION_CHUNK, MAX_ACTIVATIONS, MAX_BATCH_SIZE, MAX_ITERATIONS, MAX_ROUNDS};
 use crate::nn::init::Init;
 use crate::nn::Mask;
 use crate::nn::{ModelSpec, WeightKind};
@@ -110,7 +110,7 @@ pub struct Settings {
     pub beta2: f64,
     #[serde(deserialize_with = "rule::positive")]
     pub epsilon: f64,
-    #[serde(deserialize_with = "rule::whole::<_, _, 1, 65_536>")]
+    #[serde(deserialize_with = "rule::whole::<_, _, 1, { MAX_BATCH_SIZE as u64 }>")]
     pub batch_size: usize,
     /// Training iterations (batches) in all.
     #[serde(deserialize_with = "rule::whole::<_, _, 1, { MAX_ITERATIONS as u64 }>")]
@@ -200,6 +200,13 @@ impl Deref for Config {
 
     fn deref(&self) -> &Settings {
         &self.0
+    }
+}
+
+/// A config read back from JSON (a results file's, a plan's) passes every check again.
+impl<'de> Deserialize<'de> for Config {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Config, D::Error> {
+        Config::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -565,8 +572,8 @@ impl Settings {
                 kept.iter().zip(&rates).map(|(&count, &rate)| count - pruned_count(count, rate)).collect();
             if next == kept {
                 return fail(format!(
-                    "{target}% of the weights cannot be reached at these rates: after {rounds} rounds the ticket keeps \
-                     {}%, and rounding removes no more weights; aim higher, or raise the pruning rates",
+                    "{target}% of the weights cannot be reached at these rates: the ticket stops at {}% of the weights \
+                     after {rounds} rounds (rounding removes no more); aim higher, or raise the pruning rates",
                     percent_text(remaining as f64 * 100.0 / total as f64)
                 ));
             }
@@ -616,6 +623,19 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// What the run's last ticket keeps: (weights kept, prunable weights in all) after `rounds`
+    /// rounds at these rates, as `prune_counts` prunes them from the dense network.
+    pub fn weights_kept(&self) -> (usize, usize) {
+        let layers = self.model_spec().weight_layers();
+        let total: usize = layers.iter().map(|layer| layer.size).sum();
+        let kept = if self.prune_scope == PruneScope::Global {
+            kept_after(total, self.prune_rate, self.rounds)
+        } else {
+            layers.iter().map(|layer| kept_after(layer.size, self.layer_prune_rate(layer.kind), self.rounds)).sum()
+        };
+        (kept, total)
     }
 
     /// How many segments a run trains: the dense ticket, then per round the ticket and each control.

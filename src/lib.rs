@@ -27,12 +27,15 @@ pub mod kernels;
 pub mod limits;
 pub mod nn;
 pub mod optim;
+pub mod parts;
 pub mod prune;
 pub mod report;
 pub mod rng;
+pub mod rules;
 pub(crate) mod safetensors;
 pub mod ticket;
 pub mod train;
+pub mod trials;
 pub mod weights;
 
 #[cfg(target_arch = "wasm32")]

@@ -45,6 +45,9 @@ pub const MAX_ACTIVATIONS: u64 = 300_000_000;
 /// it: a network must be able to evaluate a chunk within `MAX_ACTIVATIONS` whatever its batch.
 pub const EVALUATION_CHUNK: usize = 500;
 
+/// Images in a training batch (`batch_size`); memory is checked per network besides.
+pub const MAX_BATCH_SIZE: usize = 65_536;
+
 /// Training iterations of a round; also the largest `eval_every` and `rewind_step`.
 pub const MAX_ITERATIONS: usize = 100_000_000;
 

@@ -55,21 +55,25 @@ pub fn model_defaults_json(model: &str) -> String {
     crate::config::Settings::defaults_for(model).to_json()
 }
 
-/// The prunable weight tensors of a model (a name or a network as text), as JSON:
-/// [{name, size, rate_setting}], where rate_setting names the setting whose rate prunes the layer
-/// (layer-wise). The page climbs the pruning ladder over them to show what a target means.
+/// Settings checked by every rule of the core (`rules::check_settings`), as JSON:
+/// {config: the settings as resolved, plan: {rounds, kept, total, percent}}; or the refusal, which
+/// names its setting. The form shows what the chosen rounds or target mean, and refuses what the core would.
 #[wasm_bindgen]
-pub fn weight_layers_json(model: &str) -> Result<String, JsError> {
-    let spec =
-        crate::nn::ModelSpec::for_mnist(model).map_err(|message| js_error(crate::Error::config("model", message)))?;
-    let layers: Vec<serde_json::Value> = spec
-        .weight_layers()
-        .iter()
-        .map(|layer| {
-            serde_json::json!({"name": layer.name, "size": layer.size, "rate_setting": crate::config::Settings::rate_field(layer.kind)})
-        })
-        .collect();
-    Ok(serde_json::Value::from(layers).to_string())
+pub fn check_settings_json(config_json: &str) -> Result<String, JsError> {
+    let (config, plan) = crate::rules::check_settings(config_json).map_err(js_error)?;
+    Ok(serde_json::json!({"config": config, "plan": plan}).to_string())
+}
+
+/// The results of a run split over workers, as one worker would have made them
+/// (`parts::whole_run`): `parts_json` its parts' results (the ticket's first), `earlier_json` the
+/// rounds kept from before a resume, `config_json` the whole run's settings; JSON in and out.
+#[wasm_bindgen]
+pub fn whole_run_json(parts_json: &str, earlier_json: &str, config_json: &str) -> Result<String, JsError> {
+    let read = |what: &str, json: &str| JsError::new(&format!("{what}: {json}"));
+    let parts = serde_json::from_str(parts_json).map_err(|e| read("the parts' results", &e.to_string()))?;
+    let earlier = serde_json::from_str(earlier_json).map_err(|e| read("the rounds kept", &e.to_string()))?;
+    let config = crate::Config::from_json(config_json).map_err(js_error)?;
+    Ok(serde_json::to_string(&crate::parts::whole_run(parts, earlier, &config)).expect("results serialise"))
 }
 
 /// The sha256 of `bytes`, as 64 lowercase hex digits: the worker checks the MNIST files the page
@@ -142,6 +146,11 @@ impl Experiment {
     /// Everything computed so far, with the settings that replay it.
     pub fn results(&self) -> Result<JsValue, JsError> {
         to_js(&self.inner.results())
+    }
+
+    /// How many segments the run trains in all (`Config::segments`: a target's rounds resolved).
+    pub fn segments(&self) -> usize {
+        self.inner.config().segments()
     }
 
     pub fn results_json(&self) -> String {

@@ -205,6 +205,27 @@ fn lth_trains_and_benchmarks_a_network_that_starts_with_pooling() {
 }
 
 #[test]
+fn lth_draws_a_seed_when_given_none_says_which_and_that_seed_repeats_the_run() {
+    let data = SyntheticMnistDir::new("drawn-seed");
+    let run = |name: &str, more: &[&str]| {
+        let path = data.0.join(name);
+        let output = lth("train", &data.0, &[&SMALL[..], more, &["--out", path.to_str().unwrap()]].concat());
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let results: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        (String::from_utf8_lossy(&output.stderr).into_owned(), results)
+    };
+    let (said, drawn) = run("drawn.json", &[]);
+    let seed = drawn["config"]["seed"].as_u64().expect("the results hold the seed drawn");
+    assert!(said.contains(&format!("seed {seed}, drawn at random: give --seed {seed} to run it again")), "{said}");
+    let (said, again) = run("again.json", &["--seed", &seed.to_string()]);
+    assert!(!said.contains("drawn at random"), "{said}");
+    let evaluations = |results: &Value| results["rounds"][0]["evaluations"].clone();
+    assert_eq!(evaluations(&again), evaluations(&drawn));
+    let (_, other) = run("other.json", &[]);
+    assert_ne!(other["config"]["seed"], drawn["config"]["seed"], "two draws (1 in 2^32 to fail)");
+}
+
+#[test]
 fn lth_refuses_networks_past_the_limits_before_reading_any_data() {
     let nowhere = Path::new("/nonexistent/mnist");
     let hundred = vec!["fc:4096"; 100].join(",");

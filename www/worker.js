@@ -9,14 +9,15 @@
 // ({id, type:'result', ...} or {id, type:'error', message, internal?}); events carry none.
 // Requests (-> the answer's fields):
 //      {type:'export_ticket', level} -> {level, bytes} (while running or after)
-//      {type:'read_ticket', bytes} -> {config}   {type:'weight_layers', model} -> {model, layers: [{name, size, rate_setting}]}
+//      {type:'read_ticket', bytes} -> {config}   {type:'check_settings', config} -> {config, plan: {rounds, kept, total, percent}}
 //      {type:'classify', level, pixels} (784 values in [0, 1]) -> {level, dense, ticket} (Float32Arrays: each network's class probabilities)
 //      {type:'test_image', index} -> {index, pixels, label} (pixels as classify takes them)
+//      {type:'whole_run', parts, earlier, config} -> {results} (a split run's results merged, src/parts.rs)
 // Events in: {type:'run', config, share?, ticket?, checkpoint?} | {type:'pause'} | {type:'resume'} | {type:'stop'}
 //      | {type:'mnist', files} (the four IDX files' bytes, in MNIST_FILES order; before or after the
 //        first run: a run waits for them) | {type:'mnist', error} (the page could not get them: the run waiting fails)
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
-// Events out: {type:'started', config}
+// Events out: {type:'started', config, segments}
 //      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'round_views', level, filters, connections, weights, confusion} (after a ticket's round_done)
 //      | {type:'checkpoint', level, bytes} (after a ticket's round_done, but the last: what resuming at level + 1 needs)
@@ -29,7 +30,7 @@
 // pause and stop are answered within one slice. Pause, stop and inputs that come while the data
 // loads (the page downloads it) are kept and applied once it is in. A run given a checkpoint (as posted by an earlier
 // run with the same settings) resumes at the level after the checkpoint's, in every share.
-import init, { Experiment, last_panic, sha256_hex, ticket_config_json, weight_layers_json } from './pkg/ticketlab.js';
+import init, { Experiment, last_panic, sha256_hex, ticket_config_json, check_settings_json, whole_run_json } from './pkg/ticketlab.js';
 import { MNIST_FILES, MNIST_SHA256 } from './app/mnist.js';
 import { canGunzip } from './app/gzip.js';
 import { serve, transferables } from './app/rpc.js';
@@ -287,7 +288,7 @@ async function run(config, share = 'all', ticket = null, checkpoint = null) {
   // The controls share does not train the ticket; a run from an imported ticket cannot resume.
   checkpointsBefore = share === 'controls' || ticket ? 0 : settings.rounds;
   state = 'running';
-  post({ type: 'started', config: settings });
+  post({ type: 'started', config: settings, segments: experiment.segments() });
   for (const input of pendingInputs.splice(0)) applyInput(input);
   if (request === 'stop') return stop();
   if (request === 'pause') {
@@ -336,9 +337,14 @@ serve({
   },
   classify: ({ level, pixels }) => answer(() => ({ level, ...trained().classify(level, pixels) }), 'classifying the drawing'),
   test_image: ({ index }) => answer(() => ({ index, ...trained().test_image(index) }), `showing test image ${index}`),
-  async weight_layers({ model }) {
+  async whole_run({ parts, earlier, config }) {
     await loaded();
-    return answer(() => ({ model, layers: JSON.parse(weight_layers_json(model)) }), 'reading the network\'s layers');
+    const json = (value) => JSON.stringify(value);
+    return answer(() => ({ results: JSON.parse(whole_run_json(json(parts), json(earlier), json(config))) }), 'merging the workers\' results');
+  },
+  async check_settings({ config }) {
+    await loaded();
+    return answer(() => JSON.parse(check_settings_json(JSON.stringify(config))), 'checking the settings');
   },
 }, {
   async run({ config, share, ticket, checkpoint }) {

@@ -3,6 +3,8 @@
 //!     lth train [options]                      train (and, with --rounds, prune) one seed; with
 //!                                              --ticket FILE, from an exported ticket
 //!     lth imp [--preset quick|paper] [options] iterative magnitude pruning over --trials seeds
+//!     lth imp ... --trials N --trial K         only trial K of those N (one job of a cluster's array)
+//!     lth summarize [--partial] DIR...         the reports over the finished trials in DIR...
 //!     lth bench [options]                      training throughput along the pruning ladder, or of
 //!                                              the dense network only (--measure dense)
 //!
@@ -27,30 +29,35 @@ mod cli {
 
     use serde_json::{json, Map, Value};
     use ticketlab::bench::{Kernels, Measure};
-    use ticketlab::config::{Settings, MAX_SAFE_INTEGER};
     use ticketlab::data::batches::batch_order_text;
     use ticketlab::data::mnist;
     use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Status, SystemClock};
     use ticketlab::limits::{MAX_ITERATIONS, MAX_TRIALS};
+    use ticketlab::rules::Preset;
     use ticketlab::ticket::Ticket;
-    use ticketlab::{report, Config, Error};
+    use ticketlab::trials::{self, Plan, PLAN_FILE};
+    use ticketlab::{Config, Error};
 
     #[derive(Clone, Copy, PartialEq)]
     enum Command {
         Train,
         Imp,
+        Summarize,
         Bench,
     }
 
-    use Command::{Bench, Imp, Train};
+    use Command::{Bench, Imp, Summarize, Train};
 
     impl Command {
-        const ALL: [Command; 3] = [Train, Imp, Bench];
+        const ALL: [Command; 4] = [Train, Imp, Summarize, Bench];
+        /// The commands that train (or time) networks, and so take settings and data.
+        const RUNS: [Command; 3] = [Train, Imp, Bench];
 
         fn name(self) -> &'static str {
             match self {
                 Train => "train",
                 Imp => "imp",
+                Summarize => "summarize",
                 Bench => "bench",
             }
         }
@@ -63,7 +70,8 @@ mod cli {
         fn usage(self) -> &'static str {
             match self {
                 Train => "lth train [--ticket FILE] [--export-ticket FILE] [--export-batches FILE] [options]",
-                Imp => "lth imp [--preset quick|paper] [--trials N] [--export-tickets DIR] [options]",
+                Imp => "lth imp [--preset quick|paper] [--trials N [--trial K]] [--export-tickets DIR] [options]",
+                Summarize => "lth summarize [--out-dir DIR] [--partial] DIR...",
                 Bench => {
                     "lth bench [--model NAME] [--measure ladder|dense] [--iterations N] [--repetitions R] [--out FILE]"
                 }
@@ -86,6 +94,15 @@ train  trains one network on MNIST (the LTH paper's LeNet-300-100 settings unles
 imp    iterative magnitude pruning: the ticket and its controls at every level, over several
        seeds, run in parallel, for --rounds N or until --target-remaining PCT; writes per-trial JSON, a summary (JSON, CSV, Markdown), the
        learning curves (CSV) and a plot of test accuracy against weights remaining (SVG).
+       With --trial K, only trial K of the --trials N (seed SEED+K), as one job of many: it writes
+       that trial's files of the whole run, bit for bit, and run.json (the run's settings and N);
+       lth summarize then makes the reports.
+",
+                Summarize => "\
+summarize  the reports of lth imp (summary JSON, CSV, Markdown, curves, plot) over the trials
+       found in the folders given (each with the run.json of lth imp --trial K jobs), the same as
+       the whole run's once every trial is there. A missing trial is an error that names it,
+       unless --partial: then the reports cover the trials found and say which are missing.
 ",
                 Bench => "\
 bench  training throughput of the --model network (default lenet-300-100) at five levels of the
@@ -115,12 +132,14 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
 
     /// The options, each with the commands it serves (the help of a command lists only its own).
     #[rustfmt::skip]
-    const OPTIONS: [(&[Command], &str); 16] = [
-        (&Command::ALL, "  --data DIR            folder with the four MNIST IDX files (default: data/mnist)\n"),
+    const OPTIONS: [(&[Command], &str); 19] = [
+        (&Command::RUNS, "  --data DIR            folder with the four MNIST IDX files (default: data/mnist)\n"),
         (&[Train, Bench], "  --out FILE            train: where to write the results JSON (default: results/train-seed<SEED>.json);
                         bench: where to write its JSON (default: bench/native.json)
 "),
         (&[Imp], "  --out-dir DIR         imp: folder for the reports (default: results/imp-<preset>)\n"),
+        (&[Summarize], "  --out-dir DIR         summarize: folder for the reports (default: the one DIR given)\n"),
+        (&[Summarize], "  --partial             summarize: report the trials found even if some are missing (say which)\n"),
         (&[Train], "  --ticket FILE         train: start from this ticket (see train above)\n"),
         (&[Train], "  --export-ticket FILE  train: write the ticket of the last round (--rounds; 0: the dense network)
                         as safetensors: per layer <layer>.weight and .bias (F32, the values the
@@ -134,13 +153,16 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         (&[Imp], "  --export-tickets DIR  imp: write every round's ticket of every trial, as
                         DIR/ticket-seed<SEED>-round<N>.safetensors
 "),
-        (&[Imp], "  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3, at most 1000)\n"),
+        (&[Imp], "  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3, at most 1000)
+  --trial K             imp: only trial K (0 to N-1, seed SEED+K) of --trials N; see docs/cluster.md
+"),
         (&[Imp], "  --jobs N              imp: trials trained at once (default: the number of cores)\n"),
         (&[Bench], "  --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)\n"),
         (&[Bench], "  --measure WHAT        bench: ladder (default) or dense\n"),
-        (&Command::ALL, "  --config FILE         a JSON object of settings; flags given after it override it\n"),
+        (&Command::RUNS, "  --config FILE         a JSON object of settings; flags given after it override it\n"),
         (&[Train, Imp], "  --epochs E            sets --iterations to E epochs (an epoch is ⌊train size / batch⌋ iterations)\n"),
-        (&Command::ALL, "  --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
+        (&[Train, Imp], "  --seed N              seeds every random choice; without one, a seed is drawn at random and printed\n"),
+        (&Command::RUNS, "  --SETTING VALUE       any setting of the config: --model, --seed, --init, --optimizer,
                         --learning-rate, --momentum, --beta1, --beta2, --epsilon, --batch-size,
                         --iterations, --eval-every, --validation-size, --train-size, --rounds,
                         --target-remaining PCT (instead of --rounds: prune until the ticket keeps
@@ -173,6 +195,12 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         data: PathBuf,
         out: Option<PathBuf>,
         trials: usize,
+        /// Whether --trials was given (--trial needs it).
+        trials_given: bool,
+        trial: Option<usize>,
+        partial: bool,
+        /// summarize: the folders of trials.
+        folders: Vec<PathBuf>,
         jobs: usize,
         repetitions: usize,
         measure: Measure,
@@ -187,13 +215,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
     }
 
     fn preset(name: &str) -> Result<Map<String, Value>, String> {
-        let settings = match name {
-            "quick" => json!({"iterations": 1500, "eval_every": 150, "rounds": 15, "controls": ["random_reinit"]}),
-            // The iterations a round are the model's own (see Config::defaults_for).
-            "paper" => json!({"eval_every": 100, "rounds": 18, "controls": ["random_reinit"]}),
-            other => return Err(format!("--preset: unknown preset \"{other}\"; the presets are quick and paper")),
-        };
-        Ok(settings.as_object().expect("object").clone())
+        Preset::from_name(name).map(Preset::settings).map_err(|message| format!("--preset: {message}"))
     }
 
     /// Settings that say the same thing two ways: how long to prune.
@@ -228,12 +250,23 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         }
     }
 
+    /// A trial's K: a whole number from 0 (below --trials, checked later).
+    fn trial_number(value: &str) -> Result<usize, String> {
+        value.parse::<usize>().map_err(|_| {
+            format!("--trial: expected a trial's number, from 0 to the number of --trials minus 1, got \"{value}\"")
+        })
+    }
+
     fn parse_args(args: &[String]) -> Result<Options, String> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut options = Options {
             data: PathBuf::from("data/mnist"),
             out: None,
             trials: 3,
+            trials_given: false,
+            trial: None,
+            partial: false,
+            folders: Vec::new(),
             jobs: cores,
             repetitions: 5,
             measure: Measure::Ladder,
@@ -248,14 +281,20 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         let mut flagged_prune_until = None; // --rounds or --target-remaining, whichever was given
         let mut parser = lexopt::Parser::from_args(args);
         while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-            // Every option takes a value, as `--name value` or `--name=value`.
+            // Every option but --partial takes a value, as `--name value` or `--name=value`; other
+            // arguments are summarize's folders.
             let name = match arg {
+                lexopt::Arg::Long("partial") => {
+                    options.partial = true;
+                    continue;
+                }
                 lexopt::Arg::Long(name) => name.to_string(),
                 lexopt::Arg::Short(letter) => {
                     return Err(format!("unexpected argument \"-{letter}\"; options start with --"))
                 }
                 lexopt::Arg::Value(value) => {
-                    return Err(format!("unexpected argument \"{}\"; options start with --", value.to_string_lossy()))
+                    options.folders.push(PathBuf::from(value));
+                    continue;
                 }
             };
             let flag = format!("--{name}");
@@ -270,7 +309,11 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
                 "export-ticket" => options.export_ticket = Some(PathBuf::from(value)),
                 "export-tickets" => options.export_tickets = Some(PathBuf::from(value)),
                 "export-batches" => options.export_batches = Some(PathBuf::from(value)),
-                "trials" => options.trials = count(&flag, &value, MAX_TRIALS)?,
+                "trials" => {
+                    options.trials = count(&flag, &value, MAX_TRIALS)?;
+                    options.trials_given = true;
+                }
+                "trial" => options.trial = Some(trial_number(&value)?),
                 "jobs" => options.jobs = count(&flag, &value, MAX_TRIALS)?,
                 "repetitions" => options.repetitions = count(&flag, &value, usize::MAX)?,
                 "measure" => {
@@ -315,15 +358,30 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         Ok(options)
     }
 
+    /// A seed from the operating system (getrandom), for a run given none: below 2^32, so that it
+    /// is short to retype, and said on stderr; the results file holds it too.
+    fn drawn_seed() -> Result<u64, Error> {
+        let seed = getrandom::u32()
+            .map_err(|e| Error::Usage(format!("no --seed given, and none could be drawn ({e}); give --seed N")))?;
+        eprintln!("seed {seed}, drawn at random: give --seed {seed} to run it again");
+        Ok(u64::from(seed))
+    }
+
     fn config_of(options: &Options) -> Result<Config, Error> {
         let mut settings = options.settings.clone();
+        if !settings.contains_key("seed") {
+            settings.insert("seed".into(), json!(drawn_seed()?));
+        }
         if let Some((text, epochs)) = &options.epochs {
             // An epoch depends on batch and training-set size: read them through the config's own checks.
             let sizes = Config::from_value(Value::Object(
                 settings.iter().filter(|(k, _)| k.ends_with("_size")).map(|(k, v)| (k.clone(), v.clone())).collect(),
             ))?;
-            let train_examples =
-                if sizes.train_size > 0 { sizes.train_size } else { 60_000usize.saturating_sub(sizes.validation_size) };
+            let train_examples = if sizes.train_size > 0 {
+                sizes.train_size
+            } else {
+                mnist::TRAINING_SET_IMAGES.saturating_sub(sizes.validation_size)
+            };
             let per_epoch = train_examples / sizes.batch_size;
             let iterations = (epochs * per_epoch as f64).round();
             if iterations > MAX_ITERATIONS as f64 {
@@ -536,7 +594,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         Ok(results.status)
     }
 
-    /// `imp`: the trials in parallel (one experiment per thread), then the reports.
+    /// `imp`: the trials in parallel (one experiment per thread), then the reports; with --trial K,
+    /// trial K alone, and no reports (`summarize` makes them).
     fn imp(mut options: Options) -> Result<Status, Error> {
         if options.preset.is_none() {
             // Without a preset, flags apply over the quick one.
@@ -545,6 +604,13 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             options.settings = settings;
             options.preset = Some("quick".into());
         }
+        if options.trial.is_some() && !options.settings.contains_key("seed") {
+            // A seed drawn at random would differ from job to job: their trials would be of different runs.
+            return Err(Error::Usage(
+                "--trial: give --seed too, the same in every job of the run (each job would draw its own otherwise)"
+                    .into(),
+            ));
+        }
         let base = config_of(&options)?;
         if base.rounds == 0 {
             return Err(Error::config(
@@ -552,103 +618,290 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
                 "iterative magnitude pruning needs at least 1 round (to train the dense network only, use lth train)",
             ));
         }
-        let last_seed = base.seed + options.trials as u64 - 1; // seed <= 2^53 − 1, trials <= MAX_TRIALS
-        if last_seed > MAX_SAFE_INTEGER {
-            return Err(Error::Usage(format!(
-                "--trials: seeds {} to {last_seed} go past {MAX_SAFE_INTEGER}, the largest seed (exact in JSON); \
-                 start from a lower --seed",
-                base.seed
-            )));
-        }
+        let plan = Plan::new(base, options.trials)?;
+        let indices = trial_indices(&options, &plan)?;
         let out_dir = options
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from(format!("results/imp-{}", options.preset.as_deref().unwrap_or("custom"))));
         check_folder(&out_dir, "--out-dir")?;
         if let Some(dir) = &options.export_tickets {
-            for level in 0..=base.rounds {
-                check_ticket_export(&base, level)
+            for level in 0..=plan.config.rounds {
+                check_ticket_export(&plan.config, level)
                     .map_err(|message| Error::Usage(format!("--export-tickets: {message}")))?;
             }
             check_folder(dir, "--export-tickets")?;
         }
         let files = mnist::read_files(&options.data)?;
-        let segments = base.segments();
+        write_plan(&out_dir, &plan, options.trial.is_some())?;
+        let base = &plan.config;
+        let seeds = indices.iter().map(|&k| base.seed + k as u64).collect::<Vec<_>>();
         eprintln!(
-            "IMP on {}: {} trials (seeds {}..{}), {}, {} segments of {} iterations each per trial, {} at a time; reports in {}",
+            "IMP on {}: {} (seed{} {}), {}, {} segments of {} iterations each per trial, {} at a time; {} in {}",
             base.model,
-            options.trials,
-            base.seed,
-            last_seed,
-            rounds_text(&base),
-            segments,
+            match options.trial {
+                Some(k) => format!("trial {k} of {}", plan.trials),
+                None => format!("{} trials", plan.trials),
+            },
+            if seeds.len() == 1 { "" } else { "s" },
+            if seeds.len() == 1 { seeds[0].to_string() } else { format!("{}..{}", seeds[0], seeds[seeds.len() - 1]) },
+            rounds_text(base),
+            base.segments(),
             base.iterations,
-            options.jobs.min(options.trials),
+            options.jobs.min(indices.len()),
+            if options.trial.is_some() { "results" } else { "reports" },
             out_dir.display()
         );
         let started = std::time::Instant::now();
-        // Trial t trains seed + t; each takes the next trial not yet started.
-        let next_trial = Mutex::new(0..options.trials);
+        let trials = run_trials(&options, &plan, indices, &files)?;
+        for results in &trials {
+            write_file(
+                &out_dir.join(Plan::trial_file(results.config.seed)),
+                &(serde_json::to_string_pretty(results).expect("serialises") + "\n"),
+            )?;
+        }
+        if let Some(k) = options.trial {
+            let file = out_dir.join(Plan::trial_file(seeds[0]));
+            let ended = match worst_status(&trials) {
+                Status::Done => "done".to_string(),
+                status => format!("ended early ({status:?})"),
+            };
+            eprintln!(
+                "trial {k} {ended} in {:.0} s: {}; once every trial has finished: lth summarize {}",
+                started.elapsed().as_secs_f64(),
+                file.display(),
+                out_dir.display()
+            );
+        } else {
+            write_reports(&out_dir, &plan, &trials, Some(started.elapsed().as_secs_f64()))?;
+            eprintln!("done in {:.0} s; reports in {}", started.elapsed().as_secs_f64(), out_dir.display());
+        }
+        Ok(worst_status(&trials))
+    }
+
+    /// The trials this run trains: all of the plan's, or --trial K's.
+    fn trial_indices(options: &Options, plan: &Plan) -> Result<Vec<usize>, Error> {
+        match options.trial {
+            None => Ok((0..plan.trials).collect()),
+            Some(_) if !options.trials_given => Err(Error::Usage(
+                "--trial K needs --trials N, the number of trials of the whole run (trial K trains seed SEED+K)".into(),
+            )),
+            Some(k) if k >= plan.trials => Err(Error::Usage(format!(
+                "--trial {k}: a run of --trials {n} has trials 0 to {} (they count from 0); give --trial from 0 to {}",
+                plan.trials - 1,
+                plan.trials - 1,
+                n = plan.trials
+            ))),
+            Some(k) => Ok(vec![k]),
+        }
+    }
+
+    /// Writes run.json into `dir`. One trial of many (`one_trial`) refuses a folder whose run.json
+    /// is another run's, so that trials of different runs never mix; it writes through a temporary
+    /// file, so that jobs starting together each leave the whole file.
+    fn write_plan(dir: &Path, plan: &Plan, one_trial: bool) -> Result<(), Error> {
+        let path = dir.join(PLAN_FILE);
+        let text = plan.to_json();
+        if one_trial {
+            if let Ok(existing) = std::fs::read_to_string(&path) {
+                if existing == text {
+                    return Ok(());
+                }
+                let what = path.display().to_string();
+                let theirs = Plan::from_json(&existing, &what)?;
+                let difference = trials::difference(&theirs.config, &plan.config)
+                    .unwrap_or_else(|| format!("trials: {} against {}", theirs.trials, plan.trials));
+                return Err(Error::data(
+                    &what,
+                    format!(
+                        "this folder holds the trials of another run ({difference}); give this run another --out-dir, \
+                         or remove the folder if its trials are not wanted"
+                    ),
+                ));
+            }
+        }
+        let temporary = dir.join(format!(".{PLAN_FILE}.{}", std::process::id()));
+        write_file(&temporary, &text)?;
+        std::fs::rename(&temporary, &path)
+            .map_err(|e| Error::data(&path.display().to_string(), format!("cannot write it: {e}")))
+    }
+
+    /// Trains the trials `indices` of `plan`, `--jobs` at a time; their results in order of index.
+    fn run_trials(
+        options: &Options,
+        plan: &Plan,
+        indices: Vec<usize>,
+        files: &[Vec<u8>; 4],
+    ) -> Result<Vec<Results>, Error> {
+        let jobs = options.jobs.min(indices.len());
+        // Each thread takes the next trial not yet started.
+        let next_trial = Mutex::new(indices.into_iter());
         let finished: Mutex<Vec<(usize, Result<Results, Error>)>> = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
-            for _ in 0..options.jobs.min(options.trials) {
+            for _ in 0..jobs {
                 scope.spawn(|| loop {
                     let Some(index) = next_trial.lock().expect("no panics hold it").next() else { break };
-                    let seed = base.seed + index as u64;
-                    let config = Config::new(Settings { seed, ..base.settings().clone() });
-                    let outcome = config.and_then(|config| load(config, &files)).and_then(|mut experiment| {
-                        experiment.run_to_end(&SystemClock::new(), |event| match event {
-                            Event::RoundDone(round) => print_round(Some(seed), round),
-                            Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
-                            _ => {}
-                        })?;
-                        if let Some(dir) = &options.export_tickets {
-                            for level in 0..=experiment.config().rounds {
-                                let path = dir.join(format!("ticket-seed{seed}-round{level}.safetensors"));
-                                write_file(&path, experiment.ticket_safetensors(level)?)?;
-                            }
-                        }
-                        Ok(experiment.results())
-                    });
+                    let outcome = plan.trial_config(index).and_then(|config| run_trial(config, options, files));
                     finished.lock().expect("no panics hold it").push((index, outcome));
                 });
             }
         });
         let mut finished = finished.into_inner().expect("threads joined");
         finished.sort_by_key(|(index, _)| *index);
-        let mut trials = Vec::new();
-        for (_, outcome) in finished {
-            let results = outcome?;
-            write_file(
-                &out_dir.join(format!("trial-seed{}.json", results.config.seed)),
-                &(serde_json::to_string_pretty(&results).expect("serialises") + "\n"),
-            )?;
-            trials.push(results);
+        finished.into_iter().map(|(_, outcome)| outcome).collect()
+    }
+
+    /// One trial to its end, printing its rounds; its tickets exported if asked.
+    fn run_trial(config: Config, options: &Options, files: &[Vec<u8>; 4]) -> Result<Results, Error> {
+        let seed = config.seed;
+        let mut experiment = load(config, files)?;
+        experiment.run_to_end(&SystemClock::new(), |event| match event {
+            Event::RoundDone(round) => print_round(Some(seed), round),
+            Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
+            _ => {}
+        })?;
+        if let Some(dir) = &options.export_tickets {
+            for level in 0..=experiment.config().rounds {
+                let path = dir.join(format!("ticket-seed{seed}-round{level}.safetensors"));
+                write_file(&path, experiment.ticket_safetensors(level)?)?;
+            }
         }
-        let rows = report::summarise(&trials);
-        let seeds = if options.trials == 1 { "1 seed".to_string() } else { format!("{} seeds", options.trials) };
-        let title =
-            format!("{}: IMP over {seeds}, {} iterations per round, reset {}", base.model, base.iterations, base.reset);
-        let summary = json!({
-            "config": base,
-            "trials": options.trials,
-            "seeds": trials.iter().map(|t| t.config.seed).collect::<Vec<_>>(),
-            "wall_seconds": started.elapsed().as_secs_f64(),
-            "rows": rows,
-        });
-        write_file(
-            &out_dir.join("summary.json"),
-            &(serde_json::to_string_pretty(&summary).expect("serialises") + "\n"),
-        )?;
-        write_file(&out_dir.join("summary.csv"), report::summary_csv(&rows))?;
-        let markdown = report::summary_markdown(&rows);
-        write_file(&out_dir.join("summary.md"), &markdown)?;
-        write_file(&out_dir.join("curves.csv"), report::curves_csv(&trials))?;
-        write_file(&out_dir.join("accuracy.svg"), report::accuracy_svg(&rows, &title))?;
-        println!("\n{markdown}");
-        eprintln!("done in {:.0} s; reports in {}", started.elapsed().as_secs_f64(), out_dir.display());
-        let worst = trials.iter().map(|t| t.status).find(|s| *s != Status::Done).unwrap_or(Status::Done);
-        Ok(worst)
+        Ok(experiment.results())
+    }
+
+    /// The reports over `trials` into `dir`, the Markdown table also printed.
+    fn write_reports(dir: &Path, plan: &Plan, trials: &[Results], wall_seconds: Option<f64>) -> Result<(), Error> {
+        for (name, contents) in trials::reports(plan, trials, wall_seconds) {
+            write_file(&dir.join(name), &contents)?;
+            if name == "summary.md" {
+                println!("\n{contents}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Done, or the first trial's status that is not.
+    fn worst_status(trials: &[Results]) -> Status {
+        trials.iter().map(|t| t.status).find(|s| *s != Status::Done).unwrap_or(Status::Done)
+    }
+
+    /// `summarize`: the reports over the trials in `options.folders`, which must all be of one run
+    /// and, unless --partial, hold every one of its trials.
+    fn summarize(options: Options) -> Result<Status, Error> {
+        if options.folders.is_empty() {
+            return Err(Error::Usage(
+                "lth summarize needs the folders of the trials (the --out-dir of lth imp): lth summarize DIR...".into(),
+            ));
+        }
+        if !options.settings.is_empty() || options.preset.is_some() || options.epochs.is_some() || options.trials_given
+        {
+            return Err(Error::Usage(
+                "lth summarize takes no settings, preset or --trials: they come from the run.json in its folders"
+                    .into(),
+            ));
+        }
+        let out_dir = match (&options.out, &options.folders[..]) {
+            (Some(dir), _) => dir.clone(),
+            (None, [folder]) => folder.clone(),
+            (None, _) => {
+                return Err(Error::Usage(
+                    "lth summarize with several folders needs --out-dir DIR, where the reports go".into(),
+                ))
+            }
+        };
+        if let Some(twice) =
+            options.folders.iter().enumerate().find_map(|(i, f)| options.folders[..i].contains(f).then_some(f))
+        {
+            return Err(Error::Usage(format!("the folder {} is given twice; give each folder once", twice.display())));
+        }
+        let plan = read_plans(&options.folders)?;
+        let (present, trials) = read_trials(&options.folders, &plan)?;
+        let missing = trials::missing(&plan, &present);
+        if !missing.is_empty() {
+            let what = format!(
+                "{} of the run's {} trials are missing: {}",
+                missing.len(),
+                plan.trials,
+                trials::named(&plan, &missing)
+            );
+            if trials.is_empty() {
+                return Err(Error::Usage(format!("{what}, that is all of them: there is nothing to summarize yet")));
+            }
+            if !options.partial {
+                return Err(Error::Usage(format!(
+                    "{what}. Run them (lth imp with the run's settings and --trials {} --trial K), or summarize the \
+                     {} that finished with --partial",
+                    plan.trials,
+                    trials.len()
+                )));
+            }
+            eprintln!("a partial summary: {what}");
+        }
+        check_folder(&out_dir, "--out-dir")?;
+        write_reports(&out_dir, &plan, &trials, None)?;
+        eprintln!("summarized {}; reports in {}", trials::named(&plan, &present), out_dir.display());
+        Ok(worst_status(&trials))
+    }
+
+    /// The one plan of `folders`: each must hold a run.json, and all the same.
+    fn read_plans(folders: &[PathBuf]) -> Result<Plan, Error> {
+        let mut first: Option<(Plan, &PathBuf)> = None;
+        for folder in folders {
+            let path = folder.join(PLAN_FILE);
+            let what = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::data(
+                    &folder.display().to_string(),
+                    format!(
+                        "not a folder of lth imp's trials: cannot read its {PLAN_FILE} ({e}), which lth imp writes \
+                         beside its trials' results; give the --out-dir of lth imp runs"
+                    ),
+                )
+            })?;
+            let plan = Plan::from_json(&text, &what)?;
+            match &first {
+                None => first = Some((plan, folder)),
+                Some((earlier, _)) if *earlier == plan => {}
+                Some((earlier, earlier_folder)) => {
+                    let difference = trials::difference(&earlier.config, &plan.config)
+                        .unwrap_or_else(|| format!("trials: {} against {}", earlier.trials, plan.trials));
+                    return Err(Error::Usage(format!(
+                        "{} and {} hold trials of different runs ({difference}, in their {PLAN_FILE}); summarize each \
+                         run's folders apart",
+                        earlier_folder.display(),
+                        folder.display()
+                    )));
+                }
+            }
+        }
+        Ok(first.expect("at least one folder").0)
+    }
+
+    /// The plan's trials found in `folders`: their K and results, in order of K. A trial found
+    /// twice, or one of other settings, is an error.
+    fn read_trials(folders: &[PathBuf], plan: &Plan) -> Result<(Vec<usize>, Vec<Results>), Error> {
+        let mut found: Vec<(usize, PathBuf, Results)> = Vec::new();
+        for seed in plan.seeds() {
+            for folder in folders {
+                let path = folder.join(Plan::trial_file(seed));
+                let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                let what = path.display().to_string();
+                let results: Results = serde_json::from_str(&text).map_err(|e| {
+                    Error::data(&what, format!("not the results of a trial of lth imp: {e}; run that trial again"))
+                })?;
+                let k = plan.trial_of(&results, &what)?;
+                if let Some((_, earlier, _)) = found.iter().find(|(other, _, _)| *other == k) {
+                    return Err(Error::Usage(format!(
+                        "trial {k} (seed {seed}) is in two folders: {} and {}; leave one of them out (or remove one \
+                         file)",
+                        earlier.display(),
+                        path.display()
+                    )));
+                }
+                found.push((k, path, results));
+            }
+        }
+        Ok(found.into_iter().map(|(k, _, results)| (k, results)).unzip())
     }
 
     fn median(mut values: Vec<f64>) -> f64 {
@@ -767,13 +1020,19 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             ("--export-ticket", options.export_ticket.is_some(), Train),
             ("--export-tickets", options.export_tickets.is_some(), Imp),
             ("--export-batches", options.export_batches.is_some(), Train),
+            ("--trial", options.trial.is_some(), Imp),
+            ("--partial", options.partial, Summarize),
         ];
         if let Some((flag, _, owner)) = misplaced.iter().find(|(_, given, owner)| *given && *owner != command) {
             return usage(format!("{flag} is an option of lth {}, not of lth {}", owner.name(), command.name()));
         }
+        if let Some(folder) = options.folders.first().filter(|_| command != Summarize) {
+            return usage(format!("unexpected argument \"{}\"; options start with --", folder.display()));
+        }
         let outcome = match command {
             Train => train(options),
             Imp => imp(options),
+            Summarize => summarize(options),
             Bench => bench(options),
         };
         match outcome {

@@ -16,6 +16,8 @@ pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABE
 pub const IMAGE_SIDE: usize = 28;
 pub const PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 pub const CLASSES: usize = 10;
+/// Images in MNIST's training file (the validation hold-out is taken from them).
+pub const TRAINING_SET_IMAGES: usize = 60_000;
 
 /// Labelled images, pixels as bytes (0 = background, 255 = ink).
 #[derive(Clone, Debug, Default, PartialEq)]

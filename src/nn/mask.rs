@@ -3,7 +3,7 @@
 //! in model order. Biases are never pruned and have no mask. A Mask is a value: pruning makes a
 //! new one, it never edits one in place.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::layout::ParamLayout;
 use crate::error::{Error, Result};
@@ -33,7 +33,7 @@ pub struct Mask {
 }
 
 /// Weights kept in one layer, for reports.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerCount {
     pub name: String,
     pub kept: usize,

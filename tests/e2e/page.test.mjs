@@ -29,6 +29,15 @@ function matchesNative(run, native) {
     else assert.deepEqual(round.evaluations, expected.evaluations.slice(0, round.evaluations.length), `${segmentName(round)} so far`);
   }
 }
+/** Waits until the text of `selector` matches `pattern` (a RegExp) or equals it (a string): the core answers the form's checks. */
+async function textBecomes(page, selector, pattern) {
+  const expected = pattern instanceof RegExp ? { source: pattern.source } : { text: pattern };
+  await page.waitForFunction(([selector, { source, text }]) => {
+    const shown = document.querySelector(selector).textContent;
+    return source != null ? new RegExp(source).test(shown) : shown === text;
+  }, [selector, expected]).catch(async () => assert.fail(`${selector}: "${await page.textContent(selector)}", not ${pattern}`));
+}
+
 const iteration = async (page) => Number((await page.textContent('#iteration')).split('/')[0].replace(/\D/g, '') || 0);
 
 test('a short run learns the real MNIST, and gives exactly the numbers of the native CLI', async () => {
@@ -562,18 +571,18 @@ test('a bad target is explained beside its field and does not start a run; a lin
   assert.equal(await page.evaluate(() => window.ticketlab.settings()), undefined, 'no run started');
   // Stalls: 0.001% is below what rounding ever reaches at these rates.
   await page.fill('#target_remaining', '0.001');
-  assert.match(await page.textContent('#target_remaining-error'), /cannot be reached at these rates: the ticket stops at 0\.00301% /);
+  await textBecomes(page, '#target_remaining-error', /cannot be reached at these rates: the ticket stops at 0\.00301% /);
   await page.fill('#target_remaining', '100');
   assert.match(await page.textContent('#target_remaining-error'), /above 0 and below 100/);
   await page.fill('#target_remaining', '21.1');
+  await textBecomes(page, '#target_remaining-hint', '= 7 rounds; the last keeps 21.07% of the weights (56,094 of 266,200)');
   assert.equal(await page.textContent('#target_remaining-error'), '');
-  assert.equal(await page.textContent('#target_remaining-hint'), '= 7 rounds; the last keeps 21.07% of the weights (56,094 of 266,200)');
   assert.equal(new URL(page.url()).hash, '#target_remaining=21.1');
   // Back to rounds: the target field hides, and the link loses it.
   await page.selectOption('#prune_until', 'rounds');
   assert.ok(await page.isVisible('#rounds') && !(await page.isVisible('#target_remaining')));
   await page.fill('#rounds', '15');
-  assert.equal(await page.textContent('#rounds-hint'), 'the last keeps 3.58% of the weights (9,537 of 266,200)');
+  await textBecomes(page, '#rounds-hint', 'the last keeps 3.58% of the weights (9,537 of 266,200)');
   assert.equal(new URL(page.url()).hash, '', 'the link loses the target; 15 rounds are the default');
 
   const both = await openPage(session.browser, `${session.url}#rounds=5&target_remaining=3.6`);

@@ -3,8 +3,7 @@
 // chosen rounds or target keep, what Train will do); presets and model defaults; the fields
 // disabled while a run goes. It reads the run state (run-state.js) and never changes it.
 import {
-  SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf,
-  keptAfterRounds, roundsForTarget, percentText,
+  SETTINGS, CONTROLS, MODELS, MODEL_SETTINGS, defaults, fromHash, toHash, toConfig, iterationsFor, withPreset, presetOf, percentText,
 } from './settings.js';
 import { $, EMBEDDED, bringIntoView, copyText } from './dom.js';
 import { BRANCH_NAMES } from './wording.js';
@@ -15,12 +14,12 @@ export const MNIST_MB = (MNIST_DOWNLOAD_BYTES / 1e6).toFixed(1);
 const prunes = (values) => Boolean(values.rounds || values.target_remaining != null);
 
 export class SettingsForm {
-  /** `store`: the run state; `trainers`: asked for a model's prunable layers. */
+  /** `store`: the run state; `trainers`: asks the core what settings mean. */
   constructor(store, trainers) {
     Object.assign(this, { store, trainers, element: $('settings') });
-    // A model's prunable layers, from the core (asked of the first worker once per model): what the
-    // pruning hints climb the ladder over. model -> layers, or null while asked for or refused.
-    this.weightLayers = new Map();
+    // The core's word on each set of settings the form has held (asked of the first worker):
+    // config JSON -> {plan} or {error}, or null while asked for (see checked()).
+    this.checks = new Map();
     this.plan = null; // what the chosen rounds or target mean: {rounds, kept, total, percent}
     this.listeners = []; // called after each change of the settings
     // What Train will download first, said before it starts: MNIST, unless this browser kept it.
@@ -137,38 +136,40 @@ export class SettingsForm {
     if ($('prune_until').value === 'target_remaining' && !$('target_remaining').value.trim()) $('target_remaining').value = '3.6';
   }
 
-  layersFor(values) {
+  /**
+   * The core's check of these settings (rules::check_settings, asked of the first worker once per
+   * set of settings): {plan: {rounds, kept, total, percent}}, {error}, or null until it answers
+   * (the form is read again then).
+   */
+  checked(values) {
     if (EMBEDDED) return null; // no settings shown: no hints, and no core loaded before Train
-    const { model } = toConfig(values);
-    if (!this.weightLayers.has(model)) {
-      this.weightLayers.set(model, null);
-      // Refused: null (the core says why when a run starts).
-      this.trainers.weightLayers(model).then(({ layers }) => layers, () => null).then((layers) => {
-        this.weightLayers.set(model, layers ?? null);
-        this.updateHintsWhileIdle();
-      });
+    const key = JSON.stringify(toConfig(values));
+    if (!this.checks.has(key)) {
+      this.checks.set(key, null);
+      this.trainers.checkSettings(JSON.parse(key)).then(({ plan }) => ({ plan }), (error) => ({ error: error.workerMessage ?? error.message }))
+        .then((answer) => {
+          this.checks.set(key, answer);
+          if (this.store.state.phase === 'idle') this.updateHints(this.read());
+        });
     }
-    return this.weightLayers.get(model);
+    return this.checks.get(key);
   }
 
   /**
-   * What rounds or a target mean for these settings; sets this.plan. A target the core would
-   * refuse is an error for its field (null: fine, or not known yet).
+   * What rounds or a target mean for these settings, in the hints; sets this.plan. A target the
+   * core refuses is an error for its field (returned; null: fine, or not known yet). The core's
+   * other refusals are shown when Train starts the run.
    */
   planPruning(values) {
     this.plan = null;
-    const layers = values && this.layersFor(values);
     $('rounds-hint').textContent = '0 trains the dense network only';
     $('target_remaining-hint').textContent = '';
-    if (!layers) return null;
-    if (values.target_remaining == null) {
-      if (values.rounds === 0) return null;
-      this.plan = keptAfterRounds(layers, values, values.rounds);
-    } else {
-      const plan = roundsForTarget(layers, values, values.target_remaining);
-      if (plan.error) return plan.error;
-      this.plan = plan;
-    }
+    const check = values && this.checked(values);
+    if (!check) return null;
+    const targetRefused = /^setting "target_remaining": (.*)/s.exec(check.error ?? '');
+    if (targetRefused) return targetRefused[1];
+    if (check.error || (values.target_remaining == null && values.rounds === 0)) return null;
+    this.plan = check.plan;
     const { rounds, kept, total, percent } = this.plan;
     const share = `${percentText(percent)} of the weights (${kept.toLocaleString('en')} of ${total.toLocaleString('en')})`;
     if (values.target_remaining == null) $('rounds-hint').textContent = `the last keeps ${share}`;

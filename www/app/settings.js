@@ -1,8 +1,13 @@
 // The page's settings: their defaults, how each is checked, and their life in the URL hash
 // (#seed=3&epochs=5&...), so that a link reproduces a run. Every check returns a message a person
-// can act on; a bad value in a URL falls back to its default, for that field only.
+// can act on; a bad value in a URL falls back to its default, for that field only. The defaults,
+// ranges, choices, model defaults and presets are the core's (core-rules.js, written by
+// src/rules.rs); this module adds only what is the page's own (epochs, trials, the models' labels).
+import rules from './core-rules.js';
 
-const MNIST_TRAIN_IMAGES = 55_000; // 60,000 minus the 5,000 held out for validation
+const MNIST_TRAIN_IMAGES = rules.ranges.train_size[1]; // the training file minus the validation hold-out
+const { defaults: CORE_DEFAULTS, ranges: RANGES, choices: CHOICES } = rules;
+const whole = (name) => integer(...RANGES[name]);
 
 export const integer = (min, max) => (raw) => {
   const text = String(raw).trim();
@@ -44,9 +49,9 @@ const percentage = (raw) => {
 const orNull = (check) => (raw) => (raw == null ? { value: null } : check(raw));
 
 /** The most rounds a run may have; the core refuses a target that needs more (MAX_ROUNDS_FOR_TARGET in src/config.rs). */
-export const MAX_ROUNDS = 40;
+export const MAX_ROUNDS = RANGES.rounds[1];
 
-export const CONTROLS = ['random_reinit', 'random_prune'];
+export const CONTROLS = CHOICES.controls;
 
 /** A comma-separated list of control names (empty for none); kept in a fixed order. */
 const controlList = (raw) => {
@@ -57,21 +62,22 @@ const controlList = (raw) => {
 };
 
 /**
- * The models on offer. `learning_rate` and `prune_rate_conv` are the core's defaults for the
- * model (Config::defaults_for: the paper's figure 2 for Conv-2/4/6; a page test checks that they
- * agree). "custom" trains the network written in the architecture field.
+ * The models on offer, in the form's order, with their labels; each named one carries the core's
+ * defaults for it (Settings::defaults_for: `learning_rate`, `prune_rate_conv`, `iterations`, the
+ * paper's figure 2 for Conv-2/4/6). "custom" trains the network written in the architecture field.
  */
-export const MODELS = {
-  'lenet-300-100': { label: 'LeNet-300-100' },
-  'lenet-5': { label: 'LeNet-5' },
-  'conv-2-quarter': { label: 'Conv-2, ¼ width', learning_rate: 2e-4, paper_iterations: 20000 },
-  'conv-4-quarter': { label: 'Conv-4, ¼ width', learning_rate: 3e-4, paper_iterations: 25000 },
-  'conv-6-quarter': { label: 'Conv-6, ¼ width', learning_rate: 3e-4, prune_rate_conv: 0.15, paper_iterations: 30000 },
-  'conv-2': { label: 'Conv-2', learning_rate: 2e-4, paper_iterations: 20000 },
-  'conv-4': { label: 'Conv-4', learning_rate: 3e-4, paper_iterations: 25000 },
-  'conv-6': { label: 'Conv-6', learning_rate: 3e-4, prune_rate_conv: 0.15, paper_iterations: 30000 },
-  custom: { label: 'custom network' },
+const LABELS = {
+  'lenet-300-100': 'LeNet-300-100',
+  'lenet-5': 'LeNet-5',
+  'conv-2-quarter': 'Conv-2, ¼ width',
+  'conv-4-quarter': 'Conv-4, ¼ width',
+  'conv-6-quarter': 'Conv-6, ¼ width',
+  'conv-2': 'Conv-2',
+  'conv-4': 'Conv-4',
+  'conv-6': 'Conv-6',
+  custom: 'custom network',
 };
+export const MODELS = Object.fromEntries(Object.entries(LABELS).map(([name, label]) => [name, { label, ...rules.models[name] }]));
 
 /** The settings whose defaults depend on the model. */
 export const MODEL_SETTINGS = ['learning_rate', 'prune_rate_conv'];
@@ -89,30 +95,31 @@ const architecture = (raw) => {
 };
 
 export const SETTINGS = {
-  model: { default: 'lenet-300-100', check: choice(Object.keys(MODELS)) },
+  model: { default: CORE_DEFAULTS.model, check: choice(Object.keys(MODELS)) },
   architecture: { default: 'conv:32x3,pool,fc:100,fc:10', check: architecture },
   // Seed 0: the precomputed run's (www/precomputed/quick-seed0.json), so Train with the defaults
   // computes live the picture a first visit is shown.
-  seed: { default: 0, check: integer(0, Number.MAX_SAFE_INTEGER) },
+  seed: { default: CORE_DEFAULTS.seed, check: whole('seed') },
   // The page's own: trial t trains seed + t, one trial after another (as `lth imp --trials`).
   trials: { default: 1, check: integer(1, 10) },
   // defaults() puts the default preset's epochs, eval_every and rounds over these.
   epochs: { default: 5, check: positive(200) },
-  optimizer: { default: 'adam', check: choice(['adam', 'sgd']) },
-  learning_rate: { default: 0.0012, check: positive(1e6) },
-  batch_size: { default: 60, check: integer(1, 10_000) },
-  train_size: { default: 0, check: integer(0, MNIST_TRAIN_IMAGES) },
-  eval_every: { default: 100, check: integer(1, 1_000_000) },
-  rounds: { default: 0, check: orNull(integer(0, MAX_ROUNDS)) },
+  optimizer: { default: CORE_DEFAULTS.optimizer, check: choice(CHOICES.optimizer) },
+  // The page's own bound: the core takes any positive rate.
+  learning_rate: { default: CORE_DEFAULTS.learning_rate, check: positive(1e6) },
+  batch_size: { default: CORE_DEFAULTS.batch_size, check: whole('batch_size') },
+  train_size: { default: CORE_DEFAULTS.train_size, check: whole('train_size') },
+  eval_every: { default: CORE_DEFAULTS.eval_every, check: whole('eval_every') },
+  rounds: { default: CORE_DEFAULTS.rounds, check: orNull(whole('rounds')) },
   target_remaining: { default: null, check: orNull(percentage) },
-  prune_rate: { default: 0.2, check: fraction },
-  prune_rate_output: { default: 0.1, check: fraction },
-  prune_rate_conv: { default: 0.1, check: fraction },
-  prune_scope: { default: 'layer', check: choice(['layer', 'global']) },
-  prune_schedule: { default: 'iterative', check: choice(['iterative', 'one_shot']) },
-  reset: { default: 'init', check: choice(['init', 'rewind', 'continue']) },
-  rewind_step: { default: 0, check: integer(0, 100_000_000) },
-  controls: { default: 'random_reinit', check: controlList },
+  prune_rate: { default: CORE_DEFAULTS.prune_rate, check: fraction },
+  prune_rate_output: { default: CORE_DEFAULTS.prune_rate_output, check: fraction },
+  prune_rate_conv: { default: CORE_DEFAULTS.prune_rate_conv, check: fraction },
+  prune_scope: { default: CORE_DEFAULTS.prune_scope, check: choice(CHOICES.prune_scope) },
+  prune_schedule: { default: CORE_DEFAULTS.prune_schedule, check: choice(CHOICES.prune_schedule) },
+  reset: { default: CORE_DEFAULTS.reset, check: choice(CHOICES.reset) },
+  rewind_step: { default: CORE_DEFAULTS.rewind_step, check: whole('rewind_step') },
+  controls: { default: CORE_DEFAULTS.controls.join(','), check: controlList },
 };
 
 /** The preset every model starts from: a lottery-ticket run short enough to watch. */
@@ -227,22 +234,22 @@ export function toConfig(values) {
 }
 
 /**
- * The CLI's presets (`lth imp --preset`), as page settings: iterations a round (as epochs, to 4
- * decimals, that round to exactly those iterations at batch 60 on all 55,000 images), evaluation
- * interval, rounds and the control. "paper" takes the model's own iterations (50,000 for
- * LeNet-300-100; the Conv models' are in MODELS).
+ * The CLI's presets (`lth imp --preset`, src/rules.rs), as page settings: iterations a round (as
+ * epochs, to 4 decimals, that round to exactly those iterations at the default batch on all the
+ * training images), evaluation interval, rounds and the controls. "paper" takes the model's own
+ * iterations (50,000 for LeNet-300-100); a custom network, the default model's.
  */
-export const PRESETS = {
-  quick: { iterations: () => 1500, eval_every: 150, rounds: 15 },
-  paper: { iterations: (model) => MODELS[model]?.paper_iterations ?? 50_000, eval_every: 100, rounds: 18 },
-};
+export const PRESETS = Object.fromEntries(rules.presets.map(({ name, ...preset }) => [name, {
+  ...preset,
+  iterations: (model) => preset.iterations[model] ?? preset.iterations[CORE_DEFAULTS.model],
+}]));
 
 /** The settings preset `name` sets, for `model`. */
 function presetSettings(name, model) {
   const preset = PRESETS[name];
-  const [batch_size, train_size] = [60, 0];
+  const { batch_size, train_size } = CORE_DEFAULTS;
   const epochs = epochsFor(preset.iterations(model), batch_size, train_size);
-  return { epochs, eval_every: preset.eval_every, rounds: preset.rounds, target_remaining: null, controls: 'random_reinit', batch_size, train_size };
+  return { epochs, eval_every: preset.eval_every, rounds: preset.rounds, target_remaining: null, controls: preset.controls.join(','), batch_size, train_size };
 }
 
 /** `values` with preset `name`'s settings. */
@@ -274,66 +281,5 @@ export function fromConfig(config) {
   return values;
 }
 
-// --- The pruning ladder: what rounds and a target mean for a model --------------------------
-// The core's arithmetic (src/prune/mod.rs kept_after, src/config.rs rounds_for_target), step for
-// step in the same doubles, so the page's numbers are the core's; a page test checks them. `layers`
-// are the core's (weight_layers_json): [{name, size, rate_setting}].
-
-/** How many of `remaining` weights one round at `fraction` removes (rounded half away from zero). */
-const prunedCount = (remaining, fraction) => Math.min(remaining, Math.round(remaining * fraction));
-
-/**
- * The ladder from the dense network: a generator of {rounds, kept: [...]} for rounds 0, 1, 2, ...,
- * where kept counts weights per layer (layer-wise, each layer at its rate setting's value) or in
- * all (global, at prune_rate).
- */
-function* ladder(layers, values) {
-  const global = values.prune_scope === 'global';
-  let kept = global ? [layers.reduce((total, layer) => total + layer.size, 0)] : layers.map((layer) => layer.size);
-  const rates = global ? [values.prune_rate] : layers.map((layer) => values[layer.rate_setting]);
-  for (let rounds = 0; ; rounds += 1) {
-    yield { rounds, kept };
-    kept = kept.map((count, index) => count - prunedCount(count, rates[index]));
-  }
-}
-
-/** A share of the weights as text: two decimals, or three significant digits below 1%. */
+/** A share of the weights as text: two decimals, or three significant digits below 1% (as the core's messages write it). */
 export const percentText = (percent) => `${percent < 1 ? percent.toPrecision(3) : percent.toFixed(2)}%`;
-
-const sum = (counts) => counts.reduce((total, count) => total + count, 0);
-const ROUNDS_COUNTED = 10_000; // beyond this many rounds a target's count is not worked out
-
-/** What `rounds` rounds keep: {rounds, kept, total, percent}. */
-export function keptAfterRounds(layers, values, rounds) {
-  const total = sum(layers.map((layer) => layer.size));
-  for (const step of ladder(layers, values)) {
-    if (step.rounds === rounds) return { rounds, kept: sum(step.kept), total, percent: (100 * sum(step.kept)) / total };
-  }
-}
-
-/**
- * The fewest rounds whose ticket keeps at most `target`% of the weights, as the core resolves
- * target_remaining: {rounds, kept, total, percent}, or {error} when the core would refuse it.
- */
-export function roundsForTarget(layers, values, target) {
-  const total = sum(layers.map((layer) => layer.size));
-  let previous = null;
-  for (const { rounds, kept } of ladder(layers, values)) {
-    const remaining = sum(kept);
-    // kept / total <= target / 100, in the core's form (the same doubles).
-    if (remaining * 100 <= target * total) {
-      if (rounds > MAX_ROUNDS) return { error: `takes ${rounds} rounds at these rates, more than the ${MAX_ROUNDS} a run may have; aim higher, or raise the pruning rates` };
-      const empty = kept.indexOf(0);
-      if (empty >= 0) {
-        const what = values.prune_scope === 'global' ? 'every weight is pruned' : `layer ${layers[empty].name} keeps none of its weights (${layers[empty].rate_setting} ${values[layers[empty].rate_setting]})`;
-        return { error: `takes ${rounds} rounds, after which ${what}; aim higher, or lower the rates` };
-      }
-      return { rounds, kept: remaining, total, percent: (100 * remaining) / total };
-    }
-    if (previous === remaining) {
-      return { error: `cannot be reached at these rates: the ticket stops at ${percentText((100 * remaining) / total)} of the weights (rounding removes no more); aim higher, or raise the pruning rates` };
-    }
-    if (rounds >= ROUNDS_COUNTED) return { error: `takes more than ${ROUNDS_COUNTED.toLocaleString('en')} rounds at these rates; aim higher, or raise the pruning rates` };
-    previous = remaining;
-  }
-}

@@ -1,5 +1,9 @@
-// A run split over workers: which worker trains which share of it, and the one results object
-// made from theirs. Pure functions (no workers, no DOM), so node tests them directly.
+// A run split over workers: which worker trains which share of it (the page's own plan, for the
+// cores of the machine it runs on). The core merges their results (src/parts.rs, asked through a
+// worker). segmentsOf and inRunOrder serve the runs kept in storage, read when the page opens and
+// before any worker loads the core (resume.js); the core's Config::segments and
+// parts::in_run_order are the same rules, and the page tests check a kept run against a live one.
+// Pure functions (no workers, no DOM), so node tests them directly.
 
 /** The segments of a whole run: the dense ticket, then per round the ticket and each control. */
 export const segmentsOf = (config) => 1 + config.rounds * (1 + config.controls.length);
@@ -26,36 +30,3 @@ export function inRunOrder(rounds, config) {
   return [...rounds].sort((a, b) => a.level - b.level || rank(a) - rank(b));
 }
 
-const STATUS_ORDER = ['diverged', 'stopped', 'running', 'waiting', 'done'];
-
-/** The worst of several runs' statuses (a diverged part makes the whole diverged, and so on). */
-export const worstStatus = (statuses) => STATUS_ORDER.find((status) => statuses.includes(status)) ?? statuses[0];
-
-/**
- * The results of a whole run from its workers' (`parts`, the ticket's first; null where a worker
- * had none), as one worker would have made them: the rounds in its order (the ticket at level 0,
- * then per level the ticket and each control in `config.controls` order), the whole run's
- * settings, the worst status and the first error, and throughput over all the workers' time.
- */
-export function mergeResults(parts, config) {
-  const present = parts.filter(Boolean);
-  if (present.length <= 1) return present[0] ?? null;
-  const rounds = inRunOrder(present.flatMap((part) => part.rounds), config);
-  const sum = (values) => values.reduce((total, value) => total + value, 0);
-  // Each part's examples and seconds, training and evaluation apart (a round's seconds are both).
-  const trainSeconds = present.map((part) => part.train_seconds);
-  const evaluationSeconds = present.map((part) => Math.max(0, sum(part.rounds.map((r) => r.seconds)) - part.train_seconds));
-  const trained = present.map((part, i) => part.train_samples_per_second * trainSeconds[i]);
-  const evaluated = present.map((part, i) => part.evaluation_samples_per_second * evaluationSeconds[i]);
-  const perSecond = (count, seconds) => (seconds > 0 ? count / seconds : 0);
-  return {
-    ...present[0],
-    status: worstStatus(present.map((part) => part.status)),
-    error: present.find((part) => part.error)?.error ?? null,
-    config,
-    rounds,
-    train_seconds: sum(trainSeconds),
-    train_samples_per_second: perSecond(sum(trained), sum(trainSeconds)),
-    evaluation_samples_per_second: perSecond(sum(evaluated), sum(evaluationSeconds)),
-  };
-}

@@ -2,7 +2,11 @@
 // mean, sample standard deviation, minimum and maximum per branch and level, the same field
 // names), the results file of a run of several trials, and the columns of the charts against
 // weights remaining. Pure functions (no DOM), so node tests them directly.
-import { worstStatus } from './split.js';
+
+// The worst of several trials' statuses (a diverged trial makes the run diverged, and so on): the
+// order of the core's Status::worst (src/parts.rs), for the trials the page runs one after another.
+const STATUS_ORDER = ['diverged', 'stopped', 'running', 'waiting', 'done'];
+const worstStatus = (statuses) => STATUS_ORDER.find((status) => statuses.includes(status)) ?? statuses[0];
 
 export const BRANCH_ORDER = ['ticket', 'random_reinit', 'random_prune'];
 

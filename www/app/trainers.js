@@ -9,10 +9,10 @@
 // here, once (mnist.js), with its progress as {type:'loading', file, loaded, total, cached}
 // messages, and each worker is handed a copy of the bytes; once a worker has accepted them they
 // are kept in Cache Storage for the next visit. The page's questions to a worker (a ticket's
-// settings, a model's layers, a ticket file, a classification, a test image) are rpc.js requests:
+// settings, what a config means, a ticket file, a classification, a test image) are rpc.js requests:
 // each method returns a promise of the answer.
 import { connect } from './rpc.js';
-import { planWorkers, mergeResults, segmentsOf, inRunOrder } from './split.js';
+import { planWorkers } from './split.js';
 import { downloadMnist } from './mnist.js';
 
 const WORKER_URL = new URL('../worker.js', import.meta.url);
@@ -42,7 +42,7 @@ export class Trainers {
    */
   run(config, ticket = null, resume = null) {
     // Not `resume`: that is the method that resumes a paused run.
-    Object.assign(this, { config, settings: config, error: null, pausing: false, pausedShown: false, resumedFrom: resume });
+    Object.assign(this, { config, settings: config, segments: null, error: null, pausing: false, pausedShown: false, resumedFrom: resume });
     this.parts = planWorkers(config, this.cores).map((plan, index) => ({
       ...plan, worker: this.workerAt(index), progress: null, waiting: false, paused: false, ended: false, results: null,
     }));
@@ -56,9 +56,9 @@ export class Trainers {
     return this.ask(this.workerAt(0), 'read_ticket', { bytes });
   }
 
-  /** A model's prunable layers: a promise of {model, layers}, from the first worker. */
-  weightLayers(model) {
-    return this.ask(this.workerAt(0), 'weight_layers', { model });
+  /** The core's check of a config: a promise of {config, plan} (or its refusal), from the first worker. */
+  checkSettings(config) {
+    return this.ask(this.workerAt(0), 'check_settings', { config });
   }
 
   pause() {
@@ -176,6 +176,7 @@ export class Trainers {
         this.mnist?.then(({ remember }) => remember()); // a worker accepted MNIST: keep it for the next visit
         if (lead) {
           this.settings = message.config; // the settings in force, defaults filled in
+          this.segments = message.segments; // the core's count: a target's rounds resolved
           this.onMessage(message);
         }
         break;
@@ -225,7 +226,7 @@ export class Trainers {
     });
   }
 
-  end(part, message) {
+  async end(part, message) {
     Object.assign(part, { ended: true, results: message.results ?? null });
     const others = this.parts.filter((p) => !p.ended);
     if (message.type === 'error' && !this.error) {
@@ -239,20 +240,35 @@ export class Trainers {
       this.checkPaused();
       return;
     }
-    const results = this.withKeptRounds(mergeResults(this.parts.map((p) => p.results), this.settings));
+    this.report(await this.wholeRun());
+  }
+
+  /** The run's last message, once every worker has ended: its error, a stop, or done. */
+  report(results) {
     if (this.error) this.onMessage({ type: 'error', message: this.error, results });
     else if (this.parts.some((p) => p.results?.status === 'stopped')) this.onMessage({ type: 'stopped', results });
     else this.onMessage({ type: 'done', results });
   }
 
   /**
-   * A resumed run's results with the rounds kept from before it (the throughput figures are this
-   * session's), and the level it resumed at.
+   * The run's results: its workers' merged by the core (src/parts.rs: the rounds in run order, the
+   * worst status, throughput over every worker's time), with the rounds kept from before a resume
+   * and the level it resumed at. Asked of the first worker (a new one if its core failed); with no
+   * core to ask, the ticket worker's own results.
    */
-  withKeptRounds(results) {
-    if (!this.resumedFrom || !results) return results;
-    const rounds = inRunOrder([...this.resumedFrom.rounds, ...results.rounds], this.settings);
-    return { ...results, rounds, resumed_at_level: this.resumedFrom.checkpoint.level + 1 };
+  async wholeRun() {
+    const parts = this.parts.map((p) => p.results).filter(Boolean);
+    const earlier = this.resumedFrom?.rounds ?? [];
+    if (!parts.length) return null;
+    let results = parts[0];
+    if (parts.length > 1 || earlier.length) {
+      try {
+        ({ results } = await this.ask(this.workerAt(0), 'whole_run', { parts, earlier, config: this.settings }));
+      } catch (error) {
+        this.error ??= error.workerMessage ?? error.message;
+      }
+    }
+    return this.resumedFrom ? { ...results, resumed_at_level: this.resumedFrom.checkpoint.level + 1 } : results;
   }
 
   /** Paused once every worker still running has paused. */
@@ -269,7 +285,7 @@ export class Trainers {
     if (!reported.length) return; // nothing trained yet
     const segmentsDone = reported.reduce((total, { progress: p }) => total + p.segment + p.iteration / p.iterations, 0);
     const training = reported.filter((p) => !p.waiting && !p.ended);
-    const segments = segmentsOf(this.settings); // the core's: a target's rounds resolved
+    const { segments } = this;
     this.onMessage({
       type: 'progress',
       parts: this.parts.map(({ share, config, progress, waiting, ended }) => ({ share, controls: config.controls, progress, waiting, ended })),
