@@ -7,7 +7,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
-say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+# Each phase's line carries the seconds since the first script started (scripts/build run by
+# scripts/test counts from scripts/test's start), so a log shows what each phase took.
+export TICKETLAB_T0="${TICKETLAB_T0:-$(date +%s)}"
+say() { printf '\033[1m== %s\033[0m (at %d s)\n' "$*" "$(($(date +%s) - TICKETLAB_T0))" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 need_command() {
@@ -96,6 +99,15 @@ ensure_geckodriver() {
     cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force
   fi
   GECKODRIVER="$(command -v geckodriver)"
+}
+
+# WebKitGTK, Safari's engine, from Debian: WebKitWebDriver (webkit2gtk-driver), which drives the
+# MiniBrowser that comes with libwebkit2gtk; it has no headless mode, so Xvfb gives it a display.
+ensure_webkit() {
+  if ! command -v WebKitWebDriver >/dev/null 2>&1 || ! command -v Xvfb >/dev/null 2>&1; then
+    say "installing WebKitGTK's WebDriver and Xvfb from Debian"
+    apt_install webkit2gtk-driver xvfb
+  fi
 }
 
 # A Python venv under target/ with the packages of a requirements file (scripts/requirements-*.txt),

@@ -29,8 +29,10 @@ export function normalizePrefix(prefix = '/') {
 /**
  * Serves `folder` at http://host:port{prefix}; resolves to the listening http.Server. `headers`
  * are added to every file's response (a test can send the page's CSP as a host's header would).
+ * `override(path, file)` (for tests), given the path under the prefix and the file it names, may
+ * answer instead: {body, type}, sent uncached; or nothing, and the file is served.
  */
-export function serve(folder, port = 0, host = '127.0.0.1', { prefix = '/', headers = {} } = {}) {
+export function serve(folder, port = 0, host = '127.0.0.1', { prefix = '/', headers = {}, override = () => null } = {}) {
   const root = resolve(folder);
   const base = normalizePrefix(prefix);
   const server = createServer((request, response) => {
@@ -50,7 +52,13 @@ export function serve(folder, port = 0, host = '127.0.0.1', { prefix = '/', head
       return;
     }
     try {
-      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) file = join(file, 'index.html');
+      const replaced = override(path, file);
+      if (replaced) {
+        response.writeHead(200, { ...headers, 'Cache-Control': 'no-store', 'Content-Type': replaced.type ?? TYPES[extname(file)] ?? 'application/octet-stream' });
+        response.end(replaced.body);
+        return;
+      }
       const { size, mtime, mtimeMs } = statSync(file);
       // Revalidated on every use, as hosts do: a file already fetched (by another worker, say) is
       // answered 304 Not Modified, and a rebuilt one is sent again.

@@ -8,28 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { start, openPage, waitForStatus, waitInViewport, ROOT } from './browser.mjs';
+import { nativeRun, numbers } from './native.mjs';
 
 let session;
 before(async () => { session = await start(); });
 after(async () => { await session?.close(); });
 
 const results = (page) => page.evaluate(() => window.ticketlab.results());
-/** The rounds without their wall times: what must be identical between runs and builds. */
-const numbers = (run) => run.rounds.map(({ seconds, ...round }) => round);
-
-/** The same settings through the native CLI; returns its results JSON (also of a run that ends early). */
-function nativeRun(config) {
-  const folder = mkdtempSync(join(tmpdir(), 'ticketlab-'));
-  const [configFile, out] = [join(folder, 'config.json'), join(folder, 'native.json')];
-  writeFileSync(configFile, JSON.stringify(config));
-  try {
-    execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'train', '--config', configFile, '--out', out],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    if (error.status !== 3) throw error; // 3: the run stopped or diverged, and its results were written
-  }
-  return JSON.parse(readFileSync(out, 'utf8'));
-}
 const segmentName = (round) => `${round.branch}/${round.level}`;
 
 /**

@@ -54,3 +54,17 @@ test('an error keeps the results only when something was evaluated; a ticket fil
   assert.deepEqual(reduce(chosen, { type: 'ticket_read', config: { seed: 3 } }).ticket.config, { seed: 3 });
   assert.equal(reduce(chosen, { type: 'ticket_refused' }).ticket, null);
 });
+
+test('a view that throws does not stop the others: its error goes to its own failure handler', () => {
+  const store = createStore();
+  const seen = [];
+  const failures = [];
+  store.subscribe(() => seen.push('first'));
+  store.subscribe(() => { throw new Error('a broken view'); }, (error) => failures.push(error.message));
+  store.subscribe(() => seen.push('last'));
+  store.dispatch({ type: 'views_reset', config: {} });
+  store.dispatch({ type: 'run', values: { seed: 5 }, firstTrial: 0, resumedAt: null, xRange: null });
+  assert.deepEqual(seen, ['first', 'last', 'first', 'last']);
+  assert.deepEqual(failures, ['a broken view', 'a broken view']);
+  assert.equal(store.state.phase, 'running', 'the state moves on');
+});

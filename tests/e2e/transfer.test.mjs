@@ -3,11 +3,10 @@
 // www/app/trainers.js), and the run's numbers are those of the native CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, openPage, waitForStatus, ROOT } from './browser.mjs';
+import { nativeRun, numbers } from './native.mjs';
 import { MNIST_FILES, MNIST_SHA256, MNIST_DOWNLOAD_BYTES } from '../../www/app/mnist.js';
 
 let session;
@@ -15,19 +14,6 @@ before(async () => { session = await start(); });
 after(async () => { await session?.close(); });
 
 const BUDGET = 12_000_000; // bytes, page and workers, from navigation to the first training step
-
-/** The rounds without their wall times: what must be identical between runs and builds. */
-const numbers = (run) => run.rounds.map(({ seconds, ...round }) => round);
-
-/** The same settings through the native CLI; returns its results JSON. */
-function nativeRun(config) {
-  const folder = mkdtempSync(join(tmpdir(), 'ticketlab-'));
-  const [configFile, out] = [join(folder, 'config.json'), join(folder, 'native.json')];
-  writeFileSync(configFile, JSON.stringify(config));
-  execFileSync('cargo', ['run', '--quiet', '--release', '--bin', 'lth', '--', 'train', '--config', configFile, '--out', out],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  return JSON.parse(readFileSync(out, 'utf8'));
-}
 
 /** A response's bytes on the wire (body and headers), or its Content-Length where the browser does not say. */
 async function transferred(response) {

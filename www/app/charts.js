@@ -3,8 +3,32 @@
 // spread over trials (setData's third argument): drawn under its line as a shaded band from the
 // minimum to the maximum, with each trial's points as faint dots. Colours are the Okabe–Ito
 // palette, safe for colour-blind readers.
-import uPlot from '../vendor/uPlot.esm.js';
+//
+// uPlot is loaded on its own (a dynamic import), not as a static import: a library that throws as
+// it loads would otherwise stop every module of the page. A chart keeps its data either way; it
+// draws once uPlot is there, and where uPlot fails it says so in its place, with what to do.
+import { onWidthChange } from './resize.js';
 
+/**
+ * uPlot reads navigator.language as it loads (its number format): a tag that Intl refuses, such as
+ * "C" (WebKitGTK's under LANG=C) or "", would throw there. Such a tag is replaced by the page's
+ * own language, for uPlot's sake; the page formats its numbers in 'en' itself.
+ */
+function withUsableLanguage() {
+  try {
+    new Intl.NumberFormat(navigator.language);
+  } catch {
+    Object.defineProperty(navigator, 'language', { value: document.documentElement.lang || 'en', configurable: true });
+  }
+}
+
+let uPlotLoading = null;
+/** uPlot's module, loaded once (rejects with the error that stopped it). */
+function loadUPlot() {
+  withUsableLanguage();
+  uPlotLoading ??= import('../vendor/uPlot.esm.js').then((module) => module.default);
+  return uPlotLoading;
+}
 export const PALETTE = { blue: '#0072b2', orange: '#e69f00', green: '#009e73', vermillion: '#d55e00', sky: '#56b4e9', purple: '#cc79a7' };
 
 const HEIGHT = 260;
@@ -15,15 +39,27 @@ export class LineChart {
    * series: [{label, colour, dash?, points?}]; x: {label, log?, reversed?, format?};
    * y: {label, range?, log?, format?}.
    */
-  constructor(element, { series, x = {}, y = {} }) {
+  constructor(element, options) {
+    this.element = element;
+    this.data = [[], ...options.series.map(() => [])];
+    this.spreads = null; // per series: {min, max, trials} aligned with the x values, or null
+    this.xRange = null; // [min, max] the x axis holds (log x axes only), or null to fit the data
+    this.heldRange = null; // the range asked of holdXRange, until uPlot can widen it
+    this.shown = options.series.map(() => true);
+    this.plot = null; // once uPlot has loaded
+    this.failure = null; // why the chart cannot be drawn, if it cannot
+    loadUPlot().then((uPlot) => this.create(uPlot, options)).catch((error) => this.fail(error));
+  }
+
+  /** The uPlot chart, made once uPlot has loaded, with whatever data has come meanwhile. */
+  create(uPlot, { series, x = {}, y = {} }) {
+    const element = this.element;
     const xFormat = x.format ?? ((v) => v.toLocaleString('en'));
     const yFormat = y.format ?? ((v) => v);
     // Read at every draw, so the axes follow a switch between light and dark.
     const axisColour = () => getComputedStyle(document.body).color;
     const grid = { stroke: 'rgba(128,128,128,0.18)' };
-    this.data = [[], ...series.map(() => [])];
-    this.spreads = null; // per series: {min, max, trials} aligned with the x values, or null
-    this.xRange = null; // [min, max] the x axis holds (log x axes only), or null to fit the data
+    this.uPlot = uPlot;
     this.plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 200),
@@ -49,15 +85,28 @@ export class LineChart {
       this.data,
       element,
     );
-    new ResizeObserver(() => this.plot.setSize({ width: Math.max(element.clientWidth, 200), height: HEIGHT })).observe(element);
+    this.holdXRange(this.heldRange);
+    this.shown.forEach((shown, index) => this.showSeries(index, shown));
+    this.plot.setData(this.data);
+    onWidthChange(element, () => this.plot.setSize({ width: Math.max(element.clientWidth, 200), height: HEIGHT }));
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.plot.redraw(false));
+  }
+
+  /** In the chart's place, why it cannot be drawn and what to do; the data stays (the downloads hold it). */
+  fail(error) {
+    this.failure = error;
+    const notice = document.createElement('p');
+    notice.className = 'notice view-failure';
+    notice.textContent = `This chart cannot be drawn in this browser: its charting library (uPlot) failed (${error?.message ?? error}). ` +
+      'Training and the other views work without it, and Results JSON and Learning curves CSV hold every number. Reloading may help, or another browser.';
+    this.element.replaceChildren(notice);
   }
 
   /** Appends one point: x and one value per series (null for none). */
   add(x, values) {
     this.data[0].push(x);
     values.forEach((value, index) => this.data[index + 1].push(value));
-    this.plot.setData(this.data);
+    this.plot?.setData(this.data);
   }
 
   /**
@@ -68,7 +117,7 @@ export class LineChart {
   setData(xs, columns, spreads = null) {
     this.data = [xs, ...columns];
     this.spreads = spreads;
-    this.plot.setData(this.data);
+    this.plot?.setData(this.data);
   }
 
   /**
@@ -76,11 +125,14 @@ export class LineChart {
    * fitted to the data), so that a live run's points fill a frame that shows where it is going.
    */
   holdXRange(range) {
-    this.xRange = range ? uPlot.rangeLog(range[0], range[1], 10, false) : null;
+    this.heldRange = range;
+    if (this.uPlot) this.xRange = range ? this.uPlot.rangeLog(range[0], range[1], 10, false) : null;
   }
 
   /** Shows or hides y series `index` (from 0), its legend entry too: a series the run does not train. */
   showSeries(index, shown) {
+    this.shown[index] = shown;
+    if (!this.plot) return;
     this.plot.setSeries(index + 1, { show: shown });
     const row = this.plot.root.querySelectorAll('.u-legend .u-series')[index + 1];
     if (row) row.style.display = shown ? '' : 'none'; // uPlot's stylesheet would override [hidden]
@@ -89,13 +141,13 @@ export class LineChart {
   reset() {
     this.data = this.data.map(() => []);
     this.spreads = null;
-    this.plot.setData(this.data);
+    this.plot?.setData(this.data);
   }
 
   /** uPlot's own y range (10% padding), widened to hold the spreads. */
   rangeWithSpreads(min, max) {
     const values = [min, max, ...(this.spreads ?? []).filter(Boolean).flatMap((spread) => [...spread.min, ...spread.max])].filter((v) => v != null);
-    return values.length ? uPlot.rangeNum(Math.min(...values), Math.max(...values), 0.1, true) : [null, null];
+    return values.length ? this.uPlot.rangeNum(Math.min(...values), Math.max(...values), 0.1, true) : [null, null];
   }
 
   /** Each shown series' band (min to max) and its trials' points, a few pixels apart, clipped to the plot. */
@@ -147,6 +199,7 @@ export class LineChart {
 
   /** The chart as a PNG (a Blob) with a line of legend under it, on the page's background colour. */
   toPng() {
+    if (!this.plot) return Promise.reject(this.failure ?? new Error('the chart is not drawn yet'));
     const source = this.plot.ctx.canvas;
     const scale = source.width / this.plot.width; // device pixels per CSS pixel
     const canvas = document.createElement('canvas');

@@ -1,5 +1,6 @@
 // The page's small shared helpers for the document: find an element, bring it into view, copy
-// text, and whether the page is embedded (?embed=views: inside a blog post's iframe).
+// text, say in a view that it failed, and whether the page is embedded (?embed=views: inside a
+// blog post's iframe).
 
 export const $ = (id) => document.getElementById(id);
 
@@ -21,3 +22,20 @@ export async function copyText(text, status, select = null) {
     status.textContent = select ? 'Selected: press Ctrl+C (⌘C) to copy.' : `Copy this link: ${text}`;
   }
 }
+
+/**
+ * Says in `panel` (a view's section) that the view failed (`error`), what still works and what to
+ * do; once per panel, the first failure's.
+ */
+export function showViewFailure(panel, name, error) {
+  if (!panel || panel.querySelector(':scope > .view-failure')) return;
+  const notice = document.createElement('p');
+  notice.className = 'notice view-failure';
+  notice.setAttribute('role', 'alert');
+  notice.textContent = `${name} failed in this browser (${error?.message ?? error}). The rest of the page, training too, ` +
+    'works without it. Reloading may help; if it does not, another browser will show it.';
+  const heading = panel.querySelector('h2');
+  if (heading?.parentElement === panel) heading.after(notice);
+  else panel.prepend(notice);
+}
+

@@ -7,6 +7,7 @@
 // initial, trained: Float32Array, mask: Uint8Array}); add() keeps them by round, and the round
 // slider and the initial/trained choice pick what is drawn.
 import { RoundPanel } from './round-panel.js';
+import { onWidthChange } from './resize.js';
 
 const RDBU = ['#b2182b', '#d6604d', '#f4a582', '#fddbc7', '#f7f7f7', '#d1e5f0', '#92c5de', '#4393c3', '#2166ac'];
 const STOPS = RDBU.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
@@ -145,9 +146,9 @@ export class FilterView extends RoundPanel {
     prunedSwatch.style.background = `linear-gradient(to top right, transparent 42%, ${PRUNED_HATCH} 42% 58%, transparent 58%), rgb(${PRUNED_FILL})`;
     this.width = 0; // of the figures when last drawn, in CSS pixels
     for (const choice of choices) choice.addEventListener('change', () => this.draw());
-    new ResizeObserver(() => {
+    onWidthChange(layers, () => {
       if (this.layersElement.clientWidth !== this.width) this.draw();
-    }).observe(layers);
+    });
   }
 
   reset() {

@@ -44,7 +44,9 @@ export async function keepRounds(key, run) {
   try {
     await transact('readwrite', (store) => store.put({ key, ...run, saved: Date.now() }));
   } catch (error) {
-    const why = error?.name === 'QuotaExceededError' ? 'its storage is full' : `its storage refused it (${error?.name ?? error})`;
+    const why = error?.name === 'QuotaExceededError' ? 'its storage is full'
+      : typeof indexedDB === 'undefined' ? 'it offers this page no storage (a private window may not)'
+        : `its storage refused it (${error?.name ?? error})`;
     throw new Error(`this browser did not keep the last round: ${why}`);
   }
 }

@@ -14,9 +14,36 @@ import { RunControl } from './run-control.js';
 import { Replays } from './replay.js';
 import { setUpEmbedding } from './embed-box.js';
 import { Tour } from './tour.js';
-import { $ } from './dom.js';
+import { $, showViewFailure } from './dom.js';
 
 const store = createStore();
+
+/**
+ * Each view is set up on its own: one that throws (a browser without something it needs, a
+ * library that fails) says so in its own panel, `panelId`'s, and the rest of the page works on,
+ * training first. Its renders go to the run state through a store whose failures land there too.
+ * Returns what `make(store)` made, or null.
+ */
+function setUp(name, panelId, make) {
+  const failed = (error) => {
+    showViewFailure($(panelId), name, error);
+    setTimeout(() => { throw error; }); // and in the console, as the page's error
+  };
+  const viewStore = {
+    get state() {
+      return store.state;
+    },
+    dispatch: (action) => store.dispatch(action),
+    subscribe: (view) => store.subscribe(view, failed),
+  };
+  try {
+    return make(viewStore);
+  } catch (error) {
+    failed(error);
+    return null;
+  }
+}
+
 // One worker, or (with controls, on a machine with cores to spare) one for the ticket and more for
 // the controls: see trainers.js; several trials, one after another: see trials.js. Each message
 // is an action on the run state, with the trial it comes from.
@@ -24,19 +51,20 @@ const trials = new Trials((message, trial) => store.dispatch({ type: message.typ
 const { trainers } = trials; // the workers, which also answer the page's questions
 
 // The views: each subscribes to the run state as it is made, and renders its actions in this order.
-const form = new SettingsForm(store, trainers);
-const charts = new RunCharts(store);
-new Panels(store, trainers);
-new StatusView(store, form);
-watchDownloads(store, trials, charts);
-const control = new RunControl(store, form, trials);
+const form = setUp('The settings form', 'settings-panel', (viewStore) => new SettingsForm(viewStore, trainers));
+const charts = setUp('The charts', 'run-panel', (viewStore) => new RunCharts(viewStore));
+setUp('The per-round panels', 'details-panel', (viewStore) => new Panels(viewStore, trainers));
+setUp('The status line', 'run-panel', (viewStore) => new StatusView(viewStore, form));
+if (charts) setUp('The downloads', 'details-panel', (viewStore) => watchDownloads(viewStore, trials, charts));
+const control = setUp('Train, Pause and Stop', 'run-panel', (viewStore) => new RunControl(viewStore, form, trials));
 
-form.loadFromUrl();
-new Replays(store, form, (values, resume) => control.startRun(values, resume));
-setUpEmbedding(form);
-
-const tour = new Tour($('tour'));
-$('start-tour').addEventListener('click', () => tour.start());
+setUp('The link\'s settings', 'settings-panel', () => form.loadFromUrl());
+setUp('The finished runs', 'run-panel', (viewStore) => new Replays(viewStore, form, (values, resume) => control.startRun(values, resume)));
+setUp('Embedding', 'details-panel', () => setUpEmbedding(form));
+setUp('How it works', 'run-panel', () => {
+  const tour = new Tour($('tour'));
+  $('start-tour').addEventListener('click', () => tour.start());
+});
 
 // For page tests and the curious: the latest results object, the rounds done so far (of the trial
 // in progress), and how many workers the current (or last) run uses.
@@ -47,9 +75,9 @@ window.ticketlab = {
   // The settings in force (the core's, once a run has started: a target's rounds resolved), and
   // what the page worked out the chosen rounds or target keep.
   settings: () => trainers.settings,
-  pruningPlan: () => form.plan,
+  pruningPlan: () => form?.plan,
   // What the charts against weights remaining hold: [x, ...one column per branch].
   // With several trials, the lines are their means; *Spread: per branch {min, max, trials: [per trial]}.
-  chartData: () => ({ tickets: charts.tickets.data, earlyStop: charts.earlyStop.data, ticketsSpread: charts.tickets.spreads, earlyStopSpread: charts.earlyStop.spreads,
-    accuracy: charts.accuracy.data }),
+  chartData: () => ({ tickets: charts?.tickets.data, earlyStop: charts?.earlyStop.data, ticketsSpread: charts?.tickets.spreads, earlyStopSpread: charts?.earlyStop.spreads,
+    accuracy: charts?.accuracy.data }),
 };

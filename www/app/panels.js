@@ -8,7 +8,7 @@ import { ConfusionView } from './confusion.js';
 import { DigitView } from './digit.js';
 import { TrialPicker } from './trial-picker.js';
 import { renderer } from './run-state.js';
-import { $ } from './dom.js';
+import { $, showViewFailure } from './dom.js';
 
 /** The panels that show a ticket round's views: Filters, Connections, Weights, Confusion. */
 function roundPanels() {
@@ -97,9 +97,21 @@ export class Panels {
 
   /** A finished ticket round's views, to the per-round panels. */
   showRoundViews({ level, filters, connections, weights, confusion }) {
-    if (filters.length) this.rounds.filters.add(level, filters);
-    if (connections) this.rounds.connections.add(level, connections);
-    this.rounds.weights.add(level, weights);
-    this.rounds.confusion.add(level, confusion);
+    const { rounds } = this;
+    if (filters.length) drawIn(rounds.filters, 'The Filters panel', () => rounds.filters.add(level, filters));
+    if (connections) drawIn(rounds.connections, 'The Connections panel', () => rounds.connections.add(level, connections));
+    drawIn(rounds.weights, 'The Weights panel', () => rounds.weights.add(level, weights));
+    drawIn(rounds.confusion, 'The Confusion panel', () => rounds.confusion.add(level, confusion));
+  }
+}
+
+/** Runs `draw` for one panel's view; if it throws, the panel says so and the other panels still draw. */
+function drawIn(view, name, draw) {
+  try {
+    draw();
+  } catch (error) {
+    view.panel.hidden = false;
+    showViewFailure(view.panel, name, error);
+    setTimeout(() => { throw error; }); // and in the console, as the page's error
   }
 }

@@ -104,9 +104,13 @@ export const renderer = (view, types) => (state, action, before) => {
   if (types.includes(action.type)) view[action.type](state, action, before);
 };
 
+/** What a view that throws does by default: the error surfaces as the page's, after the other views have rendered. */
+const rethrowLater = (error) => setTimeout(() => { throw error; });
+
 /**
  * The one holder of the run state: `state`, `dispatch(action)` (reduce, then every subscriber in
- * the order they subscribed), and `subscribe(view)`, where view(state, action, before) renders.
+ * the order they subscribed), and `subscribe(view, failed)`, where view(state, action, before)
+ * renders. A view that throws does not stop the others: its error goes to its `failed(error)`.
  */
 export function createStore(initial = INITIAL_STATE) {
   let state = initial;
@@ -118,10 +122,16 @@ export function createStore(initial = INITIAL_STATE) {
     dispatch(action) {
       const before = state;
       state = reduce(state, action);
-      for (const view of views) view(state, action, before);
+      for (const { view, failed } of views) {
+        try {
+          view(state, action, before);
+        } catch (error) {
+          failed(error);
+        }
+      }
     },
-    subscribe(view) {
-      views.push(view);
+    subscribe(view, failed = rethrowLater) {
+      views.push({ view, failed });
     },
   };
 }

@@ -7,6 +7,7 @@
 // sample_initial, sample_trained, sample_pruned_next}).
 import { PALETTE } from './charts.js';
 import { RoundPanel } from './round-panel.js';
+import { onWidthChange } from './resize.js';
 
 const HEIGHT = 200;
 const MARGIN = { left: 44, right: 12, top: 10, bottom: 34 };
@@ -108,7 +109,7 @@ export class WeightsView extends RoundPanel {
     super(panel, 'weights');
     Object.assign(this, { layer, histogram, scatter, count, perLayer });
     layer.addEventListener('change', () => this.draw());
-    new ResizeObserver(() => this.draw()).observe(histogram);
+    onWidthChange(histogram, () => this.draw());
   }
 
   /** A round's layers; the first one also fills the layer choice. */
