@@ -40,13 +40,6 @@ ensure_wasm_bindgen() {
   fi
 }
 
-ensure_wasm_pack() {
-  if ! command -v wasm-pack >/dev/null 2>&1; then
-    say "installing wasm-pack (a few minutes, once)"
-    cargo install wasm-pack
-  fi
-}
-
 ensure_npm_packages() {
   need_command npm "install Node.js 20 or newer with npm"
   # Decided by the lock file's contents, not its date: a fresh checkout or worktree has new dates.

@@ -1,4 +1,4 @@
-//! The same core in a real browser (wasm-pack test --headless --chrome / --firefox).
+//! The same core in a real browser (wasm-bindgen-test-runner in Chromium, Firefox and WebKitGTK: see scripts/test).
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen_test::*;
