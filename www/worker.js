@@ -46,6 +46,7 @@ let mnist = null; // the four files' bytes, as the page handed them: {files, che
 const mnistWaiters = []; // runs waiting for them: {resolve, reject}
 
 const post = (message) => self.postMessage(message);
+const json = (value) => JSON.stringify(value);
 
 /**
  * The core's wasm as init takes it: pkg/ticketlab_bg.wasm.gz (a third of the size) decompressed as
@@ -384,12 +385,10 @@ serve({
   test_image: ({ index }) => answer(() => ({ index, ...trained().test_image(index) }), `showing test image ${index}`),
   async whole_run({ parts, earlier, config }) {
     await loaded();
-    const json = (value) => JSON.stringify(value);
     return answer(() => ({ results: JSON.parse(whole_run_json(json(parts), json(earlier), json(config))) }), 'merging the workers\' results');
   },
   async trials_results({ config, count, trials, wall_seconds: wallSeconds }) {
     await loaded();
-    const json = (value) => JSON.stringify(value);
     return answer(() => ({ results: JSON.parse(trials_results_json(json(config), count, json(trials), wallSeconds)) }), 'summarising the trials');
   },
   async curves_csv({ trials }) {

@@ -1,6 +1,6 @@
 // What the page offers to download: the results (JSON) and their curves (CSV: `lth imp`'s
-// curves.csv, which the core writes through the worker), the latest finished round's ticket (safetensors, from the worker), and
-// each chart as a PNG. A view of the run state (run-state.js).
+// curves.csv, which the core writes through the worker), the latest finished round's ticket
+// (safetensors, from the worker), and each chart as a PNG. A view of the run state (run-state.js).
 import { trialsOf } from './run-trials.js';
 import { $ } from './dom.js';
 
