@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{Settings, MAX_SAFE_INTEGER};
 use crate::error::{Error, Result};
+use crate::experiment::Status;
 use crate::limits::MAX_TRIALS;
 use crate::report;
-use crate::experiment::Status;
 use crate::{Config, Results};
 
 /// The plan's file in a folder of trials.

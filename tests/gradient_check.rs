@@ -10,7 +10,7 @@
 #![cfg(not(target_arch = "wasm32"))] // native tests; tests/web.rs runs in the browser
 
 use ticketlab::kernels::elementwise::{relu_backward, relu_forward};
-use ticketlab::nn::dense::Dense;
+use ticketlab::nn::dense::{Dense, Pass};
 use ticketlab::nn::init::Init;
 use ticketlab::nn::loss::softmax_cross_entropy;
 use ticketlab::nn::{Model, ModelSpec, TensorKind, Workspace};
@@ -118,7 +118,7 @@ fn dense_backward_matches_finite_differences_of_a_linear_probe() {
     let h = 1e-2;
     let tolerance = Tolerance { abs: 2e-4, rel: 1e-4 };
     let mut loss_of_params = |params: &[f32]| {
-        dense.forward(params, &x, &mut y, batch, &mut scratch);
+        dense.forward(params, &x, &mut y, batch, Pass::Training, &mut scratch);
         probe_loss(&y, &r)
     };
     let numerical_weights: Vec<f64> =
@@ -129,7 +129,7 @@ fn dense_backward_matches_finite_differences_of_a_linear_probe() {
     assert_gradients_match("d_b", &grads[bias_range], &numerical_bias, &tolerance);
 
     let mut loss_of_x = |x: &[f32]| {
-        dense.forward(&params, x, &mut y, batch, &mut scratch);
+        dense.forward(&params, x, &mut y, batch, Pass::Training, &mut scratch);
         probe_loss(&y, &r)
     };
     let numerical_x: Vec<f64> = (0..x.len()).map(|i| central_difference(&mut x, i, h, &mut loss_of_x)).collect();

@@ -204,7 +204,10 @@ fn the_pages_file_of_trials_is_lths_summary_with_the_worst_status_the_first_erro
 
     // Ended before its third trial: stopped, and the seed that did not run is named.
     let partial = page_results(&plan(3), trials.clone(), 1.0);
-    assert_eq!((partial["status"].as_str(), partial["missing_seeds"].clone()), (Some("stopped"), serde_json::json!([3])));
+    assert_eq!(
+        (partial["status"].as_str(), partial["missing_seeds"].clone()),
+        (Some("stopped"), serde_json::json!([3]))
+    );
 
     // A diverged trial makes the run diverged, and its error is the run's.
     let mut diverged = trials.clone();

@@ -88,15 +88,23 @@ fn assert_same_file(a: &Path, b: &Path) {
     }
 }
 
+/// Also the split of a trial over threads: the whole run trains each trial on one thread
+/// (`--jobs 1`); job 0 splits its trial over three (the ticket, and a control on each of two
+/// more), job 1 over two (the ticket, and both controls on one more).
 #[test]
 fn two_trials_run_apart_and_merged_are_the_whole_run() {
     let data = common::SyntheticMnistDir::new("trials-merge");
     let dir = |name: &str| data.0.join(name);
     let started = std::time::Instant::now();
-    imp(&data.0, &["--trials", "2", "--out-dir", path(&dir("whole")), "--export-tickets", path(&dir("whole-tickets"))]);
-    for k in ["0", "1"] {
+    let (whole, whole_tickets) = (dir("whole"), dir("whole-tickets"));
+    imp(
+        &data.0,
+        &["--trials", "2", "--jobs", "1", "--out-dir", path(&whole), "--export-tickets", path(&whole_tickets)],
+    );
+    for (k, threads) in [("0", "3"), ("1", "2")] {
         let (out, tickets) = (dir(&format!("trial{k}")), dir(&format!("tickets{k}")));
-        imp(&data.0, &["--trials", "2", "--trial", k, "--out-dir", path(&out), "--export-tickets", path(&tickets)]);
+        let args = ["--trials", "2", "--trial", k, "--jobs", threads, "--out-dir", path(&out)];
+        imp(&data.0, &[&args[..], &["--export-tickets", path(&tickets)]].concat());
     }
     let merge = lth(&["summarize", "--out-dir", path(&dir("merged")), path(&dir("trial0")), path(&dir("trial1"))]);
     assert!(merge.status.success(), "{}", String::from_utf8_lossy(&merge.stderr));

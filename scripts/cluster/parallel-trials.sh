@@ -9,6 +9,8 @@
 #
 #   LTH, LTH_TRIALS, LTH_OUT, LTH_DATA, LTH_ARGS   as in slurm-trials.sbatch
 #   JOBS           trials at a time (default: one per core)
+#   THREADS_PER_TRIAL  threads each trial splits its ticket and controls over (default 1, as
+#                  JOBS already fills the cores; up to 1 + the number of controls)
 #   LTH_PARTIAL=1  summarize the trials that finished even if some failed
 set -euo pipefail
 export LTH="${LTH:-lth}"
@@ -24,7 +26,7 @@ run_trial() {
   local settings
   read -ra settings <<<"$LTH_ARGS"
   "$LTH" imp "${settings[@]}" --data "$LTH_DATA" --out-dir "$LTH_OUT" \
-    --trials "$LTH_TRIALS" --trial "$1" >"$LTH_OUT.logs/trial-$1.log" 2>&1
+    --trials "$LTH_TRIALS" --trial "$1" --jobs "${THREADS_PER_TRIAL:-1}" >"$LTH_OUT.logs/trial-$1.log" 2>&1
 }
 export -f run_trial
 

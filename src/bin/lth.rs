@@ -25,13 +25,14 @@ fn main() -> std::process::ExitCode {
 mod cli {
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
+    use std::sync::mpsc::{channel, Receiver, Sender};
     use std::sync::Mutex;
 
     use serde_json::{json, Map, Value};
     use ticketlab::bench::{Kernels, Measure};
     use ticketlab::data::batches::batch_order_text;
     use ticketlab::data::mnist;
-    use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Status, SystemClock};
+    use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Share, Status, SystemClock};
     use ticketlab::limits::{MAX_ITERATIONS, MAX_TRIALS};
     use ticketlab::rules::Preset;
     use ticketlab::ticket::Ticket;
@@ -156,7 +157,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         (&[Imp], "  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3, at most 1000)
   --trial K             imp: only trial K (0 to N-1, seed SEED+K) of --trials N; see docs/cluster.md
 "),
-        (&[Imp], "  --jobs N              imp: trials trained at once (default: the number of cores)\n"),
+        (&[Imp], "  --jobs N              imp: threads (default: the number of cores): that many trials at once, and a\n                        trial with threads to spare splits its ticket and controls over them\n"),
         (&[Bench], "  --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)\n"),
         (&[Bench], "  --measure WHAT        bench: ladder (default) or dense\n"),
         (&Command::RUNS, "  --config FILE         a JSON object of settings; flags given after it override it\n"),
@@ -637,7 +638,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         let base = &plan.config;
         let seeds = indices.iter().map(|&k| base.seed + k as u64).collect::<Vec<_>>();
         eprintln!(
-            "IMP on {}: {} (seed{} {}), {}, {} segments of {} iterations each per trial, {} at a time; {} in {}",
+            "IMP on {}: {} (seed{} {}), {}, {} segments of {} iterations each per trial, on {} thread{}; {} in {}",
             base.model,
             match options.trial {
                 Some(k) => format!("trial {k} of {}", plan.trials),
@@ -648,7 +649,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             rounds_text(base),
             base.segments(),
             base.iterations,
-            options.jobs.min(indices.len()),
+            options.jobs,
+            if options.jobs == 1 { "" } else { "s" },
             if options.trial.is_some() { "results" } else { "reports" },
             out_dir.display()
         );
@@ -726,22 +728,27 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             .map_err(|e| Error::data(&path.display().to_string(), format!("cannot write it: {e}")))
     }
 
-    /// Trains the trials `indices` of `plan`, `--jobs` at a time; their results in order of index.
+    /// Trains the trials `indices` of `plan` on `--jobs` threads; their results in order of index.
+    /// Trials run `--jobs` at a time; when there are more threads than trials, each trial's
+    /// branches are split over the threads it gets (`run_trial`).
     fn run_trials(
         options: &Options,
         plan: &Plan,
         indices: Vec<usize>,
         files: &[Vec<u8>; 4],
     ) -> Result<Vec<Results>, Error> {
-        let jobs = options.jobs.min(indices.len());
-        // Each thread takes the next trial not yet started.
+        let at_once = options.jobs.min(indices.len());
+        let threads_per_trial = options.jobs / at_once.max(1);
+        // Each of `at_once` threads takes the next trial not yet started.
         let next_trial = Mutex::new(indices.into_iter());
         let finished: Mutex<Vec<(usize, Result<Results, Error>)>> = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
-            for _ in 0..jobs {
+            for _ in 0..at_once {
                 scope.spawn(|| loop {
                     let Some(index) = next_trial.lock().expect("no panics hold it").next() else { break };
-                    let outcome = plan.trial_config(index).and_then(|config| run_trial(config, options, files));
+                    let outcome = plan
+                        .trial_config(index)
+                        .and_then(|config| run_trial(config, threads_per_trial, options, files));
                     finished.lock().expect("no panics hold it").push((index, outcome));
                 });
             }
@@ -751,22 +758,150 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         finished.into_iter().map(|(_, outcome)| outcome).collect()
     }
 
-    /// One trial to its end, printing its rounds; its tickets exported if asked.
-    fn run_trial(config: Config, options: &Options, files: &[Vec<u8>; 4]) -> Result<Results, Error> {
+    /// One trial to its end on up to `threads` threads, printing its rounds; its tickets
+    /// exported if asked. With two threads or more and controls to train, the ticket's chain runs
+    /// on one thread and the controls are dealt over the others (`share_configs`); the results
+    /// are the same, bit for bit but for times, as on one thread (tests/experiment.rs).
+    fn run_trial(config: Config, threads: usize, options: &Options, files: &[Vec<u8>; 4]) -> Result<Results, Error> {
         let seed = config.seed;
-        let mut experiment = load(config, files)?;
-        experiment.run_to_end(&SystemClock::new(), |event| match event {
+        let print = |event: &Event| match event {
             Event::RoundDone(round) => print_round(Some(seed), round),
             Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
             _ => {}
-        })?;
+        };
+        let shares = share_configs(&config, threads)?;
+        let (ticket, parts) = if shares.len() == 1 {
+            let mut experiment = load(config.clone(), files)?;
+            experiment.run_to_end(&SystemClock::new(), print)?;
+            let results = experiment.results();
+            (experiment, vec![results])
+        } else {
+            run_shares(shares, files, print)?
+        };
         if let Some(dir) = &options.export_tickets {
-            for level in 0..=experiment.config().rounds {
+            for level in 0..=ticket.config().rounds {
                 let path = dir.join(format!("ticket-seed{seed}-round{level}.safetensors"));
-                write_file(&path, experiment.ticket_safetensors(level)?)?;
+                write_file(&path, ticket.ticket_safetensors(level)?)?;
             }
         }
-        Ok(experiment.results())
+        Ok(ticketlab::parts::merge_parts(parts, &config).expect("one part or more"))
+    }
+
+    /// A trial's shares for `threads` threads: the whole trial when it has no controls or one
+    /// thread; else the ticket's share, then its controls dealt over up to `threads - 1` shares
+    /// (control i to share i mod count), as the page deals them over its workers.
+    fn share_configs(config: &Config, threads: usize) -> Result<Vec<(Share, Config)>, Error> {
+        let groups = config.controls.len().min(threads.saturating_sub(1));
+        if groups == 0 {
+            return Ok(vec![(Share::All, config.clone())]);
+        }
+        let mut shares = vec![(Share::Ticket, config.clone())];
+        for group in 0..groups {
+            let mut settings = config.settings().clone();
+            settings.controls = config.controls.iter().copied().skip(group).step_by(groups).collect();
+            shares.push((Share::Controls, Config::new(settings)?));
+        }
+        Ok(shares)
+    }
+
+    /// What the ticket's thread sends each controls thread: the mask of a level, with θk (with
+    /// `--reset rewind`) before the first. The channel closes when the ticket's share has ended.
+    struct MaskMessage {
+        level: usize,
+        bytes: Vec<u8>,
+        rewind: Option<Vec<f32>>,
+    }
+
+    /// Runs `shares` (the ticket's first) on a thread each, each mask going from the ticket's
+    /// thread to the others as soon as it is known. Returns the ticket's experiment and every
+    /// share's results, the ticket's first.
+    fn run_shares(
+        shares: Vec<(Share, Config)>,
+        files: &[Vec<u8>; 4],
+        print: impl Fn(&Event) + Sync,
+    ) -> Result<(Experiment, Vec<Results>), Error> {
+        let mut experiments = Vec::new();
+        for (share, config) in shares {
+            let mut experiment = Experiment::with_share(config, share);
+            experiment.load_idx(files.each_ref().map(Vec::as_slice))?;
+            experiments.push(experiment);
+        }
+        let mut experiments = experiments.into_iter();
+        let mut ticket = experiments.next().expect("the ticket's share comes first");
+        let (senders, controls): (Vec<_>, Vec<_>) = experiments
+            .map(|share| {
+                let (tx, rx) = channel();
+                (tx, (share, rx))
+            })
+            .unzip();
+        let print = &print;
+        let controls = std::thread::scope(|scope| {
+            let threads: Vec<_> = controls
+                .into_iter()
+                .map(|(share, masks)| scope.spawn(move || run_controls(share, masks, print)))
+                .collect();
+            let outcome = run_ticket(&mut ticket, &senders, print);
+            // However the ticket's share ended, the controls' shares wait for no more masks.
+            drop(senders);
+            let controls: Result<Vec<_>, Error> =
+                threads.into_iter().map(|thread| thread.join().expect("a controls thread does not panic")).collect();
+            outcome.and(controls)
+        })?;
+        let parts = std::iter::once(ticket.results()).chain(controls.iter().map(Experiment::results)).collect();
+        Ok((ticket, parts))
+    }
+
+    /// The ticket's share to its end, each mask sent on as it is announced.
+    fn run_ticket(
+        ticket: &mut Experiment,
+        senders: &[Sender<MaskMessage>],
+        print: &(impl Fn(&Event) + Sync),
+    ) -> Result<(), Error> {
+        let (clock, rewinds) = (SystemClock::new(), ticket.config().rewind_step > 0);
+        while ticket.status() == Status::Running {
+            for event in ticket.step(250.0, &clock)? {
+                if let Event::TicketMask { level } = event {
+                    let bytes = ticket.ticket_mask(level).expect("announced").to_bytes();
+                    let rewind = (rewinds && level == 1).then(|| ticket.rewind_params().expect("θk is known").to_vec());
+                    for tx in senders {
+                        // A controls thread that has ended (on an error) takes no more masks.
+                        let _ = tx.send(MaskMessage { level, bytes: bytes.clone(), rewind: rewind.clone() });
+                    }
+                }
+                print(&event);
+            }
+        }
+        Ok(())
+    }
+
+    /// A controls share to its end: it trains while it has masks and waits for the next one.
+    fn run_controls(
+        mut share: Experiment,
+        masks: Receiver<MaskMessage>,
+        print: &(impl Fn(&Event) + Sync),
+    ) -> Result<Experiment, Error> {
+        let clock = SystemClock::new();
+        let take = |share: &mut Experiment, MaskMessage { level, bytes, rewind }| -> Result<(), Error> {
+            if let Some(params) = rewind {
+                share.set_rewind_params(&params)?;
+            }
+            share.add_ticket_mask(level, &bytes)
+        };
+        loop {
+            match share.status() {
+                Status::Waiting => match masks.recv() {
+                    Ok(message) => take(&mut share, message)?,
+                    Err(_) => share.inputs_finished(),
+                },
+                Status::Running => {
+                    for message in masks.try_iter() {
+                        take(&mut share, message)?;
+                    }
+                    share.step(250.0, &clock)?.iter().for_each(print);
+                }
+                _ => return Ok(share),
+            }
+        }
     }
 
     /// The reports over `trials` into `dir`, the Markdown table also printed.

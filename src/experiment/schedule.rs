@@ -241,7 +241,11 @@ mod tests {
         assert_eq!(run, numbered);
         assert_eq!(run.len(), Schedule::segments(&config, Share::All));
         assert_eq!(run_order(&config), expected, "the run order is the driver's");
-        assert_eq!(run_order(&self::config(0, &[Control::RandomReinit])), [(T, 0)], "no rounds: the dense network only");
+        assert_eq!(
+            run_order(&self::config(0, &[Control::RandomReinit])),
+            [(T, 0)],
+            "no rounds: the dense network only"
+        );
     }
 
     #[test]

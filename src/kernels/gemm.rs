@@ -7,7 +7,8 @@
 //! of op(a), of a(i, p) · (row p of op(b)). Layers feed it activations that are mostly zeros (the
 //! blank pixels of MNIST, dead ReLUs, and for d_W their transposes), so skipping them does a
 //! fraction of the multiply-adds a blocked GEMM would do. Each row of c is built in chunks of
-//! 16 columns held in registers (four simd128 vectors) while the nonzeros of a's row stream by.
+//! 32 columns held in registers (eight simd128 vectors) while the nonzeros of a's row stream by;
+//! the chunk's columns of op(b) are first copied into a contiguous panel.
 //!
 //! Every element of c is summed in one fixed order, p ascending, one multiply and one add each
 //! (Rust never fuses them): whatever width the compiler vectorises to (simd128 in the wasm build,
@@ -37,20 +38,22 @@ pub struct Shape {
     pub n: usize,
 }
 
-/// Columns of c computed together: four 4-lane vectors of accumulators.
-const CHUNK: usize = 16;
+/// Columns of c computed together: eight 4-lane vectors of accumulators.
+const CHUNK: usize = 32;
 
 /// The nonzero entries of op(a), row by row (CSR), and op(b) when it must be transposed.
 /// Reused from call to call (one per thread), so a training step allocates nothing.
 #[derive(Default)]
 struct Scratch {
     row_starts: Vec<u32>,
-    /// p · n for each nonzero a(i, p): where row p of op(b) starts.
+    /// p · CHUNK for each nonzero a(i, p): where row p of the panel starts.
     b_offsets: Vec<u32>,
     values: Vec<f32>,
     /// op(a) or op(b), when the operand is stored transposed.
     a_rows: Vec<f32>,
     b_rows: Vec<f32>,
+    /// A chunk of op(b)'s columns, k rows of CHUNK (the rest of a row unused in a narrower chunk).
+    panel: Vec<f32>,
 }
 
 thread_local! {
@@ -59,20 +62,27 @@ thread_local! {
 
 impl Scratch {
     /// The nonzeros of a row-major (m, k) matrix, each row's in ascending p, with the offsets
-    /// p · n of the rows of op(b) they multiply. Branch-free: every entry is written, and the
+    /// p · stride of the rows they multiply. Branch-free: every entry is written, and the
     /// cursor moves past the nonzero ones (zeros and nonzeros are mixed unpredictably in images).
-    fn gather_nonzeros(&mut self, a: &[f32], m: usize, k: usize, n: usize) {
+    fn gather_nonzeros(&mut self, a: &[f32], m: usize, k: usize, stride: usize) {
         self.row_starts.clear();
         self.row_starts.push(0);
         self.b_offsets.resize(m * k, 0);
         self.values.resize(m * k, 0.0);
         let mut count = 0;
         for row in a[..m * k].chunks_exact(k) {
+            // Row i's entries land in [count, count + k), within the m · k entries sized above.
+            let (offsets, values) = (&mut self.b_offsets[count..count + k], &mut self.values[count..count + k]);
+            let mut kept = 0;
             for (p, &value) in row.iter().enumerate() {
-                self.b_offsets[count] = (p * n) as u32;
-                self.values[count] = value;
-                count += (value != 0.0) as usize;
+                // SAFETY: kept ≤ p < k, the length of both slices.
+                unsafe {
+                    *offsets.get_unchecked_mut(kept) = (p * stride) as u32;
+                    *values.get_unchecked_mut(kept) = value;
+                }
+                kept += (value != 0.0) as usize;
             }
+            count += kept;
             self.row_starts.push(count as u32);
         }
     }
@@ -102,6 +112,7 @@ fn row_chunk<const WIDTH: usize>(b_offsets: &[u32], values: &[f32], b: &[f32], c
 fn chunk_width(rest: usize) -> usize {
     match rest {
         rest if rest >= CHUNK => CHUNK,
+        rest if rest >= 16 => 16,
         rest if rest >= 8 => 8,
         rest if rest >= 4 => 4,
         _ => 1,
@@ -113,6 +124,7 @@ fn chunk_width(rest: usize) -> usize {
 fn row_chunk_of_width(width: usize, b_offsets: &[u32], values: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
     match width {
         CHUNK => row_chunk::<CHUNK>(b_offsets, values, b, c, accumulate),
+        16 => row_chunk::<16>(b_offsets, values, b, c, accumulate),
         8 => row_chunk::<8>(b_offsets, values, b, c, accumulate),
         4 => row_chunk::<4>(b_offsets, values, b, c, accumulate),
         _ => row_chunk::<1>(b_offsets, values, b, c, accumulate),
@@ -143,7 +155,7 @@ pub fn gemm(shape: Shape, a: &[f32], op_a: Op, b: &[f32], op_b: Op, c: &mut [f32
                 &a_rows
             }
         };
-        scratch.gather_nonzeros(a, m, k, n);
+        scratch.gather_nonzeros(a, m, k, CHUNK);
         scratch.a_rows = a_rows;
         let mut b_rows = std::mem::take(&mut scratch.b_rows);
         let b: &[f32] = match op_b {
@@ -153,22 +165,30 @@ pub fn gemm(shape: Shape, a: &[f32], op_a: Op, b: &[f32], op_b: Op, c: &mut [f32
                 &b_rows
             }
         };
+        let mut panel = std::mem::take(&mut scratch.panel);
         let Scratch { row_starts, b_offsets, values, .. } = &*scratch;
         let row = |i: usize| {
             let range = row_starts[i] as usize..row_starts[i + 1] as usize;
             (&b_offsets[range.clone()], &values[range])
         };
-        // Chunks of columns outermost: the chunk's slice of b stays in cache across the rows.
+        // Chunks of columns outermost, each copied into a contiguous panel (k rows of CHUNK) that
+        // stays in cache across the rows of a: a chunk of b's rows spans two cache lines and a
+        // page per row, a panel's row one line.
+        panel.resize(k * CHUNK, 0.0);
         let mut j = 0;
         while j < n {
             let width = chunk_width(n - j);
+            for (p, panel_row) in panel.chunks_exact_mut(CHUNK).enumerate() {
+                panel_row[..width].copy_from_slice(&b[p * n + j..p * n + j + width]);
+            }
             for i in 0..m {
                 let (b_offsets, values) = row(i);
-                row_chunk_of_width(width, b_offsets, values, &b[j..], &mut c[i * n + j..], accumulate);
+                row_chunk_of_width(width, b_offsets, values, &panel, &mut c[i * n + j..], accumulate);
             }
             j += width;
         }
         scratch.b_rows = b_rows;
+        scratch.panel = panel;
     });
 }
 

@@ -9,13 +9,23 @@
 use crate::kernels::elementwise::{add_bias_to_rows, sum_rows};
 use crate::kernels::gemm::{gemm, Op, Shape};
 use crate::kernels::sparse::{
-    sparse_backward_input, sparse_backward_weights, sparse_forward, SparsePattern, SparseScratch,
+    sparse_backward_input, sparse_backward_weights, sparse_forward, sparse_forward_blocked, SparsePattern,
+    SparseScratch,
 };
 
 /// The density under which a layer switches to the sparse kernels. Measured with `lth bench`
 /// (LeNet-300-100, batch 60): the sparse kernels are 8% faster at 21% and twice as slow at 51%.
 /// A constant, so that native and wasm builds always choose the same kernels (and numbers).
 pub const SPARSE_BELOW: f64 = 0.25;
+
+/// What a forward pass is for. Training keeps what the backward pass needs; inference
+/// (evaluation, classifying) keeps nothing and may take paths that suit its large batches. Both
+/// give the same numbers, bit for bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Training,
+    Inference,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dense {
@@ -37,10 +47,21 @@ impl Dense {
         &params[self.bias_offset..self.bias_offset + self.outputs]
     }
 
-    pub fn forward(&self, params: &[f32], x: &[f32], y: &mut [f32], batch: usize, scratch: &mut SparseScratch) {
-        match &self.sparse {
-            Some(pattern) => sparse_forward(pattern, self.weights(params), x, y, batch, scratch),
-            None => {
+    pub fn forward(
+        &self,
+        params: &[f32],
+        x: &[f32],
+        y: &mut [f32],
+        batch: usize,
+        pass: Pass,
+        scratch: &mut SparseScratch,
+    ) {
+        match (&self.sparse, pass) {
+            (Some(pattern), Pass::Training) => sparse_forward(pattern, self.weights(params), x, y, batch, scratch),
+            (Some(pattern), Pass::Inference) => {
+                sparse_forward_blocked(pattern, self.weights(params), x, y, batch, scratch)
+            }
+            (None, _) => {
                 let shape = Shape { m: batch, k: self.inputs, n: self.outputs };
                 gemm(shape, x, Op::AsIs, self.weights(params), Op::AsIs, y, false);
             }

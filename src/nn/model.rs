@@ -5,7 +5,7 @@
 //! `Workspace` that is sized once per batch size and reused, so a training step allocates nothing.
 
 use super::architecture::LayerSpec;
-use super::dense::Dense;
+use super::dense::{Dense, Pass};
 use super::init::Init;
 use super::layout::ParamLayout;
 use super::loss::{predicted_class, softmax_cross_entropy, LossStats};
@@ -166,14 +166,27 @@ impl Model {
         self.layout.weight_count()
     }
 
-    /// Forward pass of a batch x (batch, inputs); returns the logits (batch, classes).
+    /// Forward pass of a batch x (batch, inputs) for training: keeps what `backward` needs;
+    /// returns the logits (batch, classes).
     pub fn forward<'w>(&self, x: &[f32], batch: usize, workspace: &'w mut Workspace) -> &'w [f32] {
-        self.forward_with(&self.params, x, batch, workspace)
+        self.forward_pass(&self.params, x, batch, Pass::Training, workspace)
     }
 
-    /// `forward` with other parameters of this architecture (same layout as `params`), e.g. a
-    /// finished round's trained weights.
+    /// Forward pass for inference (no backward pass after it) with these parameters of this
+    /// architecture (same layout as `params`: the model's own, or e.g. a finished round's
+    /// trained weights). The same logits as `forward`, bit for bit.
     pub fn forward_with<'w>(&self, params: &[f32], x: &[f32], batch: usize, workspace: &'w mut Workspace) -> &'w [f32] {
+        self.forward_pass(params, x, batch, Pass::Inference, workspace)
+    }
+
+    fn forward_pass<'w>(
+        &self,
+        params: &[f32],
+        x: &[f32],
+        batch: usize,
+        pass: Pass,
+        workspace: &'w mut Workspace,
+    ) -> &'w [f32] {
         debug_assert_eq!(x.len(), batch * self.inputs());
         debug_assert_eq!(params.len(), self.params.len());
         workspace.outputs.resize_with(self.layers.len(), Vec::new);
@@ -186,7 +199,7 @@ impl Model {
             let output = &mut rest[0];
             output.resize(batch * layer.output_width(), 0.0);
             match layer {
-                Layer::Dense(dense) => dense.forward(params, input, output, batch, &mut workspace.sparse[index]),
+                Layer::Dense(dense) => dense.forward(params, input, output, batch, pass, &mut workspace.sparse[index]),
                 Layer::Conv(conv) => {
                     let (w, bias) = (conv.weights(params), &params[conv.bias_range()]);
                     conv_forward(&conv.shape, w, bias, input, output, batch, &mut workspace.conv[index]);
@@ -260,7 +273,7 @@ impl Model {
 
     /// Loss statistics of a labelled batch, forward only.
     pub fn evaluate(&self, x: &[f32], labels: &[u8], workspace: &mut Workspace) -> LossStats {
-        let logits = self.forward(x, labels.len(), workspace);
+        let logits = self.forward_with(&self.params, x, labels.len(), workspace);
         softmax_cross_entropy(logits, labels, self.classes(), None)
     }
 
