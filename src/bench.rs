@@ -21,6 +21,9 @@ pub const LEVELS: [usize; 5] = [0, 3, 7, 12, 15];
 /// Passes over the validation set per evaluation measurement (5,000 images each by default).
 pub const EVALUATION_PASSES: usize = 10;
 
+/// The levels of the paper's schedule to 3.6% (rounds 0 to 15), for `Measure::Schedule`.
+pub const SCHEDULE_LEVELS: [usize; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
 /// What a benchmark run measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Measure {
@@ -29,10 +32,14 @@ pub enum Measure {
     /// The training step of the dense network only, with the kernels training uses: quick, for
     /// comparing models (scripts/bench runs it for LeNet-5).
     Dense,
+    /// Where a run's time goes: at every level of `SCHEDULE_LEVELS`, one evaluation interval
+    /// (`eval_every` training steps, then the validation and test sets scored), with the kernels
+    /// training uses; and from those, what the paper's schedule takes.
+    Schedule,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 2] = [Measure::Ladder, Measure::Dense];
+    pub const ALL: [Measure; 3] = [Measure::Ladder, Measure::Dense, Measure::Schedule];
 
     /// "ladder" or "dense".
     pub fn from_name(name: &str) -> Option<Measure> {
@@ -43,6 +50,7 @@ impl Measure {
         match self {
             Measure::Ladder => "ladder",
             Measure::Dense => "dense",
+            Measure::Schedule => "schedule",
         }
     }
 
@@ -51,6 +59,7 @@ impl Measure {
         match self {
             Measure::Ladder => &LEVELS,
             Measure::Dense => &LEVELS[..1],
+            Measure::Schedule => &SCHEDULE_LEVELS,
         }
     }
 
@@ -58,7 +67,7 @@ impl Measure {
     pub fn kernels(self) -> &'static [Kernels] {
         match self {
             Measure::Ladder => &Kernels::ALL,
-            Measure::Dense => &[Kernels::Auto],
+            Measure::Dense | Measure::Schedule => &[Kernels::Auto],
         }
     }
 
@@ -159,4 +168,52 @@ pub fn evaluation_throughput(config: &Config, data: &Mnist, passes: usize, clock
     let start = clock.now_millis();
     let examples: usize = (0..passes).map(|_| trainer.evaluate(&data.validation).examples).sum();
     examples as f64 * 1000.0 / (clock.now_millis() - start).max(1e-9)
+}
+
+/// Seconds of one evaluation interval at `level` of the ladder, as a run spends them: training
+/// (`config.eval_every` steps, after one untimed warm-up step) and evaluation (the validation set
+/// and the test set, once), with the kernels training uses.
+pub struct Interval {
+    pub training: f64,
+    pub evaluation: f64,
+}
+
+pub fn interval_seconds(config: &Config, data: &Mnist, level: usize, clock: &dyn Clock) -> Interval {
+    let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
+    let mask = ladder_mask(config, &model, level);
+    let mut trainer = Trainer::new(config, model, mask, data.train.len());
+    trainer.train_step(&data.train);
+    let start = clock.now_millis();
+    for _ in 0..config.eval_every {
+        trainer.train_step(&data.train);
+    }
+    let trained = clock.now_millis();
+    trainer.evaluate(&data.validation);
+    trainer.evaluate(&data.test);
+    let evaluated = clock.now_millis();
+    Interval { training: (trained - start) / 1000.0, evaluation: (evaluated - trained) / 1000.0 }
+}
+
+/// When a run of one trial on `workers` workers ends, given each round's seconds (`rounds[level]`,
+/// the same for the ticket and every control at a level) and its number of controls: the ticket's
+/// rounds one after another on the first worker; a control's round at level k ≥ 1 can start once
+/// the ticket's round k − 1 has ended (its mask is known), on the control's worker (controls dealt
+/// over the other workers as the page and lth deal them; with one worker, all in the run's order).
+pub fn planned_seconds(rounds: &[f64], controls: usize, workers: usize) -> f64 {
+    let groups = controls.min(workers.saturating_sub(1));
+    if groups == 0 {
+        return rounds[0] + rounds[1..].iter().map(|seconds| seconds * (1 + controls) as f64).sum::<f64>();
+    }
+    let mut ticket_done = vec![rounds[0]];
+    for &seconds in &rounds[1..] {
+        ticket_done.push(ticket_done.last().expect("level 0") + seconds);
+    }
+    let mut free = vec![0.0f64; groups];
+    for level in 1..rounds.len() {
+        for control in 0..controls {
+            let worker = &mut free[control % groups];
+            *worker = worker.max(ticket_done[level - 1]) + rounds[level];
+        }
+    }
+    free.into_iter().fold(*ticket_done.last().expect("level 0"), f64::max)
 }

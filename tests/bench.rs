@@ -12,7 +12,8 @@ use std::process::Command;
 
 use common::{as_slices, synthetic_mnist, SyntheticMnistDir};
 use ticketlab::bench::{
-    batch_indices, evaluation_throughput, percent_remaining, training_throughput, Kernels, Measure, LEVELS,
+    batch_indices, evaluation_throughput, interval_seconds, percent_remaining, planned_seconds, training_throughput,
+    Kernels, Measure, LEVELS,
 };
 use ticketlab::data::{BatchOrder, Mnist};
 use ticketlab::experiment::Clock;
@@ -134,5 +135,29 @@ fn lth_bench_measures_lenet_5s_dense_training_and_names_the_fix_for_an_unknown_m
     );
     let wrong_measure = lth_bench(&data, &["--measure", "fast"]);
     let message = String::from_utf8_lossy(&wrong_measure.stderr);
-    assert!(!wrong_measure.status.success() && message.contains("--measure: expected ladder or dense"), "{message}");
+    assert!(!wrong_measure.status.success() && message.contains("--measure: expected ladder, dense or schedule"), "{message}");
+}
+
+#[test]
+fn a_schedules_interval_is_timed_in_two_parts_and_its_rounds_planned_over_workers() {
+    let (config, data) = small("lenet-300-100");
+    // Three readings, a second apart: training takes one second, evaluation one.
+    let interval = interval_seconds(&config, &data, 15, &TickingClock(Cell::new(0.0)));
+    assert_eq!((interval.training, interval.evaluation), (1.0, 1.0));
+    assert_eq!(Measure::Schedule.levels().len(), 16, "the paper's rounds to 3.6%");
+
+    // Rounds of 10, 8 and 6 s; the ticket's chain ends at 24 s, its masks are known at 10 and 18 s.
+    let rounds = [10.0, 8.0, 6.0];
+    // One worker: everything in turn.
+    assert_eq!(planned_seconds(&rounds, 1, 1), 10.0 + 2.0 * (8.0 + 6.0));
+    assert_eq!(planned_seconds(&rounds, 2, 1), 10.0 + 3.0 * (8.0 + 6.0));
+    // Two: the control's round 1 from 10 to 18 s, its round 2 from 18 to 24 s, beside the ticket.
+    assert_eq!(planned_seconds(&rounds, 1, 2), 24.0);
+    // Two controls on one worker beside the ticket: 10 → 26 (both of round 1), 26 → 38 (round 2).
+    assert_eq!(planned_seconds(&rounds, 2, 2), 38.0);
+    // A worker each: as one control on two workers; more workers change nothing.
+    assert_eq!(planned_seconds(&rounds, 2, 3), 24.0);
+    assert_eq!(planned_seconds(&rounds, 2, 8), 24.0);
+    // No controls: the ticket's chain.
+    assert_eq!(planned_seconds(&rounds, 0, 4), 24.0);
 }

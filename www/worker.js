@@ -40,6 +40,10 @@ import { canGunzip } from './app/gzip.js';
 import { serve, transferables } from './app/rpc.js';
 
 const SLICE_MS = 25;
+// Progress goes to the page at most every PROGRESS_MS (the latest, and before any other event):
+// one per slice would have the page redraw its status 40 times a second per worker, which on a
+// 2-core machine takes a third of a core from training.
+const PROGRESS_MS = 200;
 
 let ready = null; // memoised init
 let mnist = null; // the four files' bytes, as the page handed them: {files, checked}
@@ -115,6 +119,8 @@ class Run {
     this.doing = 'starting the run'; // what the worker was asked to do, for the message if the core fails in it
     this.kept = null; // what the run keeps if the core fails: its results as it started, and each round finished since
     this.looping = false; // at most one training loop at a time
+    this.heldProgress = null; // the latest progress not yet posted (see PROGRESS_MS)
+    this.progressPostedAt = -Infinity;
   }
 
   /** Loads the core, the data and what the run starts from (a ticket, a checkpoint), then trains. */
@@ -180,6 +186,7 @@ class Run {
   pause() {
     if (this.state === 'running' || this.state === 'waiting') {
       this.state = 'paused';
+      this.postHeldProgress();
       post({ type: 'paused' });
     } else if (this.state === 'loading') {
       this.request = 'pause';
@@ -202,6 +209,7 @@ class Run {
     } else if (this.experiment && ['running', 'waiting', 'paused'].includes(this.state)) {
       this.state = 'idle';
       this.experiment.stop();
+      this.postHeldProgress();
       post({ type: 'stopped', results: this.results() });
     }
   }
@@ -242,6 +250,7 @@ class Run {
       for (const event of this.experiment.step(SLICE_MS)) this.report(event);
       if (this.state === 'running' && this.experiment.status() === 'waiting') {
         this.state = 'waiting';
+        this.postHeldProgress();
         post({ type: 'waiting' });
       }
       await yieldToMessages();
@@ -250,6 +259,13 @@ class Run {
 
   /** One of the core's events, to the page (a ticket's mask to the controls' workers, through it). */
   report(event) {
+    if (event.type === 'progress') {
+      this.keep(event);
+      this.heldProgress = event;
+      if (performance.now() - this.progressPostedAt >= PROGRESS_MS) this.postHeldProgress();
+      return;
+    }
+    this.postHeldProgress();
     if (event.type === 'done') {
       this.state = 'idle';
       post({ ...event, results: this.results() });
@@ -266,6 +282,13 @@ class Run {
         if (event.level < this.checkpointsBefore) this.postCheckpoint(event.level);
       }
     }
+  }
+
+  postHeldProgress() {
+    if (!this.heldProgress) return;
+    post(this.heldProgress);
+    this.heldProgress = null;
+    this.progressPostedAt = performance.now();
   }
 
   /** Notes where the run is and what it has finished, for a message and results if the core fails. */

@@ -110,8 +110,10 @@ bench  training throughput of the --model network (default lenet-300-100) at fiv
        pruning ladder (for LeNet-300-100: 100, 51.3, 21.1, 6.95 and 3.6% of its weights), with the
        dense kernels, the sparse ones, and the automatic choice (median of R interleaved repetitions
        of N steps, default 200), and evaluation throughput; with --measure dense, only the dense
-       network's training step, with the kernels training uses. Writes JSON (default
-       bench/native.json).
+       network's training step, with the kernels training uses; with --measure schedule, where a
+       run's time goes: at each of the 16 levels to 3.6%, one evaluation interval (--eval-every
+       steps, then the validation and test sets scored), the paper's rounds they make, and the
+       run's time on 1, 2 and 3 workers. Writes JSON (default bench/native.json).
 ",
             }
         }
@@ -159,7 +161,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
 "),
         (&[Imp], "  --jobs N              imp: threads (default: the number of cores): that many trials at once, and a\n                        trial with threads to spare splits its ticket and controls over them\n"),
         (&[Bench], "  --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)\n"),
-        (&[Bench], "  --measure WHAT        bench: ladder (default) or dense\n"),
+        (&[Bench], "  --measure WHAT        bench: ladder (default), dense, or schedule (where a run's time goes)\n"),
         (&Command::RUNS, "  --config FILE         a JSON object of settings; flags given after it override it\n"),
         (&[Train, Imp], "  --epochs E            sets --iterations to E epochs (an epoch is ⌊train size / batch⌋ iterations)\n"),
         (&[Train, Imp], "  --seed N              seeds every random choice; without one, a seed is drawn at random and printed\n"),
@@ -319,7 +321,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
                 "repetitions" => options.repetitions = count(&flag, &value, usize::MAX)?,
                 "measure" => {
                     options.measure = Measure::from_name(&value)
-                        .ok_or_else(|| format!("--measure: expected ladder or dense, got \"{value}\""))?;
+                        .ok_or_else(|| format!("--measure: expected ladder, dense or schedule, got \"{value}\""))?;
                 }
                 "preset" => {
                     merge(&mut options.settings, preset(&value)?);
@@ -1068,6 +1070,9 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             config.train_size,
         )?;
         let clock = SystemClock::new();
+        if options.measure == Measure::Schedule {
+            return bench_schedule(&options, &config, &data, &out);
+        }
         let (levels, kernels) = (options.measure.levels(), options.measure.kernels());
         let mut samples = vec![vec![Vec::new(); kernels.len()]; levels.len()];
         let mut evaluation = Vec::new();
@@ -1129,6 +1134,60 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             report["evaluation_passes"] = json!(EVALUATION_PASSES);
         }
         write_file(&out, &(serde_json::to_string_pretty(&report).expect("serialises") + "\n"))?;
+        Ok(Status::Done)
+    }
+
+    /// `bench --measure schedule`: each level's evaluation interval (median of the repetitions),
+    /// the rounds of the paper's schedule they make, and when a run of them ends on 1, 2 and 3
+    /// workers.
+    fn bench_schedule(options: &Options, config: &Config, data: &ticketlab::data::Mnist, out: &Path) -> Result<Status, Error> {
+        use ticketlab::bench::{interval_seconds, percent_remaining, planned_seconds, SCHEDULE_LEVELS};
+        /// The paper's iterations a round for LeNet-300-100.
+        const PAPER_ITERATIONS: usize = 50_000;
+        let clock = SystemClock::new();
+        let mut samples = vec![(Vec::new(), Vec::new()); SCHEDULE_LEVELS.len()];
+        for repetition in 0..options.repetitions {
+            eprintln!("{}: repetition {} of {}", config.model, repetition + 1, options.repetitions);
+            for (&level, (training, evaluation)) in SCHEDULE_LEVELS.iter().zip(&mut samples) {
+                let interval = interval_seconds(config, data, level, &clock);
+                training.push(interval.training);
+                evaluation.push(interval.evaluation);
+            }
+        }
+        let intervals_a_round = (PAPER_ITERATIONS / config.eval_every) as f64;
+        println!(
+            "{}, one evaluation interval ({} training steps of batch {}, then the validation and test sets scored), \
+             median of {} repetitions:\n",
+            config.model, config.eval_every, config.batch_size, options.repetitions
+        );
+        println!("| level | weights remaining | training s | evaluation s | evaluation share | a round of {PAPER_ITERATIONS} iterations, s |");
+        println!("|---:|---:|---:|---:|---:|---:|");
+        let (mut rows, mut rounds) = (Vec::new(), Vec::new());
+        for (&level, (training, evaluation)) in SCHEDULE_LEVELS.iter().zip(samples) {
+            let (training, evaluation) = (median(training), median(evaluation));
+            let round = (training + evaluation) * intervals_a_round;
+            let percent = percent_remaining(config, level);
+            let share = evaluation / (training + evaluation);
+            println!("| {level} | {percent:.2}% | {training:.3} | {evaluation:.3} | {:.0}% | {round:.0} |", 100.0 * share);
+            rows.push(json!({"level": level, "percent_remaining": percent, "training_seconds": training,
+                "evaluation_seconds": evaluation, "round_seconds": round}));
+            rounds.push(round);
+        }
+        let planned: Vec<Value> = [1, 2, 3]
+            .iter()
+            .map(|&workers| json!({"workers": workers, "controls": 1, "seconds": planned_seconds(&rounds, 1, workers)}))
+            .collect();
+        println!("\nthe paper's schedule to 3.6% (15 rounds of {PAPER_ITERATIONS} iterations) with random re-initialisation:");
+        for plan in &planned {
+            println!("  on {} worker(s): {:.0} s", plan["workers"], plan["seconds"].as_f64().expect("a number"));
+        }
+        let report = json!({
+            "model": config.model, "measure": "schedule", "batch_size": config.batch_size,
+            "eval_every": config.eval_every, "validation_size": config.validation_size,
+            "repetitions": options.repetitions, "paper_iterations": PAPER_ITERATIONS,
+            "levels": rows, "planned": planned,
+        });
+        write_file(out, &(serde_json::to_string_pretty(&report).expect("serialises") + "\n"))?;
         Ok(Status::Done)
     }
 
