@@ -135,7 +135,10 @@ fn lth_bench_measures_lenet_5s_dense_training_and_names_the_fix_for_an_unknown_m
     );
     let wrong_measure = lth_bench(&data, &["--measure", "fast"]);
     let message = String::from_utf8_lossy(&wrong_measure.stderr);
-    assert!(!wrong_measure.status.success() && message.contains("--measure: expected ladder, dense or schedule"), "{message}");
+    assert!(
+        !wrong_measure.status.success() && message.contains("--measure: expected ladder, dense or schedule"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -1140,7 +1140,12 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
     /// `bench --measure schedule`: each level's evaluation interval (median of the repetitions),
     /// the rounds of the paper's schedule they make, and when a run of them ends on 1, 2 and 3
     /// workers.
-    fn bench_schedule(options: &Options, config: &Config, data: &ticketlab::data::Mnist, out: &Path) -> Result<Status, Error> {
+    fn bench_schedule(
+        options: &Options,
+        config: &Config,
+        data: &ticketlab::data::Mnist,
+        out: &Path,
+    ) -> Result<Status, Error> {
         use ticketlab::bench::{interval_seconds, percent_remaining, planned_seconds, SCHEDULE_LEVELS};
         /// The paper's iterations a round for LeNet-300-100.
         const PAPER_ITERATIONS: usize = 50_000;
@@ -1168,7 +1173,10 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             let round = (training + evaluation) * intervals_a_round;
             let percent = percent_remaining(config, level);
             let share = evaluation / (training + evaluation);
-            println!("| {level} | {percent:.2}% | {training:.3} | {evaluation:.3} | {:.0}% | {round:.0} |", 100.0 * share);
+            println!(
+                "| {level} | {percent:.2}% | {training:.3} | {evaluation:.3} | {:.0}% | {round:.0} |",
+                100.0 * share
+            );
             rows.push(json!({"level": level, "percent_remaining": percent, "training_seconds": training,
                 "evaluation_seconds": evaluation, "round_seconds": round}));
             rounds.push(round);

@@ -35,13 +35,6 @@ impl Dataset {
         self.labels.is_empty()
     }
 
-    fn range(&self, range: std::ops::Range<usize>) -> Dataset {
-        Dataset {
-            images: self.images[range.start * PIXELS..range.end * PIXELS].to_vec(),
-            labels: self.labels[range].to_vec(),
-        }
-    }
-
     /// Writes examples `indices` as a batch: x (batch, 784) scaled to [0, 1], and their labels.
     /// (A plain loop into a sized buffer, so the byte-to-float conversion is vectorised.)
     pub fn gather(&self, indices: impl ExactSizeIterator<Item = usize>, x: &mut Vec<f32>, labels: &mut Vec<u8>) {
@@ -63,7 +56,33 @@ pub struct Mnist {
     pub test: Dataset,
 }
 
-fn images_and_labels(images_file: &str, images: &[u8], labels_file: &str, labels: &[u8]) -> Result<Dataset> {
+/// A checked pair of IDX files, still in the files' bytes: the images' pixels and their labels.
+struct Examples<'a> {
+    images: &'a [u8],
+    labels: &'a [u8],
+}
+
+impl Examples<'_> {
+    fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// A dataset of the examples in `range`, copied straight from the files' bytes (so that loading
+    /// holds the files and the datasets, never a third copy: the page's workers keep the peak).
+    fn copy(&self, range: std::ops::Range<usize>) -> Dataset {
+        Dataset {
+            images: self.images[range.start * PIXELS..range.end * PIXELS].to_vec(),
+            labels: self.labels[range].to_vec(),
+        }
+    }
+}
+
+fn images_and_labels<'a>(
+    images_file: &str,
+    images: &'a [u8],
+    labels_file: &str,
+    labels: &'a [u8],
+) -> Result<Examples<'a>> {
     let images = idx::parse(images_file, images, 3)?;
     let labels = idx::parse(labels_file, labels, 1)?;
     if images.dims[1..] != [IMAGE_SIDE, IMAGE_SIDE] {
@@ -90,7 +109,7 @@ fn images_and_labels(images_file: &str, images: &[u8], labels_file: &str, labels
             ),
         ));
     }
-    Ok(Dataset { images: images.data.to_vec(), labels: labels.data.to_vec() })
+    Ok(Examples { images: images.data, labels: labels.data })
 }
 
 impl Mnist {
@@ -99,6 +118,7 @@ impl Mnist {
     pub fn from_idx(files: [&[u8]; 4], validation_size: usize, train_size: usize) -> Result<Mnist> {
         let full_train = images_and_labels(TRAIN_IMAGES, files[0], TRAIN_LABELS, files[1])?;
         let test = images_and_labels(TEST_IMAGES, files[2], TEST_LABELS, files[3])?;
+        let test = test.copy(0..test.len());
         let available = full_train.len().saturating_sub(validation_size);
         if validation_size == 0 || available == 0 {
             return Err(Error::config(
@@ -115,8 +135,8 @@ impl Mnist {
         }
         let train_end = validation_size + if train_size == 0 { available } else { train_size };
         Ok(Mnist {
-            validation: full_train.range(0..validation_size),
-            train: full_train.range(validation_size..train_end),
+            validation: full_train.copy(0..validation_size),
+            train: full_train.copy(validation_size..train_end),
             test,
         })
     }
