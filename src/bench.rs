@@ -170,14 +170,15 @@ pub fn evaluation_throughput(config: &Config, data: &Mnist, passes: usize, clock
     examples as f64 * 1000.0 / (clock.now_millis() - start).max(1e-9)
 }
 
-/// Seconds of one evaluation interval at `level` of the ladder, as a run spends them: training
-/// (`config.eval_every` steps, after one untimed warm-up step) and evaluation (the validation set
-/// and the test set, once), with the kernels training uses.
+/// Seconds of one evaluation interval, as a run spends them.
 pub struct Interval {
     pub training: f64,
     pub evaluation: f64,
 }
 
+/// One evaluation interval at `level` of the ladder: training (`config.eval_every` steps, after
+/// one untimed warm-up step) and evaluation (the validation set and the test set, once), with the
+/// kernels training uses.
 pub fn interval_seconds(config: &Config, data: &Mnist, level: usize, clock: &dyn Clock) -> Interval {
     let model = Model::new(config.model_spec(), config.init(), &mut Rng::new(config.seed, Stream::WeightInit));
     let mask = ladder_mask(config, &model, level);

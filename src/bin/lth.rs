@@ -503,8 +503,9 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         write_file(path, serde_json::to_string_pretty(results).expect("results serialise") + "\n")
     }
 
-    fn load(config: Config, files: &[Vec<u8>; 4]) -> Result<Experiment, Error> {
-        let mut experiment = Experiment::new(config);
+    /// `share` of the run `config` describes, with MNIST loaded.
+    fn load(config: Config, share: Share, files: &[Vec<u8>; 4]) -> Result<Experiment, Error> {
+        let mut experiment = Experiment::with_share(config, share);
         experiment.load_idx(files.each_ref().map(Vec::as_slice))?;
         Ok(experiment)
     }
@@ -771,15 +772,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
             _ => {}
         };
-        let shares = share_configs(&config, threads)?;
-        let (ticket, parts) = if shares.len() == 1 {
-            let mut experiment = load(config.clone(), files)?;
-            experiment.run_to_end(&SystemClock::new(), print)?;
-            let results = experiment.results();
-            (experiment, vec![results])
-        } else {
-            run_shares(shares, files, print)?
-        };
+        let (ticket, parts) = run_shares(share_configs(&config, threads)?, files, print)?;
         if let Some(dir) = &options.export_tickets {
             for level in 0..=ticket.config().rounds {
                 let path = dir.join(format!("ticket-seed{seed}-round{level}.safetensors"));
@@ -814,21 +807,16 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         rewind: Option<Vec<f32>>,
     }
 
-    /// Runs `shares` (the ticket's first) on a thread each, each mask going from the ticket's
-    /// thread to the others as soon as it is known. Returns the ticket's experiment and every
-    /// share's results, the ticket's first.
+    /// Runs `shares` (the ticket's first, or the whole trial alone) on a thread each, each mask
+    /// going from the ticket's thread to the others as soon as it is known. Returns the ticket's
+    /// experiment and every share's results, the ticket's first.
     fn run_shares(
         shares: Vec<(Share, Config)>,
         files: &[Vec<u8>; 4],
         print: impl Fn(&Event) + Sync,
     ) -> Result<(Experiment, Vec<Results>), Error> {
-        let mut experiments = Vec::new();
-        for (share, config) in shares {
-            let mut experiment = Experiment::with_share(config, share);
-            experiment.load_idx(files.each_ref().map(Vec::as_slice))?;
-            experiments.push(experiment);
-        }
-        let mut experiments = experiments.into_iter();
+        let experiments = shares.into_iter().map(|(share, config)| load(config, share, files));
+        let mut experiments = experiments.collect::<Result<Vec<_>, Error>>()?.into_iter();
         let mut ticket = experiments.next().expect("the ticket's share comes first");
         let (senders, controls): (Vec<_>, Vec<_>) = experiments
             .map(|share| {

@@ -15,8 +15,8 @@
 //! SSE natively), the result is bit for bit the same, and equal to the naive sequential loop
 //! [`gemm_sequential`]. A seed therefore gives the same run in the terminal and in the browser.
 //!
-//! A transposed operand costs one pass to reorder it into a reused buffer; op(a) is then read
-//! into a list of nonzeros per row.
+//! A transposed a costs one pass to reorder it into a reused buffer, then op(a) is read into a
+//! list of nonzeros per row; b, transposed or not, is read straight into the panels.
 
 use std::cell::RefCell;
 
@@ -41,7 +41,8 @@ pub struct Shape {
 /// Columns of c computed together: eight 4-lane vectors of accumulators.
 const CHUNK: usize = 32;
 
-/// The nonzero entries of op(a), row by row (CSR), and op(b) when it must be transposed.
+/// The nonzero entries of op(a), row by row (CSR), op(a) when it must be transposed, and the
+/// panel of op(b)'s columns.
 /// Reused from call to call (one per thread), so a training step allocates nothing.
 #[derive(Default)]
 struct Scratch {
@@ -49,9 +50,8 @@ struct Scratch {
     /// p · CHUNK for each nonzero a(i, p): where row p of the panel starts.
     b_offsets: Vec<u32>,
     values: Vec<f32>,
-    /// op(a) or op(b), when the operand is stored transposed.
+    /// op(a), when it is stored transposed.
     a_rows: Vec<f32>,
-    b_rows: Vec<f32>,
     /// A chunk of op(b)'s columns, k rows of CHUNK (the rest of a row unused in a narrower chunk).
     panel: Vec<f32>,
 }
@@ -157,29 +157,33 @@ pub fn gemm(shape: Shape, a: &[f32], op_a: Op, b: &[f32], op_b: Op, c: &mut [f32
         };
         scratch.gather_nonzeros(a, m, k, CHUNK);
         scratch.a_rows = a_rows;
-        let mut b_rows = std::mem::take(&mut scratch.b_rows);
-        let b: &[f32] = match op_b {
-            Op::AsIs => &b[..k * n],
-            Op::Transposed => {
-                transpose_into(b, n, k, &mut b_rows);
-                &b_rows
-            }
-        };
         let mut panel = std::mem::take(&mut scratch.panel);
         let Scratch { row_starts, b_offsets, values, .. } = &*scratch;
         let row = |i: usize| {
             let range = row_starts[i] as usize..row_starts[i + 1] as usize;
             (&b_offsets[range.clone()], &values[range])
         };
-        // Chunks of columns outermost, each copied into a contiguous panel (k rows of CHUNK) that
-        // stays in cache across the rows of a: a chunk of b's rows spans two cache lines and a
-        // page per row, a panel's row one line.
+        // Chunks of columns outermost, each copied from op(b) into a contiguous panel (k rows of
+        // CHUNK) that stays in cache across the rows of a: a chunk of b's rows spans two cache
+        // lines and a page per row, a panel's row one line.
         panel.resize(k * CHUNK, 0.0);
         let mut j = 0;
         while j < n {
             let width = chunk_width(n - j);
-            for (p, panel_row) in panel.chunks_exact_mut(CHUNK).enumerate() {
-                panel_row[..width].copy_from_slice(&b[p * n + j..p * n + j + width]);
+            match op_b {
+                Op::AsIs => {
+                    for (p, panel_row) in panel.chunks_exact_mut(CHUNK).enumerate() {
+                        panel_row[..width].copy_from_slice(&b[p * n + j..p * n + j + width]);
+                    }
+                }
+                // Stored (n, k): the chunk's columns of op(b) are b's rows j..j + width.
+                Op::Transposed => {
+                    for (column, b_row) in b[j * k..(j + width) * k].chunks_exact(k).enumerate() {
+                        for (p, &value) in b_row.iter().enumerate() {
+                            panel[p * CHUNK + column] = value;
+                        }
+                    }
+                }
             }
             for i in 0..m {
                 let (b_offsets, values) = row(i);
@@ -187,7 +191,6 @@ pub fn gemm(shape: Shape, a: &[f32], op_a: Op, b: &[f32], op_b: Op, c: &mut [f32
             }
             j += width;
         }
-        scratch.b_rows = b_rows;
         scratch.panel = panel;
     });
 }
