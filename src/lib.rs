@@ -10,7 +10,8 @@
 //! the ticket's conv filters round by round, for the page's Filters panel; `ticket` writes and
 //! reads a ticket (mask + initial weights + settings) as a safetensors file (`safetensors`, the
 //! codec), checked against the model's parameter layout (`nn::layout`); `checkpoint` holds what an
-//! interrupted run needs to resume, in the same format; `classify` runs one drawn digit
+//! interrupted run needs to resume, in the same format, and `resume` keeps it in files for `lth imp
+//! --resume`; `classify` runs one drawn digit
 //! through a finished round's networks.
 
 pub mod bench;
@@ -30,6 +31,8 @@ pub mod optim;
 pub mod parts;
 pub mod prune;
 pub mod report;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod resume;
 pub mod rng;
 pub mod rules;
 pub(crate) mod safetensors;

@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use ticketlab::trials::TIMING_FIELDS;
 
@@ -218,6 +218,65 @@ fn a_partial_summary_says_what_is_missing_and_bad_folders_are_refused() {
     let run = lth(&[&unseeded[..], &["--trials", "3", "--trial", "1", "--out-dir", &folder("c")]].concat());
     assert_refused(&run, &["--trial: give --seed too, the same in every job of the run"]);
     assert_eq!(files_in(&dir("a")).iter().filter(|f| f.starts_with("trial-")).count(), 1, "nothing added to a");
+}
+
+/// A trial killed mid-run (as a crash or a job's time limit would stop it) and run again with
+/// --resume goes on from its resume files and writes the results of a trial never stopped. Then
+/// --resume keeps the finished trial, and damaged resume files are refused with the way out.
+#[test]
+fn a_killed_trial_resumed_is_the_trial_never_stopped() {
+    let data = common::SyntheticMnistDir::new("trials-resume");
+    let dir = |name: &str| data.0.join(name);
+    let (whole, killed) = (dir("whole"), dir("killed"));
+    let mut args = vec!["imp", "--data", path(&data.0)];
+    args.extend(TINY);
+    // Long enough to be killed mid-run: 4 rounds of 80 iterations.
+    args.extend(["--iterations", "80", "--rounds", "4", "--trials", "2"]);
+    let trial = |k: &'static str, jobs: &'static str, out: &Path, resume: bool| -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(["--trial", k, "--jobs", jobs, "--out-dir", path(out)].map(String::from));
+        all.extend(resume.then(|| "--resume".to_string()));
+        all
+    };
+    let run = |args: Vec<String>| lth(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let whole_run = run(trial("0", "1", &whole, false));
+    assert!(whole_run.status.success(), "{}", String::from_utf8_lossy(&whole_run.stderr));
+
+    // The ticket and its controls on two threads, killed once its first checkpoint is kept.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lth"))
+        .args(trial("0", "2", &killed, false))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("lth starts");
+    let checkpoint = killed.join("resume/seed7.safetensors");
+    while !checkpoint.exists() {
+        assert!(child.try_wait().expect("waits").is_none(), "the trial ended before its first checkpoint");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("killed");
+    child.wait().expect("ended");
+    assert!(!killed.join("trial-seed7.json").exists(), "killed before its end");
+
+    // Resumed on one thread: the trial never stopped, and its resume files gone.
+    let resumed = run(trial("0", "1", &killed, true));
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(resumed.status.success(), "{stderr}");
+    assert!(stderr.contains("seed 7: resuming after round "), "{stderr}");
+    assert_same_file(&whole.join("trial-seed7.json"), &killed.join("trial-seed7.json"));
+    assert_eq!(files_in(&killed), ["run.json", "trial-seed7.json"]);
+
+    // A finished trial is kept as it is.
+    let finished = std::fs::read(killed.join("trial-seed7.json")).expect("written");
+    let again = run(trial("0", "2", &killed, true));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("seed 7: finished before, kept from"));
+    assert_eq!(std::fs::read(killed.join("trial-seed7.json")).expect("kept"), finished);
+
+    // Damaged resume files: the file named, and the way out.
+    std::fs::create_dir_all(killed.join("resume")).expect("made");
+    std::fs::write(killed.join("resume/seed8.safetensors"), b"not a checkpoint").expect("written");
+    let refused = run(trial("1", "1", &killed, true));
+    assert_refused(&refused, &["resume/seed8.safetensors", "remove the folder's resume/ files"]);
 }
 
 fn copy_folder(from: &Path, to: &PathBuf) {

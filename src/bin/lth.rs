@@ -30,10 +30,12 @@ mod cli {
 
     use serde_json::{json, Map, Value};
     use ticketlab::bench::{Kernels, Measure};
+    use ticketlab::checkpoint::Checkpoint;
     use ticketlab::data::batches::batch_order_text;
     use ticketlab::data::mnist;
-    use ticketlab::experiment::{check_ticket_export, Event, Experiment, Results, Share, Status, SystemClock};
+    use ticketlab::experiment::{check_ticket_export, Branch, Event, Experiment, Results, Share, Status, SystemClock};
     use ticketlab::limits::{MAX_ITERATIONS, MAX_TRIALS};
+    use ticketlab::resume::{Progress, ResumeFiles};
     use ticketlab::rules::Preset;
     use ticketlab::ticket::Ticket;
     use ticketlab::trials::{self, Plan, PLAN_FILE};
@@ -71,10 +73,10 @@ mod cli {
         fn usage(self) -> &'static str {
             match self {
                 Train => "lth train [--ticket FILE] [--export-ticket FILE] [--export-batches FILE] [options]",
-                Imp => "lth imp [--preset quick|paper] [--trials N [--trial K]] [--export-tickets DIR] [options]",
+                Imp => "lth imp [--preset quick|paper] [--trials N [--trial K]] [--resume] [--export-tickets DIR] [options]",
                 Summarize => "lth summarize [--out-dir DIR] [--partial] DIR...",
                 Bench => {
-                    "lth bench [--model NAME] [--measure ladder|dense] [--iterations N] [--repetitions R] [--out FILE]"
+                    "lth bench [--model NAME] [--measure ladder|dense|schedule] [--iterations N] [--repetitions R] [--out FILE]"
                 }
             }
         }
@@ -97,7 +99,9 @@ imp    iterative magnitude pruning: the ticket and its controls at every level, 
        learning curves (CSV) and a plot of test accuracy against weights remaining (SVG).
        With --trial K, only trial K of the --trials N (seed SEED+K), as one job of many: it writes
        that trial's files of the whole run, bit for bit, and run.json (the run's settings and N);
-       lth summarize then makes the reports.
+       lth summarize then makes the reports. A trial keeps what resuming it needs in DIR/resume/
+       as it goes; --resume goes on from there after a crash or a job's time limit (and keeps
+       the trials that finished), with the numbers of a run never stopped.
 ",
                 Summarize => "\
 summarize  the reports of lth imp (summary JSON, CSV, Markdown, curves, plot) over the trials
@@ -135,7 +139,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
 
     /// The options, each with the commands it serves (the help of a command lists only its own).
     #[rustfmt::skip]
-    const OPTIONS: [(&[Command], &str); 19] = [
+    const OPTIONS: [(&[Command], &str); 20] = [
         (&Command::RUNS, "  --data DIR            folder with the four MNIST IDX files (default: data/mnist)\n"),
         (&[Train, Bench], "  --out FILE            train: where to write the results JSON (default: results/train-seed<SEED>.json);
                         bench: where to write its JSON (default: bench/native.json)
@@ -159,6 +163,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         (&[Imp], "  --trials N            imp: seeds SEED, SEED+1, ..., SEED+N-1 (default 3, at most 1000)
   --trial K             imp: only trial K (0 to N-1, seed SEED+K) of --trials N; see docs/cluster.md
 "),
+        (&[Imp], "  --resume              imp: go on from where the trials stopped (their files in --out-dir's resume/),\n                        keeping those that finished\n"),
         (&[Imp], "  --jobs N              imp: threads (default: the number of cores): that many trials at once, and a\n                        trial with threads to spare splits its ticket and controls over them\n"),
         (&[Bench], "  --repetitions R       bench: interleaved repetitions, of which the median is reported (default 5)\n"),
         (&[Bench], "  --measure WHAT        bench: ladder (default), dense, or schedule (where a run's time goes)\n"),
@@ -202,6 +207,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         trials_given: bool,
         trial: Option<usize>,
         partial: bool,
+        /// imp: go on from the resume files of trials that stopped, and keep finished trials.
+        resume: bool,
         /// summarize: the folders of trials.
         folders: Vec<PathBuf>,
         jobs: usize,
@@ -269,6 +276,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             trials_given: false,
             trial: None,
             partial: false,
+            resume: false,
             folders: Vec::new(),
             jobs: cores,
             repetitions: 5,
@@ -284,11 +292,15 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         let mut flagged_prune_until = None; // --rounds or --target-remaining, whichever was given
         let mut parser = lexopt::Parser::from_args(args);
         while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-            // Every option but --partial takes a value, as `--name value` or `--name=value`; other
-            // arguments are summarize's folders.
+            // Every option but --partial and --resume takes a value, as `--name value` or
+            // `--name=value`; other arguments are summarize's folders.
             let name = match arg {
                 lexopt::Arg::Long("partial") => {
                     options.partial = true;
+                    continue;
+                }
+                lexopt::Arg::Long("resume") => {
+                    options.resume = true;
                     continue;
                 }
                 lexopt::Arg::Long(name) => name.to_string(),
@@ -503,9 +515,17 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         write_file(path, serde_json::to_string_pretty(results).expect("results serialise") + "\n")
     }
 
-    /// `share` of the run `config` describes, with MNIST loaded.
-    fn load(config: Config, share: Share, files: &[Vec<u8>; 4]) -> Result<Experiment, Error> {
+    /// `share` of the run `config` describes, resumed from `checkpoint` if given, with MNIST loaded.
+    fn load(
+        config: Config,
+        share: Share,
+        checkpoint: Option<&Checkpoint>,
+        files: &[Vec<u8>; 4],
+    ) -> Result<Experiment, Error> {
         let mut experiment = Experiment::with_share(config, share);
+        if let Some(checkpoint) = checkpoint {
+            experiment.resume_from(checkpoint.clone())?;
+        }
         experiment.load_idx(files.each_ref().map(Vec::as_slice))?;
         Ok(experiment)
     }
@@ -658,13 +678,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             out_dir.display()
         );
         let started = std::time::Instant::now();
-        let trials = run_trials(&options, &plan, indices, &files)?;
-        for results in &trials {
-            write_file(
-                &out_dir.join(Plan::trial_file(results.config.seed)),
-                &(serde_json::to_string_pretty(results).expect("serialises") + "\n"),
-            )?;
-        }
+        let trials = run_trials(&options, &plan, indices, &files, &out_dir)?;
         if let Some(k) = options.trial {
             let file = out_dir.join(Plan::trial_file(seeds[0]));
             let ended = match worst_status(&trials) {
@@ -739,6 +753,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         plan: &Plan,
         indices: Vec<usize>,
         files: &[Vec<u8>; 4],
+        out_dir: &Path,
     ) -> Result<Vec<Results>, Error> {
         let at_once = options.jobs.min(indices.len());
         let threads_per_trial = options.jobs / at_once.max(1);
@@ -749,9 +764,10 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             for _ in 0..at_once {
                 scope.spawn(|| loop {
                     let Some(index) = next_trial.lock().expect("no panics hold it").next() else { break };
-                    let outcome = plan
-                        .trial_config(index)
-                        .and_then(|config| run_trial(config, threads_per_trial, options, files));
+                    let outcome = plan.trial_config(index).and_then(|config| {
+                        let trial = Trial { plan, index, config, out_dir };
+                        trial.run(threads_per_trial, options, files)
+                    });
                     finished.lock().expect("no panics hold it").push((index, outcome));
                 });
             }
@@ -761,25 +777,134 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         finished.into_iter().map(|(_, outcome)| outcome).collect()
     }
 
-    /// One trial to its end on up to `threads` threads, printing its rounds; its tickets
-    /// exported if asked. With two threads or more and controls to train, the ticket's chain runs
-    /// on one thread and the controls are dealt over the others (`share_configs`); the results
-    /// are the same, bit for bit but for times, as on one thread (tests/experiment.rs).
-    fn run_trial(config: Config, threads: usize, options: &Options, files: &[Vec<u8>; 4]) -> Result<Results, Error> {
-        let seed = config.seed;
-        let print = |event: &Event| match event {
-            Event::RoundDone(round) => print_round(Some(seed), round),
-            Event::Diverged { message, .. } => eprintln!("seed {seed}: error: {message}"),
-            _ => {}
-        };
-        let (ticket, parts) = run_shares(share_configs(&config, threads)?, files, print)?;
-        if let Some(dir) = &options.export_tickets {
-            for level in 0..=ticket.config().rounds {
-                let path = dir.join(format!("ticket-seed{seed}-round{level}.safetensors"));
-                write_file(&path, ticket.ticket_safetensors(level)?)?;
+    /// Trial `index` of `plan`, its files in `out_dir`.
+    struct Trial<'a> {
+        plan: &'a Plan,
+        index: usize,
+        config: Config,
+        out_dir: &'a Path,
+    }
+
+    impl Trial<'_> {
+        /// The trial to its end on up to `threads` threads, printing its rounds; its results file
+        /// written, and its tickets exported if asked. With two threads or more and controls to
+        /// train, the ticket's chain runs on one thread and the controls are dealt over the others
+        /// (`share_configs`); the results are the same, bit for bit but for times, as on one thread
+        /// (tests/trials.rs). With --resume, a trial whose results file is there is kept as it is,
+        /// and one that stopped goes on from its resume files.
+        fn run(self, threads: usize, options: &Options, files: &[Vec<u8>; 4]) -> Result<Results, Error> {
+            let (config, seed) = (&self.config, self.config.seed);
+            let results_file = self.out_dir.join(Plan::trial_file(seed));
+            if options.resume {
+                if let Some(results) = self.finished(&results_file)? {
+                    return Ok(results);
+                }
+            }
+            let resume_files = ResumeFiles::of(self.out_dir, seed);
+            let resumed = if options.resume { resume_files.read(config)? } else { None };
+            let (checkpoint, earlier) = match resumed {
+                Some((checkpoint, earlier)) => {
+                    if options.export_tickets.is_some() {
+                        return Err(Error::Usage(format!(
+                            "--export-tickets with --resume: trial {} resumes after round {}, and the tickets of \
+                             the rounds before are not kept; run it without --resume to export them all",
+                            self.index, checkpoint.level
+                        )));
+                    }
+                    eprintln!(
+                        "seed {seed}: resuming after round {} ({} rounds kept from {})",
+                        checkpoint.level,
+                        earlier.len(),
+                        resume_files.rounds.display()
+                    );
+                    (Some(checkpoint), earlier)
+                }
+                None => (None, Vec::new()),
+            };
+            let log = TrialLog {
+                seed,
+                config,
+                progress: Mutex::new(Progress::new(config, earlier.clone(), checkpoint.as_ref().map(|c| c.level))),
+                files: &resume_files,
+            };
+            let shares = share_configs(config, threads)?;
+            let (ticket, parts) = run_shares(shares, checkpoint.as_ref(), files, &log)?;
+            if let Some(dir) = &options.export_tickets {
+                for level in 0..=ticket.config().rounds {
+                    let path = dir.join(format!("ticket-seed{seed}-round{level}.safetensors"));
+                    write_file(&path, ticket.ticket_safetensors(level)?)?;
+                }
+            }
+            let results = ticketlab::parts::whole_run(parts, earlier, config).expect("one part or more");
+            write_file(&results_file, serde_json::to_string_pretty(&results).expect("serialises") + "\n")?;
+            resume_files.remove();
+            Ok(results)
+        }
+
+        /// With --resume: the results this trial wrote when it finished before, if it did (a
+        /// results file of other settings is an error, as in `lth summarize`).
+        fn finished(&self, results_file: &Path) -> Result<Option<Results>, Error> {
+            let Ok(text) = std::fs::read_to_string(results_file) else { return Ok(None) };
+            let what = results_file.display().to_string();
+            let results: Results = serde_json::from_str(&text).map_err(|e| {
+                Error::data(
+                    &what,
+                    format!("not the results of a trial of lth imp ({e}); remove it to train the trial again"),
+                )
+            })?;
+            if self.plan.trial_of(&results, &what)? != self.index || results.status != Status::Done {
+                return Ok(None);
+            }
+            eprintln!("seed {}: finished before, kept from {what}", self.config.seed);
+            Ok(Some(results))
+        }
+    }
+
+    /// What a trial's threads report as they go: each round printed, and what resuming the trial
+    /// needs kept in its resume files.
+    struct TrialLog<'a> {
+        seed: u64,
+        config: &'a Config,
+        progress: Mutex<Progress>,
+        files: &'a ResumeFiles,
+    }
+
+    impl TrialLog<'_> {
+        fn event(&self, event: &Event) {
+            match event {
+                Event::RoundDone(round) => {
+                    print_round(Some(self.seed), round);
+                    let mut progress = self.progress.lock().expect("no panics hold it");
+                    progress.round_done(round.clone());
+                    self.keep(&mut progress);
+                }
+                Event::Diverged { message, .. } => eprintln!("seed {}: error: {message}", self.seed),
+                _ => {}
             }
         }
-        Ok(ticketlab::parts::merge_parts(parts, &config).expect("one part or more"))
+
+        /// The ticket's rounds up to `level` have finished: its checkpoint, to keep once the
+        /// controls up to `level` have too.
+        fn ticket_round_done(&self, ticket: &Experiment) {
+            match ticket.checkpoint() {
+                Ok(checkpoint) => {
+                    let mut progress = self.progress.lock().expect("no panics hold it");
+                    progress.add_checkpoint(checkpoint);
+                    self.keep(&mut progress);
+                }
+                Err(error) => eprintln!("seed {}: warning: no checkpoint to resume from: {error}", self.seed),
+            }
+        }
+
+        /// Writes the resume files when there is a newer checkpoint to keep. A file that cannot be
+        /// written does not stop the trial: only a resume would need it.
+        fn keep(&self, progress: &mut Progress) {
+            if let Some((checkpoint, rounds)) = progress.to_keep() {
+                if let Err(error) = self.files.write(&checkpoint, &rounds, self.config) {
+                    eprintln!("seed {}: warning: the trial goes on, but could not be resumed: {error}", self.seed);
+                }
+            }
+        }
     }
 
     /// A trial's shares for `threads` threads: the whole trial when it has no controls or one
@@ -807,15 +932,16 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         rewind: Option<Vec<f32>>,
     }
 
-    /// Runs `shares` (the ticket's first, or the whole trial alone) on a thread each, each mask
-    /// going from the ticket's thread to the others as soon as it is known. Returns the ticket's
-    /// experiment and every share's results, the ticket's first.
+    /// Runs `shares` (the ticket's first, or the whole trial alone) on a thread each, from
+    /// `checkpoint` if it resumes, each mask going from the ticket's thread to the others as soon
+    /// as it is known. Returns the ticket's experiment and every share's results, the ticket's first.
     fn run_shares(
         shares: Vec<(Share, Config)>,
+        checkpoint: Option<&Checkpoint>,
         files: &[Vec<u8>; 4],
-        print: impl Fn(&Event) + Sync,
+        log: &TrialLog,
     ) -> Result<(Experiment, Vec<Results>), Error> {
-        let experiments = shares.into_iter().map(|(share, config)| load(config, share, files));
+        let experiments = shares.into_iter().map(|(share, config)| load(config, share, checkpoint, files));
         let mut experiments = experiments.collect::<Result<Vec<_>, Error>>()?.into_iter();
         let mut ticket = experiments.next().expect("the ticket's share comes first");
         let (senders, controls): (Vec<_>, Vec<_>) = experiments
@@ -824,13 +950,12 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
                 (tx, (share, rx))
             })
             .unzip();
-        let print = &print;
         let controls = std::thread::scope(|scope| {
             let threads: Vec<_> = controls
                 .into_iter()
-                .map(|(share, masks)| scope.spawn(move || run_controls(share, masks, print)))
+                .map(|(share, masks)| scope.spawn(move || run_controls(share, masks, log)))
                 .collect();
-            let outcome = run_ticket(&mut ticket, &senders, print);
+            let outcome = run_ticket(&mut ticket, &senders, log);
             // However the ticket's share ended, the controls' shares wait for no more masks.
             drop(senders);
             let controls: Result<Vec<_>, Error> =
@@ -841,35 +966,42 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         Ok((ticket, parts))
     }
 
-    /// The ticket's share to its end, each mask sent on as it is announced.
-    fn run_ticket(
-        ticket: &mut Experiment,
-        senders: &[Sender<MaskMessage>],
-        print: &(impl Fn(&Event) + Sync),
-    ) -> Result<(), Error> {
+    /// The ticket's share to its end, each mask sent on as it is announced, and a checkpoint
+    /// taken after each of its rounds but the last.
+    fn run_ticket(ticket: &mut Experiment, senders: &[Sender<MaskMessage>], log: &TrialLog) -> Result<(), Error> {
         let (clock, rewinds) = (SystemClock::new(), ticket.config().rewind_step > 0);
         while ticket.status() == Status::Running {
-            for event in ticket.step(250.0, &clock)? {
-                if let Event::TicketMask { level } = event {
-                    let bytes = ticket.ticket_mask(level).expect("announced").to_bytes();
-                    let rewind = (rewinds && level == 1).then(|| ticket.rewind_params().expect("θk is known").to_vec());
-                    for tx in senders {
-                        // A controls thread that has ended (on an error) takes no more masks.
-                        let _ = tx.send(MaskMessage { level, bytes: bytes.clone(), rewind: rewind.clone() });
+            let events = ticket.step(250.0, &clock)?;
+            let mut ticket_round_done = false;
+            for event in &events {
+                match event {
+                    Event::TicketMask { level } => {
+                        let bytes = ticket.ticket_mask(*level).expect("announced").to_bytes();
+                        let rewind =
+                            (rewinds && *level == 1).then(|| ticket.rewind_params().expect("θk is known").to_vec());
+                        for tx in senders {
+                            // A controls thread that has ended (on an error) takes no more masks.
+                            let _ =
+                                tx.send(MaskMessage { level: *level, bytes: bytes.clone(), rewind: rewind.clone() });
+                        }
                     }
+                    Event::RoundDone(round) if round.branch == Branch::Ticket => {
+                        ticket_round_done = round.complete && round.level < ticket.config().rounds;
+                    }
+                    _ => {}
                 }
-                print(&event);
+                log.event(event);
+            }
+            // After the step: a step may hold more than one round, and the checkpoint is the latest's.
+            if ticket_round_done {
+                log.ticket_round_done(ticket);
             }
         }
         Ok(())
     }
 
     /// A controls share to its end: it trains while it has masks and waits for the next one.
-    fn run_controls(
-        mut share: Experiment,
-        masks: Receiver<MaskMessage>,
-        print: &(impl Fn(&Event) + Sync),
-    ) -> Result<Experiment, Error> {
+    fn run_controls(mut share: Experiment, masks: Receiver<MaskMessage>, log: &TrialLog) -> Result<Experiment, Error> {
         let clock = SystemClock::new();
         let take = |share: &mut Experiment, MaskMessage { level, bytes, rewind }| -> Result<(), Error> {
             if let Some(params) = rewind {
@@ -887,7 +1019,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
                     for message in masks.try_iter() {
                         take(&mut share, message)?;
                     }
-                    share.step(250.0, &clock)?.iter().for_each(print);
+                    share.step(250.0, &clock)?.iter().for_each(|event| log.event(event));
                 }
                 _ => return Ok(share),
             }
@@ -1212,6 +1344,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             ("--export-batches", options.export_batches.is_some(), Train),
             ("--trial", options.trial.is_some(), Imp),
             ("--partial", options.partial, Summarize),
+            ("--resume", options.resume, Imp),
         ];
         if let Some((flag, _, owner)) = misplaced.iter().find(|(_, given, owner)| *given && *owner != command) {
             return usage(format!("{flag} is an option of lth {}, not of lth {}", owner.name(), command.name()));
