@@ -3,7 +3,8 @@
 # trial, JOBS at a time, then their merge. `lth imp --trials N --jobs J` does the same in one
 # process; this way each trial has its own log, a failed trial does not stop the others, and a run
 # started again goes on where it stopped (parallel's --joblog with --resume-failed reruns only the
-# trials that failed or never ran).
+# trials that failed or never ran, and lth's --resume takes each of those up after its last kept
+# round).
 #
 #   LTH=target/release/lth LTH_TRIALS=5 LTH_OUT=results/paper-5-seeds scripts/cluster/parallel-trials.sh
 #
@@ -26,7 +27,7 @@ run_trial() {
   local settings
   read -ra settings <<<"$LTH_ARGS"
   "$LTH" imp "${settings[@]}" --data "$LTH_DATA" --out-dir "$LTH_OUT" \
-    --trials "$LTH_TRIALS" --trial "$1" --jobs "${THREADS_PER_TRIAL:-1}" >"$LTH_OUT.logs/trial-$1.log" 2>&1
+    --trials "$LTH_TRIALS" --trial "$1" --jobs "${THREADS_PER_TRIAL:-1}" --resume >>"$LTH_OUT.logs/trial-$1.log" 2>&1
 }
 export -f run_trial
 
