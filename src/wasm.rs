@@ -126,6 +126,30 @@ pub fn sha256_hex(bytes: &js_sys::Uint8Array) -> String {
     })
 }
 
+/// MNIST's four IDX files, checked and held in the core once per worker: every run the worker
+/// starts reads them (`Experiment::load_mnist`), so the worker lets go of its JavaScript copy and
+/// no run copies them again.
+#[wasm_bindgen]
+pub struct MnistData {
+    files: crate::data::MnistFiles,
+}
+
+#[wasm_bindgen]
+impl MnistData {
+    /// The files' bytes (in `data::mnist::FILES` order), each copied once into the core; refused,
+    /// naming the file, if one is not a valid MNIST file.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        train_images: Vec<u8>,
+        train_labels: Vec<u8>,
+        test_images: Vec<u8>,
+        test_labels: Vec<u8>,
+    ) -> Result<MnistData, JsError> {
+        let files = [train_images, train_labels, test_images, test_labels];
+        Ok(MnistData { files: crate::data::MnistFiles::new(files).map_err(js_error)? })
+    }
+}
+
 #[wasm_bindgen]
 pub struct Experiment {
     inner: experiment::Experiment,
@@ -153,6 +177,11 @@ impl Experiment {
         test_labels: &[u8],
     ) -> Result<(), JsError> {
         self.inner.load_idx([train_images, train_labels, test_images, test_labels]).map_err(js_error)
+    }
+
+    /// `load_data` from MNIST the core already holds (shared with the worker's other runs, not copied).
+    pub fn load_mnist(&mut self, data: &MnistData) -> Result<(), JsError> {
+        self.inner.load_mnist(&data.files).map_err(js_error)
     }
 
     /// Works for about `max_millis`; returns an array of events ({type: "progress" | "evaluation" | "done" | "diverged", ...}).

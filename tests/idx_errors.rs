@@ -38,22 +38,22 @@ fn good_synthetic_files_parse_and_split_into_the_requested_sizes() {
     let files = good_files();
     let mnist = Mnist::from_idx(common::as_slices(&files), 20, 0).expect("good files load");
     assert_eq!((mnist.validation.len(), mnist.train.len(), mnist.test.len()), (20, 100, 30));
-    assert_eq!(mnist.train.images.len(), 100 * PIXELS);
-    assert_eq!(mnist.validation.images.len(), 20 * PIXELS);
-    assert_eq!(mnist.test.images.len(), 30 * PIXELS);
+    assert_eq!(mnist.train.images().len(), 100 * PIXELS);
+    assert_eq!(mnist.validation.images().len(), 20 * PIXELS);
+    assert_eq!(mnist.test.images().len(), 30 * PIXELS);
 
     // Validation is the first 20 training images; train_size takes the next ones.
     let parsed_labels = parse(TRAIN_LABELS, &files[1], 1).expect("labels parse");
     assert_eq!(parsed_labels.dims, [120]);
-    assert_eq!(mnist.validation.labels, parsed_labels.data[..20]);
-    assert_eq!(mnist.train.labels, parsed_labels.data[20..]);
+    assert_eq!(mnist.validation.labels(), &parsed_labels.data[..20]);
+    assert_eq!(mnist.train.labels(), &parsed_labels.data[20..]);
     let parsed_images = parse(TRAIN_IMAGES, &files[0], 3).expect("images parse");
     assert_eq!(parsed_images.dims, [120, 28, 28]);
-    assert_eq!(mnist.train.images, parsed_images.data[20 * PIXELS..]);
+    assert_eq!(mnist.train.images(), &parsed_images.data[20 * PIXELS..]);
 
     let smaller = Mnist::from_idx(common::as_slices(&files), 20, 50).expect("a smaller train_size loads");
     assert_eq!((smaller.validation.len(), smaller.train.len(), smaller.test.len()), (20, 50, 30));
-    assert_eq!(smaller.train.labels, parsed_labels.data[20..70]);
+    assert_eq!(smaller.train.labels(), &parsed_labels.data[20..70]);
 }
 
 #[test]

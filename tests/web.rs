@@ -31,6 +31,41 @@ fn corrupt_data_is_refused_through_the_wasm_api() {
     assert!(message.contains("train-images-idx3-ubyte") && message.contains("truncated"), "{message}");
 }
 
+/// A worker's runs read the MNIST its core holds (`MnistData`): two runs from one copy train as
+/// runs from their own copies do, and a damaged file is refused when the core takes it, by name.
+#[wasm_bindgen_test]
+fn runs_share_the_mnist_the_core_holds_and_a_damaged_file_is_refused_by_name() {
+    use ticketlab::wasm::{Experiment, MnistData};
+    let files = common::synthetic_mnist(1, 200, 10);
+    let mnist = || MnistData::new(files[0].clone(), files[1].clone(), files[2].clone(), files[3].clone());
+    let shared = mnist().expect("valid synthetic data");
+    let config = r#"{"iterations": 4, "eval_every": 2, "batch_size": 20, "validation_size": 100, "controls": []}"#;
+    // Every evaluation of every round (the results' timings aside).
+    let finish = |experiment: &mut Experiment| -> serde_json::Value {
+        while experiment.status() == "running" {
+            experiment.step(1000.0).expect("steps");
+        }
+        let results: serde_json::Value = serde_json::from_str(&experiment.results_json()).expect("JSON");
+        results["rounds"].as_array().expect("rounds").iter().map(|round| round["evaluations"].clone()).collect()
+    };
+    let runs: Vec<serde_json::Value> = (0..2)
+        .map(|_| {
+            let mut experiment = Experiment::new(config).expect("valid settings");
+            experiment.load_mnist(&shared).expect("loads");
+            finish(&mut experiment)
+        })
+        .collect();
+    let mut own = Experiment::new(config).expect("valid settings");
+    own.load_data(&files[0], &files[1], &files[2], &files[3]).expect("valid synthetic data");
+    assert_eq!(runs[0], finish(&mut own));
+    assert_eq!(runs[0], runs[1]);
+    let error = MnistData::new(files[0].clone(), files[1][..50].to_vec(), files[2].clone(), files[3].clone())
+        .err()
+        .expect("a truncated labels file is refused");
+    let message = String::from(js_sys::Error::from(wasm_bindgen::JsValue::from(error)).message());
+    assert!(message.contains("train-labels-idx1-ubyte") && message.contains("truncated"), "{message}");
+}
+
 #[wasm_bindgen_test]
 fn a_mask_that_does_not_fit_is_refused_through_the_wasm_api() {
     let config = r#"{"rounds": 1, "controls": ["random_reinit"], "validation_size": 100}"#;

@@ -20,7 +20,7 @@
 //        first run: a run waits for them) | {type:'mnist', error} (the page could not get them: the run waiting fails)
 //      controls share: {type:'rewind_params', params} | {type:'ticket_mask', level, mask} | {type:'inputs_finished'}
 // Events out: {type:'started', config, segments, order} (order: the whole run's segments, [{branch, level}])
-//      | {type:'progress', ...} | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
+//      | {type:'progress', ..., memory_bytes} (memory_bytes: the core's WebAssembly memory) | {type:'evaluation', ...} | {type:'round_done', ...} | {type:'done', results}
 //      | {type:'round_views', level, filters, connections, weights, confusion} (after a ticket's round_done)
 //      | {type:'checkpoint', level, bytes} (after a ticket's round_done, but the last: what resuming at level + 1 needs)
 //      | {type:'paused'} | {type:'resumed'} | {type:'stopped', results} | {type:'error', message, results?, internal?}
@@ -33,7 +33,7 @@
 // loads (the page downloads it) are kept and applied once it is in. A run given a checkpoint (as posted by an earlier
 // run with the same settings) resumes at the level after the checkpoint's, in every share.
 import init, {
-  Experiment, last_panic, sha256_hex, ticket_config_json, check_settings_json, whole_run_json, trials_results_json, curves_csv,
+  Experiment, MnistData, last_panic, sha256_hex, ticket_config_json, check_settings_json, whole_run_json, trials_results_json, curves_csv,
 } from './pkg/ticketlab.js';
 import { MNIST_FILES, MNIST_SHA256 } from './app/mnist.js';
 import { canGunzip } from './app/gzip.js';
@@ -46,7 +46,8 @@ const SLICE_MS = 25;
 const PROGRESS_MS = 200;
 
 let ready = null; // memoised init
-let mnist = null; // the four files' bytes, as the page handed them: {files, checked}
+let coreMemory = null; // the core's WebAssembly memory, once loaded (its size goes out with progress)
+let mnist = null; // the four files' bytes as the page handed them ({files}), then the core's copy ({data}, an MnistData)
 const mnistWaiters = []; // runs waiting for them: {resolve, reject}
 
 const post = (message) => self.postMessage(message);
@@ -66,7 +67,10 @@ async function wasmSource() {
 }
 
 function initialise() {
-  ready ??= wasmSource().then((module_or_path) => init({ module_or_path })).catch((error) => {
+  ready ??= wasmSource().then((module_or_path) => init({ module_or_path })).then((core) => {
+    coreMemory = core.memory;
+    return core;
+  }).catch((error) => {
     ready = null;
     throw new Error(`the WebAssembly core did not load (${error.message}); this page needs a browser with WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+)`);
   });
@@ -75,25 +79,29 @@ function initialise() {
 
 /** The page's {type:'mnist'} message: the files, or why it could not get them. */
 function receiveMnist({ files, error }) {
-  if (files) mnist = { files, checked: false };
+  if (files && !mnist?.data) mnist = { files };
   for (const { resolve, reject } of mnistWaiters.splice(0)) {
     if (files) resolve();
     else reject(new Error(error));
   }
 }
 
-/** The four files' bytes, once the page has handed them and their sha256 matches. */
+/**
+ * The core's copy of MNIST (an MnistData, after `initialise`), made once the page has handed the
+ * files and their sha256 matches. Every run of this worker reads it, and the worker lets go of its
+ * own copy of the files (55 MB).
+ */
 async function loadMnist() {
   if (!mnist) await new Promise((resolve, reject) => mnistWaiters.push({ resolve, reject }));
-  if (!mnist.checked) {
+  if (!mnist.data) {
     MNIST_FILES.forEach((name, index) => {
       if (sha256_hex(mnist.files[index]) !== MNIST_SHA256[name]) {
         throw new Error(`data/${name}.gz is damaged (its sha256 does not match); reload to download it again`);
       }
     });
-    mnist.checked = true;
+    mnist = { data: new MnistData(...mnist.files) };
   }
-  return mnist.files;
+  return mnist.data;
 }
 
 // Yields to the message queue without setTimeout's 4 ms clamp.
@@ -129,12 +137,12 @@ class Run {
     await initialise();
     const next = Experiment.with_share(JSON.stringify(config), this.share);
     try {
-      const files = await loadMnist();
+      const data = await loadMnist();
       // An imported ticket is the run's level 0: its mask and the weights it restarts from.
       if (ticket) next.import_ticket(ticket);
       // A checkpoint: the run goes on from the level after it (the core refuses one that does not fit).
       if (checkpoint) next.resume_from(checkpoint);
-      next.load_data(...files);
+      next.load_mnist(data);
     } catch (error) {
       next.free();
       throw error;
@@ -286,7 +294,8 @@ class Run {
 
   postHeldProgress() {
     if (!this.heldProgress) return;
-    post(this.heldProgress);
+    // With the core's memory: MNIST (55 MB), the networks and their optimizer, never shrinking.
+    post({ ...this.heldProgress, memory_bytes: coreMemory?.buffer.byteLength ?? 0 });
     this.heldProgress = null;
     this.progressPostedAt = performance.now();
   }

@@ -32,7 +32,7 @@ mod cli {
     use ticketlab::bench::{Kernels, Measure};
     use ticketlab::checkpoint::Checkpoint;
     use ticketlab::data::batches::batch_order_text;
-    use ticketlab::data::mnist;
+    use ticketlab::data::{mnist, MnistFiles};
     use ticketlab::experiment::{check_ticket_export, Branch, Event, Experiment, Results, Share, Status, SystemClock};
     use ticketlab::limits::{MAX_ITERATIONS, MAX_TRIALS};
     use ticketlab::resume::{Progress, ResumeFiles};
@@ -520,13 +520,13 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         config: Config,
         share: Share,
         checkpoint: Option<&Checkpoint>,
-        files: &[Vec<u8>; 4],
+        files: &MnistFiles,
     ) -> Result<Experiment, Error> {
         let mut experiment = Experiment::with_share(config, share);
         if let Some(checkpoint) = checkpoint {
             experiment.resume_from(checkpoint.clone())?;
         }
-        experiment.load_idx(files.each_ref().map(Vec::as_slice))?;
+        experiment.load_mnist(files)?;
         Ok(experiment)
     }
 
@@ -656,7 +656,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             }
             check_folder(dir, "--export-tickets")?;
         }
-        let files = mnist::read_files(&options.data)?;
+        // Read and checked once: every trial and thread reads this copy.
+        let files = MnistFiles::new(mnist::read_files(&options.data)?)?;
         write_plan(&out_dir, &plan, options.trial.is_some())?;
         let base = &plan.config;
         let seeds = indices.iter().map(|&k| base.seed + k as u64).collect::<Vec<_>>();
@@ -752,7 +753,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         options: &Options,
         plan: &Plan,
         indices: Vec<usize>,
-        files: &[Vec<u8>; 4],
+        files: &MnistFiles,
         out_dir: &Path,
     ) -> Result<Vec<Results>, Error> {
         let at_once = options.jobs.min(indices.len());
@@ -792,7 +793,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         /// (`share_configs`); the results are the same, bit for bit but for times, as on one thread
         /// (tests/trials.rs). With --resume, a trial whose results file is there is kept as it is,
         /// and one that stopped goes on from its resume files.
-        fn run(self, threads: usize, options: &Options, files: &[Vec<u8>; 4]) -> Result<Results, Error> {
+        fn run(self, threads: usize, options: &Options, files: &MnistFiles) -> Result<Results, Error> {
             let (config, seed) = (&self.config, self.config.seed);
             let results_file = self.out_dir.join(Plan::trial_file(seed));
             if options.resume {
@@ -938,7 +939,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
     fn run_shares(
         shares: Vec<(Share, Config)>,
         checkpoint: Option<&Checkpoint>,
-        files: &[Vec<u8>; 4],
+        files: &MnistFiles,
         log: &TrialLog,
     ) -> Result<(Experiment, Vec<Results>), Error> {
         let experiments = shares.into_iter().map(|(share, config)| load(config, share, checkpoint, files));

@@ -3,6 +3,12 @@
 //! The validation set is held out of the 60,000 training images: the first `validation_size`
 //! (5,000 by default, as TensorFlow's MNIST reader and the LTH paper do), leaving 55,000 to train
 //! on. The 10,000 test images are scored in full. Pixels stay bytes until a batch is assembled.
+//!
+//! The files are held once (`MnistFiles`, shared) and the three sets are views into them: every
+//! run of a page's worker, and every trial and thread of `lth imp`, reads the same bytes.
+
+use std::ops::Range;
+use std::sync::Arc;
 
 use super::idx;
 use crate::error::{Error, Result};
@@ -19,20 +25,36 @@ pub const CLASSES: usize = 10;
 /// Images in MNIST's training file (the validation hold-out is taken from them).
 pub const TRAINING_SET_IMAGES: usize = 60_000;
 
-/// Labelled images, pixels as bytes (0 = background, 255 = ink).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Labelled images, pixels as bytes (0 = background, 255 = ink): examples `range` of a pair of
+/// files held by `MnistFiles`.
+#[derive(Clone, Debug)]
 pub struct Dataset {
-    pub images: Vec<u8>,
-    pub labels: Vec<u8>,
+    files: Arc<CheckedPair>,
+    range: Range<usize>,
+}
+
+impl PartialEq for Dataset {
+    fn eq(&self, other: &Dataset) -> bool {
+        self.images() == other.images() && self.labels() == other.labels()
+    }
 }
 
 impl Dataset {
     pub fn len(&self) -> usize {
-        self.labels.len()
+        self.range.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+        self.range.is_empty()
+    }
+
+    /// The images' pixels, 784 per image, row after row.
+    pub fn images(&self) -> &[u8] {
+        &self.files.examples().images[self.range.start * PIXELS..self.range.end * PIXELS]
+    }
+
+    pub fn labels(&self) -> &[u8] {
+        &self.files.examples().labels[self.range.clone()]
     }
 
     /// Writes examples `indices` as a batch: x (batch, 784) scaled to [0, 1], and their labels.
@@ -40,11 +62,12 @@ impl Dataset {
     pub fn gather(&self, indices: impl ExactSizeIterator<Item = usize>, x: &mut Vec<f32>, labels: &mut Vec<u8>) {
         x.resize(indices.len() * PIXELS, 0.0);
         labels.clear();
+        let (images, own_labels) = (self.images(), self.labels());
         for (row, index) in x.chunks_exact_mut(PIXELS).zip(indices) {
-            for (value, &pixel) in row.iter_mut().zip(&self.images[index * PIXELS..(index + 1) * PIXELS]) {
+            for (value, &pixel) in row.iter_mut().zip(&images[index * PIXELS..(index + 1) * PIXELS]) {
                 *value = pixel as f32 * (1.0 / 255.0);
             }
-            labels.push(self.labels[index]);
+            labels.push(own_labels[index]);
         }
     }
 }
@@ -56,24 +79,79 @@ pub struct Mnist {
     pub test: Dataset,
 }
 
-/// A checked pair of IDX files, still in the files' bytes: the images' pixels and their labels.
+/// A checked pair of IDX files, in the files' bytes: the images' pixels and their labels.
 struct Examples<'a> {
     images: &'a [u8],
     labels: &'a [u8],
 }
 
-impl Examples<'_> {
-    fn len(&self) -> usize {
-        self.labels.len()
+/// A pair of IDX files (images, labels) that `images_and_labels` accepted, kept whole.
+#[derive(Debug)]
+struct CheckedPair {
+    images_file: Vec<u8>,
+    labels_file: Vec<u8>,
+    /// Where the data starts after each file's header.
+    images_header: usize,
+    labels_header: usize,
+}
+
+impl CheckedPair {
+    fn new(names: [&str; 2], images_file: Vec<u8>, labels_file: Vec<u8>) -> Result<CheckedPair> {
+        let examples = images_and_labels(names[0], &images_file, names[1], &labels_file)?;
+        let header = |data: &[u8], file: &[u8]| file.len() - data.len();
+        let images_header = header(examples.images, &images_file);
+        let labels_header = header(examples.labels, &labels_file);
+        Ok(CheckedPair { images_file, labels_file, images_header, labels_header })
     }
 
-    /// A dataset of the examples in `range`, copied straight from the files' bytes (so that loading
-    /// holds the files and the datasets, never a third copy: the page's workers keep the peak).
-    fn copy(&self, range: std::ops::Range<usize>) -> Dataset {
-        Dataset {
-            images: self.images[range.start * PIXELS..range.end * PIXELS].to_vec(),
-            labels: self.labels[range].to_vec(),
+    fn examples(&self) -> Examples<'_> {
+        Examples { images: &self.images_file[self.images_header..], labels: &self.labels_file[self.labels_header..] }
+    }
+
+    fn len(&self) -> usize {
+        self.labels_file.len() - self.labels_header
+    }
+}
+
+/// MNIST's four files, checked against each other and held once; `split` makes a run's sets as
+/// views into them, without a copy. Cloning shares the files.
+#[derive(Clone, Debug)]
+pub struct MnistFiles {
+    train: Arc<CheckedPair>,
+    test: Arc<CheckedPair>,
+}
+
+impl MnistFiles {
+    /// Takes the four files' bytes (in `FILES` order) as they are, after checking them.
+    pub fn new(files: [Vec<u8>; 4]) -> Result<MnistFiles> {
+        let [train_images, train_labels, test_images, test_labels] = files;
+        Ok(MnistFiles {
+            train: Arc::new(CheckedPair::new([TRAIN_IMAGES, TRAIN_LABELS], train_images, train_labels)?),
+            test: Arc::new(CheckedPair::new([TEST_IMAGES, TEST_LABELS], test_images, test_labels)?),
+        })
+    }
+
+    /// The splits: the first `validation_size` training images for validation, the next
+    /// `train_size` (0: all the rest) to train on, and the whole test set.
+    pub fn split(&self, validation_size: usize, train_size: usize) -> Result<Mnist> {
+        let in_file = self.train.len();
+        let available = in_file.saturating_sub(validation_size);
+        if validation_size == 0 || available == 0 {
+            return Err(Error::config(
+                "validation_size",
+                format!("must be between 1 and {} (the training file has {in_file} images)", in_file.saturating_sub(1)),
+            ));
         }
+        if train_size > available {
+            return Err(Error::config("train_size", format!("{train_size} is more than the {available} training images left after holding out {validation_size} for validation")));
+        }
+        let train_end = validation_size + if train_size == 0 { available } else { train_size };
+        let view = |files: &Arc<CheckedPair>, range: Range<usize>| Dataset { files: Arc::clone(files), range };
+        Ok(Mnist {
+            validation: view(&self.train, 0..validation_size),
+            train: view(&self.train, validation_size..train_end),
+            test: view(&self.test, 0..self.test.len()),
+        })
     }
 }
 
@@ -113,32 +191,10 @@ fn images_and_labels<'a>(
 }
 
 impl Mnist {
-    /// Parses the four files (bytes in `FILES` order) and makes the splits. `train_size` of 0
-    /// means every training image not held out for validation.
+    /// Parses the four files (bytes in `FILES` order, copied once) and makes the splits (see
+    /// `MnistFiles::split`).
     pub fn from_idx(files: [&[u8]; 4], validation_size: usize, train_size: usize) -> Result<Mnist> {
-        let full_train = images_and_labels(TRAIN_IMAGES, files[0], TRAIN_LABELS, files[1])?;
-        let test = images_and_labels(TEST_IMAGES, files[2], TEST_LABELS, files[3])?;
-        let test = test.copy(0..test.len());
-        let available = full_train.len().saturating_sub(validation_size);
-        if validation_size == 0 || available == 0 {
-            return Err(Error::config(
-                "validation_size",
-                format!(
-                    "must be between 1 and {} (the training file has {} images)",
-                    full_train.len().saturating_sub(1),
-                    full_train.len()
-                ),
-            ));
-        }
-        if train_size > available {
-            return Err(Error::config("train_size", format!("{train_size} is more than the {available} training images left after holding out {validation_size} for validation")));
-        }
-        let train_end = validation_size + if train_size == 0 { available } else { train_size };
-        Ok(Mnist {
-            validation: full_train.copy(0..validation_size),
-            train: full_train.copy(validation_size..train_end),
-            test,
-        })
+        MnistFiles::new(files.map(<[u8]>::to_vec))?.split(validation_size, train_size)
     }
 }
 

@@ -4,4 +4,4 @@ pub mod idx;
 pub mod mnist;
 
 pub use batches::BatchOrder;
-pub use mnist::{Dataset, Mnist};
+pub use mnist::{Dataset, Mnist, MnistFiles};

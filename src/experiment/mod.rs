@@ -42,7 +42,7 @@ pub use crate::clock::SystemClock;
 use crate::checkpoint::Checkpoint;
 use crate::config::Config;
 use crate::data::batches::iterations_per_epoch;
-use crate::data::Mnist;
+use crate::data::MnistFiles;
 use crate::error::{Error, Result};
 use crate::nn::loss::LossStats;
 use crate::prune::Mask;
@@ -91,8 +91,14 @@ impl Experiment {
     /// and initialises the dense network. The run starts at its first evaluation (a controls
     /// share: waits for its first mask).
     pub fn load_idx(&mut self, files: [&[u8]; 4]) -> Result<()> {
+        self.load_mnist(&MnistFiles::new(files.map(<[u8]>::to_vec))?)
+    }
+
+    /// `load_idx` with files already checked and held (shared, not copied: a worker's runs and
+    /// `lth`'s trials read one copy).
+    pub fn load_mnist(&mut self, files: &MnistFiles) -> Result<()> {
         let config = &self.config;
-        let data = Mnist::from_idx(files, config.validation_size, config.train_size)?;
+        let data = files.split(config.validation_size, config.train_size)?;
         if config.batch_size > data.train.len() {
             return Err(Error::config(
                 "batch_size",

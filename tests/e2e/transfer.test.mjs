@@ -66,6 +66,19 @@ for (const { cores, rounds, workers } of [{ cores: 1, rounds: 0, workers: 1 }, {
       assert.equal(await page.evaluate(() => window.ticketlab.workers()), workers);
       const run = await page.evaluate(() => window.ticketlab.results());
       assert.deepEqual(numbers(run), numbers(nativeRun(run.config)), 'the native CLI\'s numbers, bit for bit');
+      // Each worker's core holds MNIST once (55 MB) and reports it; the page shows the sum.
+      const memory = await page.evaluate(() => window.ticketlab.workerMemory());
+      const mb = memory.map((bytes) => bytes / 2 ** 20);
+      t.diagnostic(`the workers' cores: ${mb.map((m) => m.toFixed(1)).join(' + ')} MB; shown: ${await page.textContent('#memory')}`);
+      assert.equal(memory.length, workers);
+      assert.ok(mb.every((m) => m >= 55 && m < 100), `each core holds MNIST and the networks: ${mb}`);
+      assert.match(await page.textContent('#memory'), /^\d+ MB$/);
+      if (workers > 1) {
+        // A second run reads the data each core already holds: no worker's memory grows.
+        await page.click('#train');
+        await waitForStatus(page, /^Done/);
+        assert.deepEqual(await page.evaluate(() => window.ticketlab.workerMemory()), memory);
+      }
       assert.deepEqual(page.errors, []);
     } finally {
       await context.close();

@@ -144,10 +144,20 @@ export class LineChart {
     this.plot?.setData(this.data);
   }
 
-  /** uPlot's own y range (10% padding), widened to hold the spreads. */
+  /**
+   * uPlot's own y range (10% padding), widened to hold the spreads. A single value (the first
+   * round's point) gets 2% of itself either side: uPlot would pad it to half of itself, and an
+   * accuracy axis would run to 150%.
+   */
   rangeWithSpreads(min, max) {
     const values = [min, max, ...(this.spreads ?? []).filter(Boolean).flatMap((spread) => [...spread.min, ...spread.max])].filter((v) => v != null);
-    return values.length ? this.uPlot.rangeNum(Math.min(...values), Math.max(...values), 0.1, true) : [null, null];
+    if (!values.length) return [null, null];
+    const [low, high] = [Math.min(...values), Math.max(...values)];
+    if (low === high) {
+      const pad = Math.abs(low) * 0.02 || 1;
+      return [low - pad, high + pad];
+    }
+    return this.uPlot.rangeNum(low, high, 0.1, true);
   }
 
   /** Each shown series' band (min to max) and its trials' points, a few pixels apart, clipped to the plot. */

@@ -72,6 +72,8 @@ window.ticketlab = {
   results: () => store.state.results,
   rounds: () => store.state.rounds.map(({ branch, level }) => `${branch}/${level}`),
   workers: () => trainers.workerCount,
+  // Each worker's core memory in bytes (its WebAssembly memory: MNIST, networks, optimizer).
+  workerMemory: () => trainers.workerMemory(),
   // The settings in force (the core's, once a run has started: a target's rounds resolved), and
   // what the page worked out the chosen rounds or target keep.
   settings: () => trainers.settings,

@@ -17,3 +17,25 @@ export function planWorkers(config, cores) {
   const groups = Array.from({ length: controlWorkers }, (_, worker) => controls.filter((_, index) => index % controlWorkers === worker));
   return [{ share: 'ticket', config }, ...groups.map((group) => ({ share: 'controls', config: { ...config, controls: group } }))];
 }
+
+/**
+ * The planner's estimate of a run's critical path on `cores` cores, in segments (one branch's
+ * training at one level), for `rounds` rounds (a target's, once resolved) and `trials` trials. The
+ * ticket's worker trains levels 0 to `rounds` one after another; a controls worker can start a
+ * control's level L once the ticket has trained level L - 1 (that gives L's mask), and trains its
+ * controls level by level in the order its config lists them; one worker alone trains every
+ * segment. Segments count as equally long: a level costs the same in every branch, though a
+ * sparse level costs less than a dense one. The page runs trials one after another, so they add up.
+ */
+export function plannedSegments(config, cores, rounds = config.rounds, trials = 1) {
+  const [ticket, ...controlWorkers] = planWorkers({ ...config, rounds }, cores);
+  if (ticket.share === 'all') return trials * (rounds + 1 + (rounds > 0 ? ticket.config.controls.length * rounds : 0));
+  const ends = controlWorkers.map(({ config: { controls } }) => {
+    let free = 0;
+    for (let level = 1; level <= rounds; level++) {
+      for (let i = 0; i < controls.length; i++) free = Math.max(free, level) + 1;
+    }
+    return free;
+  });
+  return trials * Math.max(rounds + 1, ...ends);
+}

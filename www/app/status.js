@@ -35,7 +35,7 @@ export class StatusView {
 
   views_reset() {
     showError(null);
-    for (const id of ['iteration', 'epoch', 'speed', 'validation-accuracy', 'test-accuracy', 'eta', 'round-eta']) $(id).textContent = '–';
+    for (const id of ['iteration', 'epoch', 'speed', 'memory', 'validation-accuracy', 'test-accuracy', 'eta', 'round-eta']) $(id).textContent = '–';
     for (const label of document.querySelectorAll('.branch-of')) label.textContent = '';
     $('progress').value = 0;
     $('round-progress').value = 0;
@@ -63,13 +63,14 @@ export class StatusView {
       : `Resumed ${network} at round ${state.resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`));
   }
 
-  progress(state, { message: { parts, done, segments, samples_per_second: speed }, trial }) {
+  progress(state, { message: { parts, done, segments, samples_per_second: speed, worker_memory_bytes: workers }, trial }) {
     // The numbers follow the first worker still training (the ticket's, while it trains).
     const { progress } = parts.find((p) => p.progress && !p.waiting && !p.ended) ?? parts.find((p) => p.progress);
     this.showRoundProgress(progress);
     $('iteration').textContent = `${progress.iteration.toLocaleString('en')} / ${progress.iterations.toLocaleString('en')}`;
     $('epoch').textContent = progress.epoch.toFixed(2);
     $('speed').textContent = `${Math.round(speed).toLocaleString('en')} images/s`;
+    showMemory(workers);
     $('progress').value = done;
     $('eta').textContent = this.timeLeft(done);
     if (state.phase !== 'paused') setStatus(withTrial(trial, describeProgress(parts, segments)));
@@ -203,4 +204,18 @@ function describeProgress(parts, segments) {
     return `${BRANCH_NAMES[progress.branch]}, round ${progress.level}: iteration ${progress.iteration.toLocaleString('en')} of ${progress.iterations.toLocaleString('en')}`;
   });
   return `Training on ${parts.length} workers: ${each.join('; ')}.`;
+}
+
+/**
+ * What the run holds in memory: each worker's core (its WebAssembly memory: MNIST, the networks,
+ * the optimizer) and, where the browser tells it (Chromium's performance.memory), the page's own
+ * JavaScript heap. The browser's own footprint is not counted: a page cannot see it.
+ */
+function showMemory(workers = []) {
+  const mb = (bytes) => Math.round(bytes / 2 ** 20);
+  const page = globalThis.performance?.memory?.usedJSHeapSize ?? 0;
+  const total = workers.reduce((sum, bytes) => sum + bytes, page);
+  const each = workers.map((bytes) => (bytes ? mb(bytes) : '…')).join(' + ');
+  $('memory').textContent = total ? `${mb(total).toLocaleString('en')} MB` : '–';
+  $('memory').title = `${workers.length === 1 ? 'the worker' : `${workers.length} workers`}: ${each} MB` + (page ? `; the page's JavaScript: ${mb(page)} MB` : '');
 }

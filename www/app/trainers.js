@@ -24,7 +24,7 @@ export class Trainers {
     this.onMessage = onMessage;
     this.cores = cores;
     this.workers = []; // started on first use and kept for later runs (each keeps its MNIST bytes)
-    this.mnist = null; // the download, once for every worker: a promise of {files, remember}
+    this.rememberMnist = null; // keeps the last download's files for the next visit (mnist.js), once a worker has accepted them
     this.handedMnist = new Set(); // the workers that have been handed the files
     this.parts = []; // the current run's workers, the ticket's first
     // No worker yet: the first is started (and loads the core) when the page first asks something
@@ -111,24 +111,28 @@ export class Trainers {
   // --- inside ------------------------------------------------------------------------------
 
   /**
-   * Downloads MNIST unless the page has it, and hands it to each of `workers` that does not have
-   * it yet (a structured-clone copy each; the page keeps its own for workers started later). A
-   * failed download is reported to the workers, whose runs then fail with its message, and tried
-   * again on the next run.
+   * Downloads MNIST (or reads it from the browser's cache), decompresses it once, and hands it to
+   * each of `workers` that does not have it yet: a structured-clone copy to each but the last, which
+   * is given the page's own (transferred). Each worker's core then holds its copy for all its runs,
+   * and the page holds none (a worker started later gets the files afresh, from the cache). A failed
+   * download is reported to the workers, whose runs then fail with its message, and tried again on
+   * the next run.
    */
   handMnist(workers) {
-    this.mnist ??= downloadMnist((file, loaded, total, cached) => this.onMessage({ type: 'loading', file, loaded, total, cached }))
-      .catch((error) => {
-        this.mnist = null;
-        throw error;
+    const needing = workers.filter((w) => !this.handedMnist.has(w));
+    if (!needing.length) return;
+    for (const worker of needing) this.handedMnist.add(worker);
+    downloadMnist((file, loaded, total, cached) => this.onMessage({ type: 'loading', file, loaded, total, cached })).then(({ files, remember }) => {
+      this.rememberMnist = remember;
+      needing.forEach((worker, index) => {
+        const last = index === needing.length - 1;
+        worker.post('mnist', { files }, last ? [...new Set(files.map((file) => file.buffer))] : []);
       });
-    this.mnist.then(({ files }) => {
-      for (const worker of workers.filter((w) => !this.handedMnist.has(w))) {
-        this.handedMnist.add(worker);
-        worker.post('mnist', { files });
-      }
     }, (error) => {
-      for (const worker of workers) worker.post('mnist', { error: error.message });
+      for (const worker of needing) {
+        this.handedMnist.delete(worker);
+        worker.post('mnist', { error: error.message });
+      }
     });
   }
 
@@ -188,7 +192,7 @@ export class Trainers {
     const lead = part === this.parts[0];
     switch (message.type) {
       case 'started':
-        this.mnist?.then(({ remember }) => remember()); // a worker accepted MNIST: keep it for the next visit
+        this.rememberMnist?.(); // a worker accepted MNIST: keep it for the next visit
         if (lead) {
           this.settings = message.config; // the settings in force, defaults filled in
           this.segments = message.segments; // the core's count: a target's rounds resolved
@@ -308,6 +312,12 @@ export class Trainers {
       done: segmentsDone / segments,
       segments,
       samples_per_second: training.reduce((total, p) => total + p.progress.samples_per_second, 0),
+      worker_memory_bytes: this.workerMemory(),
     });
+  }
+
+  /** Each worker's core memory (bytes) as its latest progress said, in the order of the run's parts (0: none yet). */
+  workerMemory() {
+    return this.parts.map((p) => p.progress?.memory_bytes ?? 0);
   }
 }
