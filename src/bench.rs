@@ -150,6 +150,39 @@ pub fn training_throughput(
     (iterations * config.batch_size) as f64 * 1000.0 / millis.max(1e-9)
 }
 
+/// Independent accumulators the peak probe updates: 12 vectors of 4, enough to cover a multiply's
+/// and an add's latency, few enough to stay in the 16 vector registers with the two constants.
+const PEAK_LANES: usize = 48;
+
+/// The peak probe's updates of every lane: about a tenth of a second.
+pub const PEAK_ROUNDS: usize = 5_000_000;
+
+/// This core's peak rate of f32 multiply-adds per second as the kernels can issue them: 128-bit
+/// vectors (simd128 in the page, SSE2 natively), a multiply then an add (neither build has a fused
+/// multiply-add, whose other rounding would change the numbers), over enough independent
+/// accumulators that only the core's throughput limits them. The training step's multiply-adds
+/// per second are measured against it (`share_of_peak`). Runs `rounds` updates of every lane.
+pub fn peak_multiply_adds_per_second(rounds: usize, clock: &dyn Clock) -> f64 {
+    let mut lanes = [0.0f32; PEAK_LANES];
+    let (scale, offset) = (std::hint::black_box(0.999_f32), std::hint::black_box(0.001_f32));
+    let start = clock.now_millis();
+    for _ in 0..rounds {
+        for lane in lanes.iter_mut() {
+            *lane = *lane * scale + offset;
+        }
+    }
+    let millis = clock.now_millis() - start;
+    std::hint::black_box(lanes);
+    (rounds * PEAK_LANES) as f64 * 1000.0 / millis.max(1e-9)
+}
+
+/// The share of `peak` (multiply-adds per second) that training at `images_per_second` uses,
+/// counting the multiply-adds of a dense network's step (`Footprint::training_multiply_adds`:
+/// zeros the kernels skip count too, so a share above 1 is possible).
+pub fn share_of_peak(config: &Config, images_per_second: f64, peak: f64) -> f64 {
+    config.model_spec().footprint().training_multiply_adds() as f64 * images_per_second / peak
+}
+
 /// The training-set indices of the first `batches` batches of the seed's order, one batch after
 /// another: the batches `training_throughput` trains on (its warm-up step first), so that another
 /// library can be timed on exactly the same ones.

@@ -12,8 +12,8 @@ use std::process::Command;
 
 use common::{as_slices, synthetic_mnist, SyntheticMnistDir};
 use ticketlab::bench::{
-    batch_indices, evaluation_throughput, interval_seconds, percent_remaining, planned_seconds, training_throughput,
-    Kernels, Measure, LEVELS,
+    batch_indices, evaluation_throughput, interval_seconds, peak_multiply_adds_per_second, percent_remaining,
+    planned_seconds, share_of_peak, training_throughput, Kernels, Measure, LEVELS,
 };
 use ticketlab::data::{BatchOrder, Mnist};
 use ticketlab::experiment::Clock;
@@ -125,6 +125,8 @@ fn lth_bench_measures_lenet_5s_dense_training_and_names_the_fix_for_an_unknown_m
     assert_eq!(rows[0]["level"], 0);
     assert!(rows[0]["automatic"].as_f64().is_some_and(|rate| rate > 0.0), "{rows:?}");
     assert!(rows[0].get("sparse_kernels").is_none() && report.get("evaluation_samples_per_second").is_none());
+    let share = report["dense_network_share_of_peak"].as_f64().expect("the share of peak");
+    assert!(share > 0.0 && report["peak_multiply_adds_per_second"].as_f64().is_some_and(|p| p > 0.0), "{report}");
 
     let unknown = lth_bench(&data, &["--model", "lenet-6", "--measure", "dense"]);
     let message = String::from_utf8_lossy(&unknown.stderr);
@@ -163,4 +165,16 @@ fn a_schedules_interval_is_timed_in_two_parts_and_its_rounds_planned_over_worker
     assert_eq!(planned_seconds(&rounds, 2, 8), 24.0);
     // No controls: the ticket's chain.
     assert_eq!(planned_seconds(&rounds, 0, 4), 24.0);
+}
+
+/// The peak probe's arithmetic: 48 lanes updated `rounds` times in the one second the clock says;
+/// and the share of it a training rate uses, from the model's multiply-adds per image (563,400
+/// for LeNet-300-100: tested in src/nn/architecture.rs).
+#[test]
+fn the_share_of_peak_is_the_dense_steps_multiply_adds_over_the_probes_rate() {
+    let peak = peak_multiply_adds_per_second(1000, &TickingClock(Cell::new(0.0)));
+    assert_eq!(peak, 48_000.0);
+    let (config, _) = small("lenet-300-100");
+    assert_eq!(share_of_peak(&config, 1000.0, 563_400_000.0), 1.0);
+    assert_eq!(share_of_peak(&config, 250.0, 563_400_000.0), 0.25);
 }

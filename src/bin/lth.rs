@@ -1178,7 +1178,10 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
 
     /// `bench`: interleaved repetitions, medians, a table and a JSON file.
     fn bench(options: Options) -> Result<Status, Error> {
-        use ticketlab::bench::{evaluation_throughput, percent_remaining, training_throughput, EVALUATION_PASSES};
+        use ticketlab::bench::{
+            evaluation_throughput, peak_multiply_adds_per_second, percent_remaining, share_of_peak,
+            training_throughput, EVALUATION_PASSES, PEAK_ROUNDS,
+        };
         let mut settings = options.settings.clone();
         settings.entry("iterations").or_insert(json!(200));
         let config = Config::from_value(Value::Object(settings))?;
@@ -1196,8 +1199,9 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         }
         let (levels, kernels) = (options.measure.levels(), options.measure.kernels());
         let mut samples = vec![vec![Vec::new(); kernels.len()]; levels.len()];
-        let mut evaluation = Vec::new();
+        let (mut evaluation, mut peak) = (Vec::new(), Vec::new());
         for repetition in 0..options.repetitions {
+            peak.push(peak_multiply_adds_per_second(PEAK_ROUNDS, &clock));
             eprintln!("{}: repetition {} of {}", config.model, repetition + 1, options.repetitions);
             for (level_index, &level) in levels.iter().enumerate() {
                 for (kernel_index, &kernel) in kernels.iter().enumerate() {
@@ -1242,11 +1246,23 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             "\ntraining steps of batch {}, median of {} repetitions of {} steps",
             config.batch_size, options.repetitions, config.iterations
         );
+        let peak = median(peak);
+        let share = share_of_peak(&config, dense_network, peak);
+        println!(
+            "the dense network's step: {:.1} G multiply-adds/s (as a dense step counts them), {:.0}% of this \
+             core's peak of {:.1} G (128-bit vectors, a multiply then an add)",
+            share * peak / 1e9,
+            100.0 * share,
+            peak / 1e9
+        );
         let mut report = json!({
             "model": config.model, "measure": options.measure.name(),
             "unit": "training examples per second", "batch_size": config.batch_size, "steps": config.iterations,
             "repetitions": options.repetitions, "sparse_below": ticketlab::nn::dense::SPARSE_BELOW,
             "training": rows,
+            "peak_multiply_adds_per_second": peak,
+            "training_multiply_adds_per_image": config.model_spec().footprint().training_multiply_adds(),
+            "dense_network_share_of_peak": share,
         });
         if options.measure.times_evaluation() {
             let evaluation = median(evaluation);

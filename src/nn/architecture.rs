@@ -184,6 +184,11 @@ pub struct Footprint {
     pub widest: u64,
     /// One image's patch columns and their gradient, per convolution, whatever the batch.
     pub conv_columns: u64,
+    /// Per example, the forward pass's multiply-adds as a dense network does them (no zero
+    /// skipped): fc inputs × outputs, conv filters × patch × output pixels.
+    pub forward_multiply_adds: u64,
+    /// The first weight layer's: its d_x is never needed (the input is the data).
+    pub first_layer_multiply_adds: u64,
 }
 
 impl Footprint {
@@ -191,15 +196,22 @@ impl Footprint {
     fn of_layer(layer: &LayerSpec, input: Activation, output: Activation, is_last: bool) -> Option<Footprint> {
         let relu = !is_last && !matches!(layer, LayerSpec::MaxPool { .. });
         let (inputs, outputs) = (input.checked_len()?, output.checked_len()?);
-        let (parameters, conv_columns) = match *layer {
+        let (parameters, conv_columns, multiply_adds) = match *layer {
             LayerSpec::Conv { filters, kernel, .. } => {
                 let (filters, kernel) = (filters as u64, kernel as u64);
                 let patch = (input.channels as u64).checked_mul(kernel)?.checked_mul(kernel)?;
                 let pixels = (output.height as u64).checked_mul(output.width as u64)?;
-                (patch.checked_mul(filters)?.checked_add(filters)?, patch.checked_mul(pixels)?.checked_mul(2)?)
+                (
+                    patch.checked_mul(filters)?.checked_add(filters)?,
+                    patch.checked_mul(pixels)?.checked_mul(2)?,
+                    patch.checked_mul(filters)?.checked_mul(pixels)?,
+                )
             }
-            LayerSpec::Fc { .. } => (inputs.checked_mul(outputs)?.checked_add(outputs)?, 0),
-            LayerSpec::MaxPool { .. } => (0, 0),
+            LayerSpec::Fc { .. } => {
+                let weights = inputs.checked_mul(outputs)?;
+                (weights.checked_add(outputs)?, 0, weights)
+            }
+            LayerSpec::MaxPool { .. } => (0, 0, 0),
         };
         // A ReLU keeps an output of its own; a pooling keeps where each maximum came from.
         let copies = if relu || matches!(layer, LayerSpec::MaxPool { .. }) { 2 } else { 1 };
@@ -208,6 +220,8 @@ impl Footprint {
             outputs_per_example: outputs.checked_mul(copies)?,
             widest: inputs.max(outputs),
             conv_columns,
+            forward_multiply_adds: multiply_adds,
+            first_layer_multiply_adds: multiply_adds,
         })
     }
 
@@ -217,7 +231,19 @@ impl Footprint {
             outputs_per_example: self.outputs_per_example.checked_add(other.outputs_per_example)?,
             widest: self.widest.max(other.widest),
             conv_columns: self.conv_columns.checked_add(other.conv_columns)?,
+            forward_multiply_adds: self.forward_multiply_adds.checked_add(other.forward_multiply_adds)?,
+            first_layer_multiply_adds: if self.forward_multiply_adds == 0 {
+                other.first_layer_multiply_adds
+            } else {
+                self.first_layer_multiply_adds
+            },
         })
+    }
+
+    /// Per example, a training step's multiply-adds as a dense network does them: the forward
+    /// pass, d_W of every weight layer, and d_x of all but the first.
+    pub fn training_multiply_adds(&self) -> u64 {
+        3 * self.forward_multiply_adds - self.first_layer_multiply_adds
     }
 
     /// Activation values a pass of `examples` keeps (see `limits::MAX_ACTIVATIONS`); None past u64.
@@ -361,6 +387,24 @@ mod tests {
         let shapes = check(MNIST, &layers, 10).unwrap();
         let sizes: Vec<(usize, usize, usize)> = shapes.iter().map(|a| (a.channels, a.height, a.width)).collect();
         assert_eq!(sizes, [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (120, 1, 1), (84, 1, 1), (10, 1, 1)]);
+    }
+
+    /// Counted by hand: LeNet-300-100's three products, and LeNet-5's two convolutions (6 filters
+    /// of 25 taps over 28×28 outputs, 16 of 150 over 10×10) and its three fc layers.
+    #[test]
+    fn a_training_step_counts_the_dense_multiply_adds_but_the_first_layers_d_x() {
+        let counts = |text: &str| {
+            let layers = parse(text).unwrap();
+            let total = footprint(MNIST, &layers, &check(MNIST, &layers, 10).unwrap());
+            (total.forward_multiply_adds, total.training_multiply_adds())
+        };
+        let mlp = 784 * 300 + 300 * 100 + 100 * 10;
+        assert_eq!(counts("fc:300,fc:100,fc:10"), (mlp, 3 * mlp - 784 * 300));
+        let (conv1, conv2) = (6 * 25 * 28 * 28, 16 * 150 * 10 * 10);
+        let lenet_5 = conv1 + conv2 + 400 * 120 + 120 * 84 + 84 * 10;
+        assert_eq!(counts("conv:6x5p2,pool,conv:16x5,pool,fc:120,fc:84,fc:10"), (lenet_5, 3 * lenet_5 - conv1));
+        // A pooling first has no weights: the first weight layer is the one after it.
+        assert_eq!(counts("pool,fc:10").1, 2 * 196 * 10);
     }
 
     #[test]
