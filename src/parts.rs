@@ -97,19 +97,7 @@ mod tests {
     }
 
     fn round(branch: Branch, level: usize, complete: bool) -> RoundResult {
-        RoundResult {
-            branch,
-            level,
-            complete,
-            weights: Vec::new(),
-            weights_remaining: 0,
-            percent_remaining: 100.0,
-            iterations_completed: 0,
-            evaluations: Vec::<Evaluation>::new(),
-            early_stop: None,
-            last: None,
-            seconds: 1.0,
-        }
+        RoundResult::bare(branch, level, complete)
     }
 
     fn results(status: Status, rounds: Vec<RoundResult>, train: (f64, f64), evaluation_per_second: f64) -> Results {

@@ -149,7 +149,6 @@ fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
     use crate::config::{Control, Settings};
-    use crate::experiment::Evaluation;
     use crate::nn::Mask;
 
     fn config() -> Config {
@@ -158,19 +157,7 @@ mod tests {
     }
 
     fn round(branch: Branch, level: usize) -> RoundResult {
-        RoundResult {
-            branch,
-            level,
-            complete: true,
-            weights: Vec::new(),
-            weights_remaining: 0,
-            percent_remaining: 100.0,
-            iterations_completed: 0,
-            evaluations: Vec::<Evaluation>::new(),
-            early_stop: None,
-            last: None,
-            seconds: 1.0,
-        }
+        RoundResult::bare(branch, level, true)
     }
 
     fn checkpoint(config: &Config, level: usize) -> Checkpoint {
@@ -206,7 +193,7 @@ mod tests {
         progress.round_done(round(RandomReinit, 1));
         assert_eq!(progress.to_keep().map(|(c, rounds)| (c.level, rounds.len())), Some((1, 3)));
         // An unfinished round does not count.
-        progress.round_done(RoundResult { complete: false, ..round(RandomReinit, 2) });
+        progress.round_done(RoundResult::bare(RandomReinit, 2, false));
         assert!(progress.to_keep().is_none());
         progress.round_done(round(RandomReinit, 2));
         assert_eq!(progress.to_keep().map(|(c, rounds)| (c.level, rounds.len())), Some((2, 6)));

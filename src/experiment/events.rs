@@ -158,6 +158,27 @@ pub struct Results {
     pub evaluation_samples_per_second: f64,
 }
 
+#[cfg(test)]
+impl RoundResult {
+    /// A round with no weights and no evaluations, for tests of what is done with rounds (their
+    /// order, merging, keeping them for a resume).
+    pub(crate) fn bare(branch: Branch, level: usize, complete: bool) -> RoundResult {
+        RoundResult {
+            branch,
+            level,
+            complete,
+            weights: Vec::new(),
+            weights_remaining: 0,
+            percent_remaining: 100.0,
+            iterations_completed: 0,
+            evaluations: Vec::new(),
+            early_stop: None,
+            last: None,
+            seconds: 1.0,
+        }
+    }
+}
+
 impl Results {
     /// The rounds of one branch, in level order.
     pub fn branch(&self, branch: Branch) -> impl Iterator<Item = &RoundResult> {
