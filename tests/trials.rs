@@ -275,8 +275,10 @@ fn a_killed_trial_resumed_is_the_trial_never_stopped() {
     // Damaged resume files: the file named, and the way out.
     std::fs::create_dir_all(killed.join("resume")).expect("made");
     std::fs::write(killed.join("resume/seed8.safetensors"), b"not a checkpoint").expect("written");
-    let refused = run(trial("1", "1", &killed, true));
+    let refused = run(trial("1", "8", &killed, true));
     assert_refused(&refused, &["resume/seed8.safetensors", "remove the folder's resume/ files"]);
+    // Of the 8 threads given, one trial uses 3: the ticket's, and one for each control.
+    assert!(String::from_utf8_lossy(&refused.stderr).contains(" on 3 threads; "), "{refused:?}");
 }
 
 fn copy_folder(from: &Path, to: &PathBuf) {

@@ -661,6 +661,9 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         write_plan(&out_dir, &plan, options.trial.is_some())?;
         let base = &plan.config;
         let seeds = indices.iter().map(|&k| base.seed + k as u64).collect::<Vec<_>>();
+        // The threads that will work: trials at once, each split into its shares.
+        let (at_once, threads_per_trial) = thread_split(options.jobs, indices.len());
+        let threads = at_once * share_configs(base, threads_per_trial)?.len();
         eprintln!(
             "IMP on {}: {} (seed{} {}), {}, {} segments of {} iterations each per trial, on {} thread{}; {} in {}",
             base.model,
@@ -673,8 +676,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             rounds_text(base),
             base.segments(),
             base.iterations,
-            options.jobs,
-            if options.jobs == 1 { "" } else { "s" },
+            threads,
+            if threads == 1 { "" } else { "s" },
             if options.trial.is_some() { "results" } else { "reports" },
             out_dir.display()
         );
@@ -746,6 +749,13 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             .map_err(|e| Error::data(&path.display().to_string(), format!("cannot write it: {e}")))
     }
 
+    /// How `jobs` threads are spent on `trials` trials: that many trials at once (all of them if
+    /// there are fewer), and the threads each of those gets to split its branches over.
+    fn thread_split(jobs: usize, trials: usize) -> (usize, usize) {
+        let at_once = jobs.min(trials).max(1);
+        (at_once, jobs / at_once)
+    }
+
     /// Trains the trials `indices` of `plan` on `--jobs` threads; their results in order of index.
     /// Trials run `--jobs` at a time; when there are more threads than trials, each trial's
     /// branches are split over the threads it gets (`run_trial`).
@@ -756,8 +766,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         files: &MnistFiles,
         out_dir: &Path,
     ) -> Result<Vec<Results>, Error> {
-        let at_once = options.jobs.min(indices.len());
-        let threads_per_trial = options.jobs / at_once.max(1);
+        let (at_once, threads_per_trial) = thread_split(options.jobs, indices.len());
         // Each of `at_once` threads takes the next trial not yet started.
         let next_trial = Mutex::new(indices.into_iter());
         let finished: Mutex<Vec<(usize, Result<Results, Error>)>> = Mutex::new(Vec::new());
