@@ -846,7 +846,7 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
                 }
             }
             let results = ticketlab::parts::whole_run(parts, earlier, config).expect("one part or more");
-            write_file(&results_file, serde_json::to_string_pretty(&results).expect("serialises") + "\n")?;
+            write_results(&results_file, &results)?;
             resume_files.remove();
             Ok(results)
         }
@@ -854,14 +854,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         /// With --resume: the results this trial wrote when it finished before, if it did (a
         /// results file of other settings is an error, as in `lth summarize`).
         fn finished(&self, results_file: &Path) -> Result<Option<Results>, Error> {
-            let Ok(text) = std::fs::read_to_string(results_file) else { return Ok(None) };
+            let Some(results) = read_trial_results(results_file)? else { return Ok(None) };
             let what = results_file.display().to_string();
-            let results: Results = serde_json::from_str(&text).map_err(|e| {
-                Error::data(
-                    &what,
-                    format!("not the results of a trial of lth imp ({e}); remove it to train the trial again"),
-                )
-            })?;
             if self.plan.trial_of(&results, &what)? != self.index || results.status != Status::Done {
                 return Ok(None);
             }
@@ -1151,11 +1145,8 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
         for seed in plan.seeds() {
             for folder in folders {
                 let path = folder.join(Plan::trial_file(seed));
-                let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                let Some(results) = read_trial_results(&path)? else { continue };
                 let what = path.display().to_string();
-                let results: Results = serde_json::from_str(&text).map_err(|e| {
-                    Error::data(&what, format!("not the results of a trial of lth imp: {e}; run that trial again"))
-                })?;
                 let k = plan.trial_of(&results, &what)?;
                 if let Some((_, earlier, _)) = found.iter().find(|(other, _, _)| *other == k) {
                     return Err(Error::Usage(format!(
@@ -1169,6 +1160,18 @@ models (--model): lenet-300-100 (default), lenet-5, conv-2, conv-4, conv-6 (the 
             }
         }
         Ok(found.into_iter().map(|(k, _, results)| (k, results)).unzip())
+    }
+
+    /// A trial's results file, if there is one; an error if it is not a trial's results.
+    fn read_trial_results(path: &Path) -> Result<Option<Results>, Error> {
+        let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
+        let results = serde_json::from_str(&text).map_err(|e| {
+            Error::data(
+                &path.display().to_string(),
+                format!("not the results of a trial of lth imp: {e}; run that trial again"),
+            )
+        })?;
+        Ok(Some(results))
     }
 
     fn median(mut values: Vec<f64>) -> f64 {
