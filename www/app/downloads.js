@@ -43,7 +43,6 @@ function offerResults(results) {
  * ticket; its trainers export the tickets), and `charts` (run-charts.js) are drawn as PNGs.
  */
 export function watchDownloads(store, trials, charts) {
-  const { trainers } = trials;
   const button = $('export-ticket');
 
   /** The latest finished round of the ticket, offered as a safetensors file. */
@@ -51,16 +50,16 @@ export function watchDownloads(store, trials, charts) {
     const level = rounds.filter((r) => r.branch === 'ticket' && r.complete).map((r) => r.level).reduce((a, b) => Math.max(a, b), -1);
     button.parentElement.hidden = level < 0;
     button.dataset.level = level;
-    const seed = trainers.settings && trials.trial?.count > 1 ? `, seed ${trainers.settings.seed}` : ''; // the trial in progress
+    const seed = trials.settings && trials.trial?.count > 1 ? `, seed ${trials.settings.seed}` : ''; // the trial on show
     button.textContent = `${level === 0 ? 'Export the dense network' : `Export the ticket of round ${level}`}${seed} (safetensors)`;
     $('export-ticket-hint').textContent = 'its mask, the weights it restarts from, and the settings; PyTorch and NumPy read it';
   }
 
   button.addEventListener('click', async () => {
     try {
-      const { level, bytes } = await trainers.exportTicket(Number(button.dataset.level));
+      const { level, bytes } = await trials.trainers.exportTicket(Number(button.dataset.level));
       // The workers hold the last trial's tickets: its seed names the file.
-      download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(trainers.settings)}-round${level}.safetensors`);
+      download(new Blob([bytes], { type: 'application/octet-stream' }), `ticketlab-${fileStem(trials.settings)}-round${level}.safetensors`);
     } catch (error) {
       $('export-ticket-hint').textContent = `The ticket could not be exported: ${error.workerMessage ?? error.message}`;
     }
@@ -73,7 +72,7 @@ export function watchDownloads(store, trials, charts) {
     event.preventDefault();
     const { results } = store.state;
     try {
-      const { csv } = await trainers.curvesCsv(trialsOf(results));
+      const { csv } = await trials.trainers.curvesCsv(trialsOf(results));
       download(new Blob([csv], { type: 'text/csv' }), `${resultsStem(results)}-curves.csv`);
     } catch (error) {
       csvLink.textContent = `the learning curves (CSV) could not be written: ${error.workerMessage ?? error.message}`;

@@ -45,15 +45,15 @@ function setUp(name, panelId, make) {
 }
 
 // One worker, or (with controls, on a machine with cores to spare) one for the ticket and more for
-// the controls: see trainers.js; several trials, one after another: see trials.js. Each message
-// is an action on the run state, with the trial it comes from.
+// the controls: see trainers.js; several trials, side by side where the cores allow, shown one
+// after another: see trials.js. Each message is an action on the run state, with the trial it
+// comes from. `trials.trainers`, the workers of the trial on show, answer the page's questions.
 const trials = new Trials((message, trial) => store.dispatch({ type: message.type, message, trial }), navigator.hardwareConcurrency || 1);
-const { trainers } = trials; // the workers, which also answer the page's questions
 
 // The views: each subscribes to the run state as it is made, and renders its actions in this order.
-const form = setUp('The settings form', 'settings-panel', (viewStore) => new SettingsForm(viewStore, trainers));
+const form = setUp('The settings form', 'settings-panel', (viewStore) => new SettingsForm(viewStore, trials.trainers));
 const charts = setUp('The charts', 'run-panel', (viewStore) => new RunCharts(viewStore));
-setUp('The per-round panels', 'details-panel', (viewStore) => new Panels(viewStore, trainers));
+setUp('The per-round panels', 'details-panel', (viewStore) => new Panels(viewStore, trials));
 setUp('The status line', 'run-panel', (viewStore) => new StatusView(viewStore, form));
 if (charts) setUp('The downloads', 'details-panel', (viewStore) => watchDownloads(viewStore, trials, charts));
 const control = setUp('Train, Pause and Stop', 'run-panel', (viewStore) => new RunControl(viewStore, form, trials));
@@ -71,12 +71,12 @@ setUp('How it works', 'run-panel', () => {
 window.ticketlab = {
   results: () => store.state.results,
   rounds: () => store.state.rounds.map(({ branch, level }) => `${branch}/${level}`),
-  workers: () => trainers.workerCount,
+  workers: () => trials.workerCount,
   // Each worker's core memory in bytes (its WebAssembly memory: MNIST, networks, optimizer).
-  workerMemory: () => trainers.workerMemory(),
+  workerMemory: () => trials.workerMemory(),
   // The settings in force (the core's, once a run has started: a target's rounds resolved), and
   // what the page worked out the chosen rounds or target keep.
-  settings: () => trainers.settings,
+  settings: () => trials.settings,
   pruningPlan: () => form?.plan,
   // What the charts against weights remaining hold: [x, ...one column per branch].
   // With several trials, the lines are their means; *Spread: per branch {min, max, trials: [per trial]}.

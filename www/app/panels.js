@@ -43,8 +43,8 @@ function roundPanels() {
   };
 }
 
-/** Draw a digit, which asks `trainers` (the worker that holds the ticket's networks), once a round has finished. */
-const digitPanel = (trainers) => new DigitView({
+/** Draw a digit, which asks `trials.trainers` (the workers that hold the ticket's networks), once a round has finished. */
+const digitPanel = (trials) => new DigitView({
   panel: $('digit-panel'),
   body: $('digit-body'),
   unavailable: $('digit-unavailable'),
@@ -55,14 +55,14 @@ const digitPanel = (trainers) => new DigitView({
   dense: $('digit-dense'),
   ticket: $('digit-ticket'),
   source: $('digit-source'),
-  ask: { classify: (level, pixels) => trainers.classify(level, pixels), testImage: (index) => trainers.testImage(index) },
+  ask: { classify: (level, pixels) => trials.trainers.classify(level, pixels), testImage: (index) => trials.trainers.testImage(index) },
 });
 
 /** The panels of the run in `store`. Methods named after the actions they render. */
 export class Panels {
-  constructor(store, trainers) {
+  constructor(store, trials) {
     this.rounds = roundPanels();
-    this.digit = digitPanel(trainers);
+    this.digit = digitPanel(trials);
     // With several trials, the panels show the trial picked in the Run panel (the first by default).
     this.trialPicker = new TrialPicker($('panels-trial-field'), $('panels-trial'), (messages, fresh) => {
       if (fresh) for (const view of Object.values(this.rounds)) view.reset();

@@ -20,6 +20,7 @@
 // in each record beside its rounds. A record kept by an earlier version of the page has none: it
 // can be shown, but not resumed.
 import { keepRounds } from './kept-runs.js';
+import { inWords } from './wording.js';
 
 const isSegment = (round, segment) => round.branch === segment.branch && round.level === segment.level;
 const hasFinished = (rounds, segment) => rounds.some((round) => round.complete && isSegment(round, segment));
@@ -93,10 +94,7 @@ export function describeKept(record) {
 }
 
 /** "1", "1 and 2", "1, 2 and 3": trial numbers (from 1) in words. */
-function numbersInWords(count) {
-  const numbers = Array.from({ length: count }, (_, index) => index + 1);
-  return numbers.length === 1 ? '1' : `${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)}`;
-}
+const numbersInWords = (count) => inWords(Array.from({ length: count }, (_, index) => index + 1));
 
 /**
  * What the offer after a reload says of a run of `count` trials from `seed`, given the kept record

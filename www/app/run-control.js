@@ -117,7 +117,7 @@ export class RunControl {
   /** Keeps a live run's rounds, checkpoints, panel views and end for a reload, as they come. */
   keep(state, { type, message, trial }) {
     const { keeper, trials } = this;
-    const { settings, order } = trials.trainers; // the settings in force, and the run's segments in order
+    const { settings, order } = trials; // the trial's settings in force, and its segments in order
     if (type === 'started' && trial?.count > 1 && keeper.key != null) {
       // Each trial under its own one-seed link; a resumed run's interrupted one from its checkpoint.
       const first = trial.index === state.firstTrial;

@@ -19,17 +19,16 @@ export function planWorkers(config, cores) {
 }
 
 /**
- * The planner's estimate of a run's critical path on `cores` cores, in segments (one branch's
- * training at one level), for `rounds` rounds (a target's, once resolved) and `trials` trials. The
- * ticket's worker trains levels 0 to `rounds` one after another; a controls worker can start a
- * control's level L once the ticket has trained level L - 1 (that gives L's mask), and trains its
- * controls level by level in the order its config lists them; one worker alone trains every
- * segment. Segments count as equally long: a level costs the same in every branch, though a
- * sparse level costs less than a dense one. The page runs trials one after another, so they add up.
+ * One trial's critical path on `cores` cores, in segments (one branch's training at one level),
+ * for `rounds` rounds. The ticket's worker trains levels 0 to `rounds` one after another; a
+ * controls worker can start a control's level L once the ticket has trained level L - 1 (that
+ * gives L's mask), and trains its controls level by level in the order its config lists them;
+ * one worker alone trains every segment. Segments count as equally long: a level costs the same
+ * in every branch, though a sparse level costs less than a dense one.
  */
-export function plannedSegments(config, cores, rounds = config.rounds, trials = 1) {
+function trialSegments(config, cores, rounds) {
   const [ticket, ...controlWorkers] = planWorkers({ ...config, rounds }, cores);
-  if (ticket.share === 'all') return trials * (rounds + 1 + (rounds > 0 ? ticket.config.controls.length * rounds : 0));
+  if (ticket.share === 'all') return rounds + 1 + (rounds > 0 ? ticket.config.controls.length * rounds : 0);
   const ends = controlWorkers.map(({ config: { controls } }) => {
     let free = 0;
     for (let level = 1; level <= rounds; level++) {
@@ -37,5 +36,28 @@ export function plannedSegments(config, cores, rounds = config.rounds, trials = 
     }
     return free;
   });
-  return trials * Math.max(rounds + 1, ...ends);
+  return Math.max(rounds + 1, ...ends);
+}
+
+/**
+ * How a run of `trials` trials shares `cores` cores: {lanes, cores, segments}. `lanes` trials
+ * train at once, each on `cores` of the machine's (its workers: planWorkers), and a lane takes the
+ * next trial when its last one ends; `segments` is the run's planned critical path. The lane count
+ * is the one whose plan is shortest (on a tie, the fewest lanes: fewer workers hold less memory).
+ * A target's rounds (config.rounds null) are the core's to resolve: planned as 10, and any count
+ * beyond a few gives the same lanes.
+ */
+export function planLanes(config, cores, trials = 1, rounds = config.rounds ?? (config.target_remaining != null ? 10 : 0)) {
+  let best = null;
+  for (let lanes = 1; lanes <= Math.max(1, Math.min(trials, cores)); lanes++) {
+    const share = Math.max(1, Math.floor(cores / lanes));
+    const segments = Math.ceil(trials / lanes) * trialSegments(config, share, rounds);
+    if (!best || segments < best.segments) best = { lanes, cores: share, segments };
+  }
+  return best;
+}
+
+/** The planner's estimate of a run's critical path on `cores` cores, in segments (see planLanes). */
+export function plannedSegments(config, cores, rounds = config.rounds, trials = 1) {
+  return planLanes(config, cores, trials, rounds).segments;
 }

@@ -5,7 +5,7 @@ import { trialLabel, withTrial } from './trials.js';
 import { trialsOf } from './run-trials.js';
 import { lastEvaluation, renderer, showsCurvesOf } from './run-state.js';
 import { $, bringIntoView } from './dom.js';
-import { BRANCH_NAMES, formatDuration, percent, segmentLabel } from './wording.js';
+import { BRANCH_NAMES, formatDuration, inWords, percent, segmentLabel } from './wording.js';
 
 export function setStatus(text) {
   $('status').textContent = text;
@@ -63,7 +63,7 @@ export class StatusView {
       : `Resumed ${network} at round ${state.resumedAt} (the rounds before it are from this browser's storage): evaluating its ticket before training…`));
   }
 
-  progress(state, { message: { parts, done, segments, samples_per_second: speed, worker_memory_bytes: workers }, trial }) {
+  progress(state, { message: { parts, done, segments, samples_per_second: speed, worker_memory_bytes: workers, besides = [] }, trial }) {
     // The numbers follow the first worker still training (the ticket's, while it trains).
     const { progress } = parts.find((p) => p.progress && !p.waiting && !p.ended) ?? parts.find((p) => p.progress);
     this.showRoundProgress(progress);
@@ -73,7 +73,7 @@ export class StatusView {
     showMemory(workers);
     $('progress').value = done;
     $('eta').textContent = this.timeLeft(done);
-    if (state.phase !== 'paused') setStatus(withTrial(trial, describeProgress(parts, segments)));
+    if (state.phase !== 'paused') setStatus(withTrial(trial, describeProgress(parts, segments)) + describeBesides(besides));
   }
 
   evaluation(state, { message: point, trial }) {
@@ -107,8 +107,12 @@ export class StatusView {
 
   stopped(state, { message: { results }, trial }) {
     const last = lastEvaluation(results);
-    const where = trial?.count > 1 ? ` in ${trialLabel(trial).toLowerCase()}` : '';
-    const kept = trial?.count > 1 ? 'Every finished trial and the rounds of this one are kept.' : 'What was computed is kept.';
+    // Trials that trained side by side stop together.
+    const stoppedTrials = (results?.results ?? []).filter((t) => t.status === 'stopped').map((t) => t.config.seed - results.config.seed + 1);
+    const several = stoppedTrials.length > 1;
+    const where = several ? ` in trials ${inWords(stoppedTrials)} of ${trial.count}` : trial?.count > 1 ? ` in ${trialLabel(trial).toLowerCase()}` : '';
+    const kept = several ? 'Every finished trial and the rounds of those stopped are kept.'
+      : trial?.count > 1 ? 'Every finished trial and the rounds of this one are kept.' : 'What was computed is kept.';
     setStatus(last ? `Stopped${where}; last test accuracy ${percent(last.test_accuracy)} at iteration ${last.iteration.toLocaleString('en')}. ${kept}` : 'Stopped.');
   }
 
@@ -139,6 +143,13 @@ export class StatusView {
     const seconds = (performance.now() - this.roundShown.started) / 1000;
     $('round-eta').textContent = trained > 0 && seconds >= 1 ? formatDuration((seconds / trained) * (iterations - iteration)) : 'estimating…';
   }
+}
+
+/** "; trials 2 and 3 train beside it": the trials training beside the one on show, if any. */
+function describeBesides(besides) {
+  if (!besides.length) return '';
+  const numbers = inWords(besides.map((trial) => trial.index + 1));
+  return besides.length === 1 ? `; trial ${numbers} trains beside it` : `; trials ${numbers} train beside it`;
 }
 
 /** The status line of a finished run. */

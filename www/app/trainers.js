@@ -6,9 +6,10 @@
 // every worker has ended. Progress comes as {type:'progress', parts, done, segments, samples_per_second},
 // with each worker's latest progress in `parts`. A resumed run gives every worker the checkpoint,
 // and its results hold the rounds kept from before the interruption too. MNIST is downloaded
-// here, once (mnist.js), with its progress as {type:'loading', file, loaded, total, cached}
-// messages, and each worker is handed a copy of the bytes; once a worker has accepted them they
-// are kept in Cache Storage for the next visit. The page's questions to a worker (a ticket's
+// once (mnist.js) by an MnistCourier, which the Trainers of trials training side by side share,
+// with its progress as {type:'loading', file, loaded, total, cached} messages, and each worker is
+// handed a copy of the bytes; once a worker has accepted them they are kept in Cache Storage for
+// the next visit. The page's questions to a worker (a ticket's
 // settings, what a config means, a ticket file, a classification, a test image, the summary over
 // trials, the curves' CSV) are rpc.js requests:
 // each method returns a promise of the answer.
@@ -18,14 +19,69 @@ import { downloadMnist } from './mnist.js';
 
 const WORKER_URL = new URL('../worker.js', import.meta.url);
 
+/**
+ * Hands MNIST to workers: downloads it (or reads it from the browser's cache) and decompresses it
+ * once for all the workers asking in the same turn of the event loop (every lane's of a run), and
+ * hands each a copy; the last is given the page's own (transferred), so the page then holds none.
+ * Each worker's core keeps its copy for all its runs; a worker started later gets the files afresh,
+ * from the cache. A failed download is reported to the workers, whose runs then fail with its
+ * message, and tried again on the next run.
+ */
+export class MnistCourier {
+  constructor() {
+    this.handed = new Set(); // the workers that have been handed the files, or are being
+    this.queue = []; // the workers waiting for this turn's download
+    this.remember = null; // keeps the last download's files for the next visit (mnist.js), once a worker has accepted them
+  }
+
+  /** Gives `workers` the files, those that do not have them; `onLoading(message)` hears the download's progress. */
+  hand(workers, onLoading) {
+    const needing = workers.filter((w) => !this.handed.has(w));
+    if (!needing.length) return;
+    for (const worker of needing) this.handed.add(worker);
+    const first = !this.queue.length;
+    this.queue.push(...needing);
+    if (first) queueMicrotask(() => this.deliver(onLoading));
+  }
+
+  /** A worker accepted the files: keep them for the next visit. */
+  accepted() {
+    this.remember?.();
+  }
+
+  /** A worker that ended: a new one in its place is handed the files afresh. */
+  forget(worker) {
+    this.handed.delete(worker);
+  }
+
+  deliver(onLoading) {
+    const needing = this.queue;
+    this.queue = [];
+    downloadMnist((file, loaded, total, cached) => onLoading({ type: 'loading', file, loaded, total, cached })).then(({ files, remember }) => {
+      this.remember = remember;
+      needing.forEach((worker, index) => {
+        const last = index === needing.length - 1;
+        worker.post('mnist', { files }, last ? [...new Set(files.map((file) => file.buffer))] : []);
+      });
+    }, (error) => {
+      for (const worker of needing) {
+        this.handed.delete(worker);
+        worker.post('mnist', { error: error.message });
+      }
+    });
+  }
+}
+
 export class Trainers {
-  /** `onMessage(message)` receives the run's messages; `cores` caps the number of workers. */
-  constructor(onMessage, cores) {
+  /**
+   * `onMessage(message)` receives the run's messages; `cores` caps the number of workers; `courier`
+   * hands them MNIST (shared by the Trainers of trials that train side by side).
+   */
+  constructor(onMessage, cores, courier = new MnistCourier()) {
     this.onMessage = onMessage;
     this.cores = cores;
+    this.courier = courier;
     this.workers = []; // started on first use and kept for later runs (each keeps its MNIST bytes)
-    this.rememberMnist = null; // keeps the last download's files for the next visit (mnist.js), once a worker has accepted them
-    this.handedMnist = new Set(); // the workers that have been handed the files
     this.parts = []; // the current run's workers, the ticket's first
     // No worker yet: the first is started (and loads the core) when the page first asks something
     // of it, so an embed that only shows a finished run loads no WebAssembly.
@@ -49,7 +105,7 @@ export class Trainers {
     }));
     const checkpoint = resume?.checkpoint.bytes;
     for (const { worker, share, config: shareConfig } of this.parts) worker.post('run', { config: shareConfig, share, ticket, checkpoint });
-    this.handMnist(this.parts.map((part) => part.worker));
+    this.courier.hand(this.parts.map((part) => part.worker), this.onMessage);
   }
 
   /** What settings a ticket file holds: a promise of {config}, from the first worker. */
@@ -110,32 +166,6 @@ export class Trainers {
 
   // --- inside ------------------------------------------------------------------------------
 
-  /**
-   * Downloads MNIST (or reads it from the browser's cache), decompresses it once, and hands it to
-   * each of `workers` that does not have it yet: a structured-clone copy to each but the last, which
-   * is given the page's own (transferred). Each worker's core then holds its copy for all its runs,
-   * and the page holds none (a worker started later gets the files afresh, from the cache). A failed
-   * download is reported to the workers, whose runs then fail with its message, and tried again on
-   * the next run.
-   */
-  handMnist(workers) {
-    const needing = workers.filter((w) => !this.handedMnist.has(w));
-    if (!needing.length) return;
-    for (const worker of needing) this.handedMnist.add(worker);
-    downloadMnist((file, loaded, total, cached) => this.onMessage({ type: 'loading', file, loaded, total, cached })).then(({ files, remember }) => {
-      this.rememberMnist = remember;
-      needing.forEach((worker, index) => {
-        const last = index === needing.length - 1;
-        worker.post('mnist', { files }, last ? [...new Set(files.map((file) => file.buffer))] : []);
-      });
-    }, (error) => {
-      for (const worker of needing) {
-        this.handedMnist.delete(worker);
-        worker.post('mnist', { error: error.message });
-      }
-    });
-  }
-
   workerAt(index) {
     if (!this.workers[index]) {
       const worker = connect(WORKER_URL, 'the training worker', {
@@ -170,7 +200,7 @@ export class Trainers {
   retire(worker) {
     worker.terminate();
     this.workers = this.workers.map((w) => (w === worker ? undefined : w));
-    this.handedMnist.delete(worker);
+    this.courier.forget(worker);
   }
 
   /** Posts `type` to every worker of the run that has not ended. */
@@ -192,7 +222,7 @@ export class Trainers {
     const lead = part === this.parts[0];
     switch (message.type) {
       case 'started':
-        this.rememberMnist?.(); // a worker accepted MNIST: keep it for the next visit
+        this.courier.accepted(); // a worker accepted MNIST: keep it for the next visit
         if (lead) {
           this.settings = message.config; // the settings in force, defaults filled in
           this.segments = message.segments; // the core's count: a target's rounds resolved
