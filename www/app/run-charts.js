@@ -18,7 +18,16 @@ const BRANCHES = [
 const WEIGHTS_REMAINING_AXIS = { label: 'weights remaining (log scale)', log: true, reversed: true, format: (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)}%` };
 // The branches, then the dense network's value as a reference line across the chart.
 const DENSE_REFERENCE = { label: 'dense network', colour: '#8a8a8a', dash: [2, 4], points: { show: false } };
-const BRANCH_SERIES = [...BRANCHES.map(({ label, colour, dash }) => ({ label, colour, dash, points: { size: 7 } })), DENSE_REFERENCE];
+// The dense network (100% of the weights) starts every branch's line, but its point is the ticket's:
+// the controls draw none there, so that it keeps the ticket's colour (uPlot's points.filter picks
+// the indices to draw; null: all).
+const pointsBesideTheDenseNetwork = (plot, seriesIndex, show) => (show ? plot.data[0].flatMap((x, i) => (x < 100 ? [i] : [])) : null);
+const BRANCH_SERIES = [
+  ...BRANCHES.map(({ branch, label, colour, dash }) => ({
+    label, colour, dash, points: branch === 'ticket' ? { size: 7 } : { size: 7, filter: pointsBesideTheDenseNetwork },
+  })),
+  DENSE_REFERENCE,
+];
 
 // Each chart's options.
 const CHART_OPTIONS = {
