@@ -920,7 +920,7 @@ test('two trials side by side, interrupted while the first is on show, resume af
   await recordStatuses(page);
   await page.click('#train');
   const offer = await reloadWhileTraining(page, 'ticket/1', 5);
-  assert.ok(page.statuses.some(({ text }) => /^Trial 1 of 2 \(seed 5\): .*; trial 2 trains beside it$/.test(text)), 'the status named the trial beside');
+  assert.ok(page.statuses.some(({ text }) => /^Trial 1 of 2 \(seed 5\): .*; trial 2 trains beside it\.$/.test(text)), 'the status named the trial beside');
   // (Should trial 1 end between the check and the reload, trial 2 is the one interrupted.)
   assert.match(offer, /^Your last run of 2 trials with these settings \(.*\): (No trial of 2 finished; trial 1 \(seed 5\)|Trial 1 of 2 finished; trial 2 \(seed 6\)) reached round [12] of 2\. Resuming continues it from round [2],/);
   await page.click('#resume-kept');

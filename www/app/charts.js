@@ -37,7 +37,7 @@ const blank = (format) => (v) => (v == null ? '–' : format(v));
 export class LineChart {
   /**
    * series: [{label, colour, dash?, points?}]; x: {label, log?, reversed?, format?};
-   * y: {label, range?, log?, format?}.
+   * y: {label, range?, log?, format?, tickLabels? (all of the axis' ticks at once, where format alone would repeat a label)}.
    */
   constructor(element, options) {
     this.element = element;
@@ -77,7 +77,7 @@ export class LineChart {
         ],
         axes: [
           { label: x.label ?? 'iteration', stroke: axisColour, grid, ticks: grid, values: (_, ticks) => ticks.map((v) => (v == null ? '' : xFormat(v))) },
-          { label: y.label, stroke: axisColour, grid, ticks: grid, values: (_, ticks) => ticks.map((v) => (v == null ? '' : yFormat(v))), size: 60 },
+          { label: y.label, stroke: axisColour, grid, ticks: grid, values: (_, ticks) => (y.tickLabels ? y.tickLabels(ticks) : ticks.map((v) => (v == null ? '' : yFormat(v)))), size: 60 },
         ],
         legend: { live: true },
         hooks: { drawAxes: [(plot) => this.drawSpreads(plot)] }, // after the grid, under the lines

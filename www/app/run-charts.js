@@ -29,6 +29,13 @@ const BRANCH_SERIES = [
   DENSE_REFERENCE,
 ];
 
+/** Accuracy ticks as percentages with the decimals their spacing needs (0.05% apart: two), so no two read alike. */
+function percentTickLabels(ticks) {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) * 100 : 1;
+  const decimals = step > 0 ? Math.min(3, Math.max(1, Math.ceil(-Math.log10(step) - 1e-9))) : 1;
+  return ticks.map((v) => (v == null ? '' : `${(v * 100).toFixed(decimals)}%`));
+}
+
 // Each chart's options.
 const CHART_OPTIONS = {
   accuracy: {
@@ -58,7 +65,7 @@ const CHART_OPTIONS = {
   },
   tickets: {
     x: WEIGHTS_REMAINING_AXIS,
-    y: { label: 'test accuracy at early stop', format: (v) => `${(v * 100).toFixed(1)}%` },
+    y: { label: 'test accuracy at early stop', format: (v) => `${(v * 100).toFixed(1)}%`, tickLabels: percentTickLabels },
     series: BRANCH_SERIES,
   },
   earlyStop: {

@@ -73,7 +73,8 @@ export class StatusView {
     showMemory(workers);
     $('progress').value = done;
     $('eta').textContent = this.timeLeft(done);
-    if (state.phase !== 'paused') setStatus(withTrial(trial, describeProgress(parts, segments)) + describeBesides(besides));
+    const text = describeProgress(parts, segments);
+    if (state.phase !== 'paused') setStatus(withTrial(trial, besides.length ? `${text.replace(/\.$/, '')}${describeBesides(besides)}.` : text));
   }
 
   evaluation(state, { message: point, trial }) {
