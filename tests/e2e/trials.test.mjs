@@ -55,7 +55,13 @@ test('three trials on two cores: two lanes; the second trial\'s messages wait fo
   const { trials, lanes, seen } = setUp(2, 3);
   assert.deepEqual(lanes.map((lane) => lane.runs.map((r) => r.seed)), [[5], [6]], 'trials 1 and 2 start side by side');
   lanes[1].post({ type: 'started', config: {} });
-  lanes[1].post({ type: 'round_done', level: 0 });
+  const evaluation = (branch, level, iteration) => ({ type: 'evaluation', branch, level, iteration });
+  lanes[1].post(evaluation('ticket', 0, 0));
+  lanes[1].post({ type: 'round_done', branch: 'ticket', level: 0 });
+  lanes[1].post(evaluation('ticket', 1, 0));
+  lanes[1].post(evaluation('random_reinit', 1, 0));
+  lanes[1].post(evaluation('ticket', 1, 100));
+  lanes[1].post(evaluation('random_reinit', 1, 100));
   assert.deepEqual(seen, [], 'trial 2 is held back while trial 1 is on show');
   lanes[0].post({ type: 'started', config: {} });
   lanes[0].post(progress(0.5));
@@ -69,7 +75,10 @@ test('three trials on two cores: two lanes; the second trial\'s messages wait fo
   assert.deepEqual(lanes[1].runs.map((r) => r.seed), [6, 7], 'the free lane takes trial 3');
   seen.length = 0;
   lanes[0].post({ type: 'done', results: results(5) });
-  assert.deepEqual(seen.map(({ type, trial }) => [type, trial]), [['trial_ended', 0], ['started', 1], ['round_done', 1], ['trial_ended', 1]]);
+  // Of its held evaluations only the newest round's (the curves show no other) follow, in order.
+  assert.deepEqual(seen.map(({ type, trial, message: m }) => [type, trial, ...(type === 'evaluation' ? [m.branch, m.level, m.iteration] : [])]), [
+    ['trial_ended', 0], ['started', 1], ['round_done', 1], ['evaluation', 1, 'random_reinit', 1, 0], ['evaluation', 1, 'random_reinit', 1, 100], ['trial_ended', 1],
+  ]);
   assert.equal(trials.trial.index, 2, 'trial 3 is on show');
   assert.equal(trials.trainers, lanes[1], 'its lane answers the page\'s questions');
   assert.deepEqual(trials.settings, null, 'trial 3 has not started yet');

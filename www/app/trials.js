@@ -19,6 +19,7 @@
 // its networks: the page asks its questions of it (see trainers.js).
 import { MnistCourier, Trainers } from './trainers.js';
 import { planLanes } from './split.js';
+import { BRANCH_ORDER } from './run-trials.js';
 
 /** "Trial 2 of 3 (seed 6)", or '' for a run of one trial. */
 export const trialLabel = (trial) => (trial?.count > 1 ? `Trial ${trial.index + 1} of ${trial.count} (seed ${trial.seed})` : '');
@@ -31,6 +32,20 @@ export function withTrial(trial, text) {
 
 /** Terminal messages: a trial's end. */
 const ENDS = ['done', 'stopped', 'error'];
+
+/** A round's place in a trial's order: level, then branch (as run-state.js ranks the curves). */
+const roundRank = ({ level, branch }) => level * BRANCH_ORDER.length + BRANCH_ORDER.indexOf(branch);
+
+/**
+ * A held trial's messages without the evaluations of rounds older than the newest one begun: the
+ * learning curves show only the newest round (run-state.js), so those would be drawn and replaced
+ * at once, and a trial held back through the paper's schedule holds thousands of them. Its
+ * rounds keep every evaluation (round_done).
+ */
+function withoutOlderCurves(held) {
+  const newest = Math.max(...held.filter((m) => m.type === 'evaluation').map(roundRank));
+  return held.filter((m) => m.type !== 'evaluation' || roundRank(m) === newest);
+}
 
 export class Trials {
   /**
@@ -199,6 +214,7 @@ export class Trials {
       return;
     }
     this.shown = next;
+    next.held = withoutOlderCurves(next.held);
     while (next.held.length && this.shown === next) this.pass(next, next.held.shift());
   }
 
