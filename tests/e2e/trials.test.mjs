@@ -81,7 +81,7 @@ test('three trials on two cores: two lanes; the second trial\'s messages wait fo
   ]);
   assert.equal(trials.trial.index, 2, 'trial 3 is on show');
   assert.equal(trials.trainers, lanes[1], 'its lane answers the page\'s questions');
-  assert.deepEqual(trials.settings, null, 'trial 3 has not started yet');
+  assert.equal(trials.settings, undefined, 'trial 3 has not started yet');
   seen.length = 0;
   lanes[1].post({ type: 'started', config: {} });
   assert.deepEqual(trials.settings, { seed: 7 });

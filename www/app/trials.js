@@ -73,14 +73,14 @@ export class Trials {
     return (this.shown?.lane ?? this.lanes[0]).trainers;
   }
 
-  /** The settings in force of the trial on show (the core's, defaults filled in), once it has started. */
+  /** The settings in force of the trial on show (the core's, defaults filled in), once it has started (else undefined). */
   get settings() {
-    return this.shown?.settings ?? null;
+    return this.shown?.settings;
   }
 
-  /** The segments of the trial on show in order, [{branch, level}], once it has started. */
+  /** The segments of the trial on show in order, [{branch, level}], once it has started (else undefined). */
   get order() {
-    return this.shown?.order ?? null;
+    return this.shown?.order;
   }
 
   /** How many workers the current (or last) run uses, over every lane. */
@@ -152,7 +152,7 @@ export class Trials {
     if (this.stopping || this.error || this.next >= this.count) return;
     const index = this.next++;
     const trial = { index, seed: this.base.seed + index, count: this.count };
-    const record = { trial, lane, held: [], ended: false, settings: null, order: null };
+    const record = { trial, lane, held: [], ended: false }; // settings and order once it has started
     this.records[index] = record;
     Object.assign(lane, { record, progress: null, paused: false });
     lane.trainers.run({ ...this.base, seed: trial.seed }, this.ticket, index === this.first ? this.resumeFrom : null);
