@@ -22,6 +22,8 @@ class StandIn {
 
   stop() { this.asked.push('stop'); }
 
+  close() { this.asked.push('close'); }
+
   workerMemory() { return [1e6]; }
 
   trialsResults(config, count, trials) {
@@ -89,6 +91,9 @@ test('three trials on two cores: two lanes; the second trial\'s messages wait fo
   await settle();
   assert.deepEqual(seen.map(({ type, trial }) => [type, trial]), [['started', 2], ['trial_ended', 2], ['done', 2]]);
   assert.deepEqual(seen.at(-1).message.results.seeds, [5, 6, 7], 'every trial\'s results, in seed order');
+  // A run of one trial next: one lane, and the other's workers are ended (their memory freed).
+  trials.run({ seed: 5, rounds: 1, controls: [] }, null, 1);
+  assert.deepEqual(lanes.map((lane) => [lane.runs.length, lane.asked.includes('close')]), [[2, false], [2, true]]);
 });
 
 test('pause waits for every lane; stop ends every trial in progress and starts no other', async () => {

@@ -45,7 +45,8 @@ export function serve(requests, events = {}, onEventError = (error) => { throw e
  * In the page: starts the module worker at `url` (`name` leads its errors); returns
  * {call(type, payload) -> promise of the answer, post(type, payload, transfer) for an event,
  * terminate()}. Events from the worker go to `onEvent(message)`. A worker that fails to load or
- * throws outside a handler fails every request waiting on it and calls `onError(event)`.
+ * throws outside a handler fails every request waiting on it and calls `onError(event)`; so does
+ * terminate(), without the call.
  * A rejected request's error keeps the worker's own words as `workerMessage`, and its `internal`.
  */
 export function connect(url, name, { onEvent = () => {}, onError = () => {} } = {}) {
@@ -63,10 +64,13 @@ export function connect(url, name, { onEvent = () => {}, onError = () => {} } = 
     if (type === 'error') reject(Object.assign(new Error(`${name}: ${answer.message}`), { workerMessage: answer.message, internal: Boolean(answer.internal) }));
     else resolve(answer);
   };
+  const failPending = (why) => {
+    for (const { reject } of pending.values()) reject(Object.assign(new Error(`${name}: ${why}`), { workerMessage: why }));
+    pending.clear();
+  };
   worker.onerror = (event) => {
     event.preventDefault();
-    for (const { reject } of pending.values()) reject(new Error(`${name}: the worker stopped (${event.message || 'its script did not load'})`));
-    pending.clear();
+    failPending(`the worker stopped (${event.message || 'its script did not load'})`);
     onError(event);
   };
   return {
@@ -80,6 +84,9 @@ export function connect(url, name, { onEvent = () => {}, onError = () => {} } = 
     post(type, payload = {}, transfer = []) {
       worker.postMessage({ type, ...payload }, transfer);
     },
-    terminate: () => worker.terminate(),
+    terminate() {
+      worker.terminate();
+      failPending('the worker was ended, and its networks with it');
+    },
   };
 }

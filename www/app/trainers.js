@@ -203,6 +203,12 @@ export class Trainers {
     this.courier.forget(worker);
   }
 
+  /** Ends every worker, and their memory goes back (a lane the next run does not use); new ones start when asked. */
+  close() {
+    for (const worker of this.workers.filter(Boolean)) this.retire(worker);
+    this.parts = [];
+  }
+
   /** Posts `type` to every worker of the run that has not ended. */
   tell(type, before = () => {}) {
     for (const part of this.parts.filter((p) => !p.ended)) {

@@ -103,6 +103,7 @@ export class Trials {
     const first = resume?.trial ?? 0;
     const plan = planLanes(config, this.cores, count - first);
     while (this.lanes.length < plan.lanes) this.lanes.push(this.newLane());
+    for (const idle of this.lanes.slice(plan.lanes)) idle.trainers.close(); // an earlier run's, which this one does not use
     Object.assign(this, {
       base: config, ticket, count, first, resumeFrom: resume?.checkpoint ? resume : null, finished: [...(resume?.finished ?? [])],
       pauseAsked: false, pausedShown: false, stopping: false, error: null, running: true, startedAt: performance.now(),
