@@ -146,9 +146,8 @@ export class StatusView {
   }
 }
 
-/** "; trials 2 and 3 train beside it": the trials training beside the one on show, if any. */
+/** "; trials 2 and 3 train beside it": the trials training beside the one on show (one or more). */
 function describeBesides(besides) {
-  if (!besides.length) return '';
   const numbers = inWords(besides.map((trial) => trial.index + 1));
   return besides.length === 1 ? `; trial ${numbers} trains beside it` : `; trials ${numbers} train beside it`;
 }
