@@ -113,13 +113,15 @@ impl Optimizer {
             active.last().map_or(true, |&last| (last as usize) < params.len().min(grads.len())),
             "active index in bounds"
         );
-        self.packed_params.clear();
-        self.packed_grads.clear();
-        for &i in active {
+        // Sized first and written in place: pushing kept each length in memory, a dependency from
+        // one element to the next.
+        self.packed_params.resize(active.len(), 0.0);
+        self.packed_grads.resize(active.len(), 0.0);
+        for ((&i, p), g) in active.iter().zip(&mut self.packed_params).zip(&mut self.packed_grads) {
             // SAFETY: indices ascend (checked by `restrict_to`), so the last bounds them all (asserted above).
             unsafe {
-                self.packed_params.push(*params.get_unchecked(i as usize));
-                self.packed_grads.push(*grads.get_unchecked(i as usize));
+                *p = *params.get_unchecked(i as usize);
+                *g = *grads.get_unchecked(i as usize);
             }
         }
     }

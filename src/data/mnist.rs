@@ -22,6 +22,8 @@ pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABE
 pub const IMAGE_SIDE: usize = 28;
 pub const PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 pub const CLASSES: usize = 10;
+/// Bytes in a cache line (64 on the x86 and ARM cores that run this).
+const CACHE_LINE: usize = 64;
 /// Images in MNIST's training file (the validation hold-out is taken from them).
 pub const TRAINING_SET_IMAGES: usize = 60_000;
 
@@ -59,10 +61,21 @@ impl Dataset {
 
     /// Writes examples `indices` as a batch: x (batch, 784) scaled to [0, 1], and their labels.
     /// (A plain loop into a sized buffer, so the byte-to-float conversion is vectorised.)
-    pub fn gather(&self, indices: impl ExactSizeIterator<Item = usize>, x: &mut Vec<f32>, labels: &mut Vec<u8>) {
+    pub fn gather(&self, indices: impl ExactSizeIterator<Item = usize> + Clone, x: &mut Vec<f32>, labels: &mut Vec<u8>) {
         x.resize(indices.len() * PIXELS, 0.0);
         labels.clear();
         let (images, own_labels) = (self.images(), self.labels());
+        // A training batch is 60 images drawn at random from 47 MB: each one's first read misses
+        // the caches, and the conversion below would wait for them one image at a time. Reading a
+        // byte of every cache line of every image first lets those misses overlap (their loads do
+        // not depend on each other); it saves about a tenth of a pruned ticket's training step.
+        let mut touched = 0u8;
+        for index in indices.clone() {
+            for &byte in images[index * PIXELS..(index + 1) * PIXELS].iter().step_by(CACHE_LINE) {
+                touched ^= byte;
+            }
+        }
+        std::hint::black_box(touched);
         for (row, index) in x.chunks_exact_mut(PIXELS).zip(indices) {
             for (value, &pixel) in row.iter_mut().zip(&images[index * PIXELS..(index + 1) * PIXELS]) {
                 *value = pixel as f32 * (1.0 / 255.0);
