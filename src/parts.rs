@@ -174,7 +174,7 @@ mod tests {
             iteration: 0,
             epoch: 0.0,
             train_loss: None,
-            validation_loss: 2.302585092994046,
+            validation_loss: std::f64::consts::LN_10,
             validation_accuracy: 0.1,
             test_loss: 2.31,
             test_accuracy: 0.0982,

@@ -12,9 +12,11 @@ pub mod transpose;
 pub mod test_support {
     use crate::rng::Rng;
 
-    /// Convolutions on odd shapes, strides and padding: (channels, height, width, filters,
-    /// kernel, stride, padding, batch).
-    pub const CONV_CASES: [(usize, usize, usize, usize, usize, usize, usize, usize); 5] = [
+    /// A convolution to try: (channels, height, width, filters, kernel, stride, padding, batch).
+    pub type ConvCase = (usize, usize, usize, usize, usize, usize, usize, usize);
+
+    /// Convolutions on odd shapes, strides and padding.
+    pub const CONV_CASES: [ConvCase; 5] = [
         (1, 5, 5, 1, 1, 1, 0, 1),
         (1, 7, 6, 3, 3, 1, 1, 2),
         (2, 9, 7, 4, 3, 2, 0, 3),
