@@ -65,7 +65,7 @@ export function connect(url, name, { onEvent = () => {}, onError = () => {} } = 
     else resolve(answer);
   };
   const failPending = (why) => {
-    for (const { reject } of pending.values()) reject(Object.assign(new Error(`${name}: ${why}`), { workerMessage: why }));
+    for (const { reject } of pending.values()) reject(new Error(`${name}: ${why}`));
     pending.clear();
   };
   worker.onerror = (event) => {
